@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type Config } from './platform/config.js';
+import { openDb, type Db } from './platform/db.js';
+import { migrate } from './platform/migrate.js';
+import { createLogger, type Logger } from './platform/logger.js';
+import { systemClock, type Clock } from './platform/clock.js';
+import { createIds, type Ids } from './platform/ids.js';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { createHttp, type App } from './platform/http.js';
+import { authHook, createProgramsService, programsRoutes } from './modules/programs/index.js';
+import { createMembersService, membersRoutes } from './modules/members/index.js';
+import { createLedgerService, ledgerRoutes } from './modules/ledger/index.js';
+import { createEventsService, eventsRoutes } from './modules/events/index.js';
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')) as { version: string }
+).version;
+
+export interface PatronDeps {
+  db: Db;
+  clock?: Clock;
+  ids?: Ids;
+  log?: Logger;
+}
+
+/** The services, wired by hand: each takes only what it uses. */
+export function createServices(deps: PatronDeps) {
+  const db = deps.db;
+  const clock = deps.clock ?? systemClock;
+  const ids = deps.ids ?? createIds();
+  const log = deps.log ?? createLogger('silent');
+  const programs = createProgramsService({ db, clock, ids });
+  const members = createMembersService({ db, clock, ids });
+  const ledger = createLedgerService({ db, clock, ids, programs, log });
+  const events = createEventsService({ db, clock, ids, programs, members, ledger, log });
+  return { db, clock, ids, log, programs, members, ledger, events };
+}
+export type Services = ReturnType<typeof createServices>;
+
+/** The HTTP app over the services: every /v1 route needs an API key. */
+export function createApp(services: Services): App {
+  const app = createHttp(services.log, { version: VERSION });
+  app.get('/health', { schema: { hide: true } }, async () => {
+    await services.db.query('select 1');
+    return { status: 'ok', version: VERSION, database: services.db.kind };
+  });
+  app.register(async (scope) => {
+    const v1: App = scope.withTypeProvider<ZodTypeProvider>();
+    v1.addHook('onRequest', authHook(services.programs));
+    programsRoutes(v1, services);
+    membersRoutes(v1, services);
+    ledgerRoutes(v1, services);
+    eventsRoutes(v1, services);
+  });
+  return app;
+}
+
+/** Opens the configured database and brings its schema up to date. */
+export async function openDatabase(config: Config = loadConfig()): Promise<Db> {
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: join(config.dataDir, 'pglite'), poolSize: config.poolSize });
+  await migrate(db);
+  return db;
+}

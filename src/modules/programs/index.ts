@@ -1,0 +1,4 @@
+export { createProgramsService, type ProgramsService, type Principal } from './programs.service.js';
+export { programsRoutes } from './programs.routes.js';
+export { authHook, principalOf, programContext, PROGRAM_HEADER, type RequestContext } from './programs.http.js';
+export * from './programs.contract.js';

@@ -1,0 +1,220 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../../platform/db.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Ids } from '../../platform/ids.js';
+import { AppError, invalid, notFound } from '../../platform/errors.js';
+import {
+  DEFAULT_SETTINGS,
+  ProgramSettings,
+  type ApiKey,
+  type Program,
+  type Scope,
+} from './programs.contract.js';
+import { programsRepo } from './programs.repo.js';
+
+/** Who is calling: the key's workspace, its program if it is bound to one, and what it may do. */
+export interface Principal {
+  keyId: string;
+  workspaceId: string;
+  programId: string | null;
+  scopes: readonly Scope[];
+}
+
+const SCOPE_RANK: Record<Scope, number> = { read: 0, server: 1, admin: 2 };
+const KEY_CACHE_MS = 5_000;
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Token format: `ptn_<key ulid>_<64 hex chars>`; the ulid finds the row, the hash proves the secret. */
+function parseToken(token: string): { keyId: string; secret: string } | undefined {
+  const m = /^ptn_([0-9a-z]{26})_([0-9a-f]{64})$/.exec(token);
+  return m ? { keyId: `key_${m[1]}`, secret: m[2]! } : undefined;
+}
+
+export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids }) {
+  const { db, clock, ids } = deps;
+  const repo = programsRepo(db);
+  const programCache = new Map<string, Program>();
+  const keyCache = new Map<string, { principal: Principal; until: number }>();
+
+  function mergeSettings(base: ProgramSettings, patch: Partial<ProgramSettings> | undefined): ProgramSettings {
+    const merged = ProgramSettings.safeParse({ ...base, ...patch });
+    if (!merged.success) {
+      const issue = merged.error.issues[0]!;
+      throw invalid(`validation.${issue.code}`, issue.message, ['settings', ...issue.path].join('.'));
+    }
+    return merged.data;
+  }
+
+  async function program(id: string): Promise<Program> {
+    const cached = programCache.get(id);
+    if (cached) return cached;
+    const p = await repo.getProgram(id);
+    if (!p) throw notFound('program.not_found', `No program ${id}`, 'program_id');
+    programCache.set(id, p);
+    return p;
+  }
+
+  const service = {
+    /** The program, from memory after the first read; updates through this service refresh it. */
+    program,
+
+    /** A program the principal may use, or 404 as if it did not exist. */
+    async programFor(principal: Principal, id: string): Promise<Program> {
+      if (principal.programId && principal.programId !== id) throw notFound('program.not_found', `No program ${id}`, 'program_id');
+      const p = await program(id).catch(() => undefined);
+      if (!p || p.workspace_id !== principal.workspaceId) throw notFound('program.not_found', `No program ${id}`, 'program_id');
+      return p;
+    },
+
+    async createWorkspace(name: string): Promise<string> {
+      const id = ids.next('wsp');
+      await db.tx((q) => repo.insertWorkspace(q, { id, name, now: clock.now() }));
+      return id;
+    },
+
+    firstWorkspace: () => repo.firstWorkspace(),
+
+    async createProgram(
+      workspaceId: string,
+      input: { name: string; currency: string; point_currencies?: string[]; settings?: Partial<ProgramSettings> },
+    ): Promise<Program> {
+      const currencies = input.point_currencies ?? ['points'];
+      if (new Set(currencies).size !== currencies.length) {
+        throw invalid('program.duplicate_currency', 'point_currencies has a duplicate', 'point_currencies');
+      }
+      const settings = mergeSettings(DEFAULT_SETTINGS, input.settings);
+      const id = ids.next('prg');
+      await db.tx(async (q) => {
+        await repo.insertProgram(q, {
+          id,
+          workspace_id: workspaceId,
+          name: input.name,
+          currency: input.currency,
+          point_currencies: currencies,
+          settings,
+          now: clock.now(),
+        });
+        await repo.ensureSystemAccounts(q, id, currencies);
+      });
+      return program(id);
+    },
+
+    async updateProgram(
+      current: Program,
+      patch: { name?: string; point_currencies?: string[]; settings?: Partial<ProgramSettings>; status?: string },
+    ): Promise<Program> {
+      const currencies = patch.point_currencies ?? current.point_currencies;
+      const dropped = current.point_currencies.filter((c) => !currencies.includes(c));
+      if (dropped.length) {
+        throw invalid('program.currency_removed', `Point currencies cannot be removed (${dropped.join(', ')})`, 'point_currencies');
+      }
+      if (new Set(currencies).size !== currencies.length) {
+        throw invalid('program.duplicate_currency', 'point_currencies has a duplicate', 'point_currencies');
+      }
+      const settings = mergeSettings(current.settings, patch.settings);
+      const updated = await db.tx(async (q) => {
+        await repo.ensureSystemAccounts(q, current.id, currencies);
+        return repo.updateProgram(q, current.id, {
+          name: patch.name ?? current.name,
+          point_currencies: currencies,
+          settings,
+          status: patch.status ?? current.status,
+          now: clock.now(),
+        });
+      });
+      if (!updated) throw notFound('program.not_found', `No program ${current.id}`, 'program_id');
+      programCache.set(updated.id, updated);
+      return updated;
+    },
+
+    listPrograms: (workspaceId: string) => repo.listPrograms(workspaceId),
+    allProgramIds: () => repo.allProgramIds(),
+
+    async createKey(input: {
+      workspaceId: string;
+      programId: string | null;
+      name: string;
+      scopes: Scope[];
+    }): Promise<ApiKey & { secret: string }> {
+      if (input.programId) {
+        const p = await program(input.programId).catch(() => undefined);
+        if (!p || p.workspace_id !== input.workspaceId) throw notFound('program.not_found', `No program ${input.programId}`, 'program_id');
+      } else if (!(await repo.workspaceExists(input.workspaceId))) {
+        throw notFound('workspace.not_found', `No workspace ${input.workspaceId}`, 'workspace_id');
+      }
+      const id = ids.next('key');
+      const secretHex = randomBytes(32).toString('hex');
+      const secret = `ptn_${id.slice(4)}_${secretHex}`;
+      const stored = await db.tx((q) =>
+        repo.insertKey(q, {
+          id,
+          workspace_id: input.workspaceId,
+          program_id: input.programId,
+          name: input.name,
+          secret_hash: sha256(secretHex),
+          scopes: [...new Set(input.scopes)],
+          now: clock.now(),
+        }),
+      );
+      const { secret_hash: _, ...key } = stored;
+      return { ...key, secret };
+    },
+
+    async listKeys(workspaceId: string, programId?: string): Promise<ApiKey[]> {
+      return (await repo.listKeys(workspaceId, programId)).map(({ secret_hash: _, ...k }) => k);
+    },
+
+    async getKey(id: string): Promise<ApiKey | undefined> {
+      const k = await repo.getKey(id);
+      if (!k) return undefined;
+      const { secret_hash: _, ...key } = k;
+      return key;
+    },
+
+    async revokeKey(id: string, workspaceId?: string): Promise<ApiKey> {
+      const existing = await repo.getKey(id);
+      if (!existing || (workspaceId && existing.workspace_id !== workspaceId)) throw notFound('key.not_found', `No API key ${id}`, 'key_id');
+      const k = await repo.revokeKey(id, clock.now());
+      for (const [token, entry] of keyCache) if (entry.principal.keyId === id) keyCache.delete(token);
+      const { secret_hash: _, ...key } = k!;
+      return key;
+    },
+
+    /**
+     * The principal behind a bearer token. Verified keys are remembered for a few seconds so the hot path does
+     * not read api_keys per request; a revocation in this process takes effect at once, in others within that time.
+     */
+    async authenticate(token: string | undefined): Promise<Principal> {
+      if (!token) throw new AppError('unauthorized', 'auth.missing_key', 'Send an API key: Authorization: Bearer <key>');
+      const hit = keyCache.get(token);
+      if (hit && hit.until > Date.now()) return hit.principal;
+      const parsed = parseToken(token);
+      const bad = new AppError('unauthorized', 'auth.invalid_key', 'The API key is not valid');
+      if (!parsed) throw bad;
+      const k = await repo.getKey(parsed.keyId);
+      if (!k) throw bad;
+      const a = Buffer.from(k.secret_hash, 'hex');
+      const b = Buffer.from(sha256(parsed.secret), 'hex');
+      if (a.length !== b.length || !timingSafeEqual(a, b)) throw bad;
+      if (k.revoked_at) throw new AppError('unauthorized', 'auth.revoked_key', 'The API key was revoked');
+      const principal: Principal = { keyId: k.id, workspaceId: k.workspace_id, programId: k.program_id, scopes: k.scopes };
+      keyCache.set(token, { principal, until: Date.now() + KEY_CACHE_MS });
+      void repo.touchKey(k.id, clock.now()).catch(() => {});
+      return principal;
+    },
+
+    /** Throws 403 unless the principal holds `needed` or a wider scope (admin ⊃ server ⊃ read). */
+    requireScope(principal: Principal, needed: Scope) {
+      const rank = Math.max(...principal.scopes.map((s) => SCOPE_RANK[s]));
+      if (rank < SCOPE_RANK[needed]) {
+        throw new AppError('forbidden', 'auth.insufficient_scope', `This call needs a key with the ${needed} scope`, {
+          required_scope: needed,
+        });
+      }
+    },
+  };
+  return service;
+}
+
+export type ProgramsService = ReturnType<typeof createProgramsService>;

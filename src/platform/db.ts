@@ -1,0 +1,109 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
+
+export type Row = Record<string, unknown>;
+
+/** Something SQL can be sent to: the database itself or an open transaction. */
+export interface Queryable {
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /**
+   * Runs `fn` in one database transaction: it commits if `fn` resolves and rolls back whole if it throws.
+   * On PostgreSQL a deadlock or serialization failure retries the whole function, so `fn` must only write
+   * through the transaction it is given.
+   */
+  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/** int8 (bigint) columns come back as JS numbers: every amount Patron stores is validated to fit 2^53. */
+const INT8 = 20;
+
+export async function openDb(opts: { databaseUrl?: string; dataDir?: string; poolSize?: number }): Promise<Db> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : openPglite(opts.dataDir);
+}
+
+/** `dataDir` undefined keeps the database in memory (tests). */
+export async function openPglite(dataDir?: string): Promise<Db> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pg = await PGlite.create(dataDir, { parsers: { [INT8]: (v: string) => Number(v) } });
+  const run = async <T,>(q: Pick<PGlite, 'query'>, text: string, params?: readonly unknown[]) =>
+    (await q.query<T>(text, params as unknown[] | undefined)).rows;
+  return {
+    kind: 'pglite',
+    query: (text, params) => run(pg, text, params),
+    exec: async (script) => {
+      await pg.exec(script);
+    },
+    tx: (fn) =>
+      pg.transaction((t) =>
+        fn({
+          query: (text, params) => run(t, text, params),
+          exec: async (script) => {
+            await t.exec(script);
+          },
+        }),
+      ),
+    close: () => pg.close(),
+  };
+}
+
+export async function openPostgres(url: string, max: number): Promise<Db> {
+  const sql = postgres(url, {
+    max,
+    onnotice: () => {},
+    types: {
+      int8: { to: INT8, from: [INT8], serialize: (v: unknown) => String(v), parse: (v: string) => Number(v) },
+    },
+  });
+  type Sql = postgres.Sql | postgres.TransactionSql;
+  const run = async <T,>(s: Sql, text: string, params?: readonly unknown[]) =>
+    (await s.unsafe(text, (params ?? []) as postgres.ParameterOrJSON<never>[], { prepare: true })) as unknown as T[];
+  await sql`select 1`;
+  return {
+    kind: 'postgres',
+    query: (text, params) => run(sql, text, params),
+    exec: async (script) => {
+      await sql.unsafe(script);
+    },
+    async tx(fn) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const body = (t: postgres.TransactionSql) =>
+            fn({
+              query: (text, params) => run(t, text, params),
+              exec: async (script) => {
+                await t.unsafe(script);
+              },
+            });
+          return (await sql.begin(body)) as Awaited<
+            ReturnType<typeof fn>
+          >;
+        } catch (e) {
+          const code = (e as { code?: string }).code;
+          if (!code || !RETRYABLE.has(code) || attempt >= 8) throw e;
+          await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+        }
+      }
+    },
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+/** A PostgreSQL array literal for a `$n::text[]` (or `::bigint[]`) parameter; works the same on PGlite. */
+export function pgArray(values: readonly (string | number | null)[]): string {
+  const items = values.map((v) => {
+    if (v === null) return 'NULL';
+    if (typeof v === 'number') return String(v);
+    return `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  });
+  return `{${items.join(',')}}`;
+}

@@ -1,0 +1,95 @@
+/**
+ * One error type for every expected failure. Services throw it with a stable dotted code; the HTTP layer
+ * maps the code's kind to a status and an RFC 9457 body, and the CLI prints it. Anything else is a bug (500).
+ */
+export type ErrorKind =
+  | 'invalid' // 400: the request is malformed or names bad values
+  | 'unauthorized' // 401
+  | 'forbidden' // 403: the key lacks the scope
+  | 'not_found' // 404
+  | 'conflict' // 409: the state does not allow it (already exists, already used)
+  | 'unprocessable'; // 422: well-formed but refused by a business rule (insufficient points, …)
+
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unprocessable: 422,
+};
+
+export interface FieldError {
+  field: string;
+  code: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: string,
+    message: string,
+    readonly details: { field?: string; errors?: FieldError[]; [k: string]: unknown } = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get status(): number {
+    return STATUS[this.kind];
+  }
+}
+
+export const invalid = (code: string, message: string, field?: string) =>
+  new AppError('invalid', code, message, field ? { field } : {});
+export const notFound = (code: string, message: string, field?: string) =>
+  new AppError('not_found', code, message, field ? { field } : {});
+export const conflict = (code: string, message: string, details: AppError['details'] = {}) =>
+  new AppError('conflict', code, message, details);
+export const unprocessable = (code: string, message: string, details: AppError['details'] = {}) =>
+  new AppError('unprocessable', code, message, details);
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  field?: string;
+  errors?: FieldError[];
+  request_id?: string;
+  [k: string]: unknown;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+};
+
+export function toProblem(e: AppError, requestId?: string): Problem {
+  const { field, errors, ...rest } = e.details;
+  return {
+    type: `https://patron.dev/problems/${e.code}`,
+    title: TITLES[e.status] ?? 'Error',
+    status: e.status,
+    detail: e.message,
+    code: e.code,
+    ...(field !== undefined ? { field } : {}),
+    ...(errors !== undefined ? { errors } : {}),
+    ...rest,
+    ...(requestId ? { request_id: requestId } : {}),
+  };
+}

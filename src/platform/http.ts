@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import {
+  jsonSchemaTransform,
+  validatorCompiler,
+  hasZodFastifySchemaValidationErrors,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { AppError, toProblem, type FieldError, type Problem } from './errors.js';
+import type { Logger } from './logger.js';
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * The HTTP shell: zod validation, OpenAPI 3.1 from the same schemas, RFC 9457 errors, request ids.
+ * Responses are plain JSON.stringify: the response schemas document the API, they are not re-checked per call.
+ */
+export function createHttp(log: Logger, opts: { version: string; bodyLimit?: number }): App {
+  const loggerInstance: FastifyBaseLogger = log;
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: opts.bodyLimit ?? 8 * 1024 * 1024,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Patron API',
+        version: opts.version,
+        description:
+          'Patron, the open-source loyalty platform: programs, members, the points ledger and events. ' +
+          'Authenticate with `Authorization: Bearer <api key>`. Errors are RFC 9457 problem details with a stable `code`.',
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A Patron API key' } },
+      },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  app.register(swaggerUi, { routePrefix: '/docs' });
+  app.after(() => {
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    sendProblem(reply, new AppError('not_found', 'route.not_found', `No route ${req.method} ${req.url.split('?')[0]}`), req);
+  });
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const appError = toAppError(err);
+    if (!appError) {
+      req.log.error({ err, url: req.url, method: req.method }, 'unhandled error');
+      const body: Problem = {
+        type: 'https://patron.dev/problems/internal.error',
+        title: 'Internal Server Error',
+        status: 500,
+        detail: 'Something went wrong on our side; the request id identifies it in the logs.',
+        code: 'internal.error',
+        request_id: req.id,
+      };
+      return reply.code(500).type('application/problem+json').send(body);
+    }
+    return sendProblem(reply, appError, req);
+  });
+  return app;
+}
+
+export function sendProblem(reply: FastifyReply, e: AppError, req: FastifyRequest) {
+  return reply.code(e.status).type('application/problem+json').send(toProblem(e, req.id));
+}
+
+/** Maps what fastify and zod raise for bad requests to Patron's error codes. Unknown errors stay unknown (500). */
+function toAppError(err: FastifyError): AppError | undefined {
+  if (err instanceof AppError) return err;
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const where = (err as { validationContext?: string }).validationContext ?? 'body';
+    const errors: FieldError[] = err.validation.map((v) => {
+      const path = v.instancePath.split('/').filter(Boolean);
+      const keys = (v.params as { keys?: string[] }).keys;
+      if (v.keyword === 'unrecognized_keys' && keys?.length) path.push(keys[0]!);
+      return {
+        field: path.length ? path.join('.') : where,
+        code: `validation.${v.keyword}`,
+        message: v.keyword === 'unrecognized_keys' ? `Unknown field${keys && keys.length > 1 ? 's' : ''}: ${keys?.join(', ')}` : v.message ?? 'is invalid',
+      };
+    });
+    const first = errors[0]!;
+    return new AppError('invalid', first.code, `Invalid ${where}: ${first.field}: ${first.message}`, {
+      field: first.field,
+      errors,
+    });
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('invalid', 'request.malformed_json', 'The request body is not valid JSON.', { field: 'body' });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('invalid', 'request.unsupported_media_type', 'Send JSON with Content-Type: application/json.', {
+        field: 'content-type',
+      });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('invalid', 'request.body_too_large', 'The request body is too large.', { field: 'body' });
+  }
+  if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) {
+    return new AppError('invalid', 'request.malformed_json', 'The request body is not valid JSON.', { field: 'body' });
+  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    return new AppError('invalid', 'request.invalid', err.message);
+  }
+  return undefined;
+}
