@@ -160,6 +160,7 @@ create table holds (
 );
 create index holds_active on holds (program_id, expires_at) where status = 'active';
 create index holds_member on holds (program_id, member_id, id);
+create index holds_active_account on holds (program_id, account_id, expires_at) where status = 'active';
 
 -- The event log. The id is the sender's; a replay finds its row and returns the stored result.
 create table events (

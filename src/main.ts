@@ -33,7 +33,7 @@ export function createServices(deps: PatronDeps) {
   const log = deps.log ?? createLogger('silent');
   const programs = createProgramsService({ db, clock, ids });
   const members = createMembersService({ db, clock, ids });
-  const ledger = createLedgerService({ db, clock, ids, programs, log });
+  const ledger = createLedgerService({ db, clock, ids, programs, members, log });
   const events = createEventsService({ db, clock, ids, programs, members, ledger, log });
   return { db, clock, ids, log, programs, members, ledger, events };
 }
@@ -57,9 +57,14 @@ export function createApp(services: Services): App {
   return app;
 }
 
+/** Opens the configured database: PostgreSQL at DATABASE_URL, else PGlite under `<dataDir>/pglite`. */
+export function connectDatabase(config: Config = loadConfig()): Promise<Db> {
+  return openDb({ databaseUrl: config.databaseUrl, dataDir: join(config.dataDir, 'pglite'), poolSize: config.poolSize });
+}
+
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(config: Config = loadConfig()): Promise<Db> {
-  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: join(config.dataDir, 'pglite'), poolSize: config.poolSize });
+  const db = await connectDatabase(config);
   await migrate(db);
   return db;
 }

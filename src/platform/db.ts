@@ -98,11 +98,16 @@ export async function openPostgres(url: string, max: number): Promise<Db> {
   };
 }
 
-/** A PostgreSQL array literal for a `$n::text[]` (or `::bigint[]`) parameter; works the same on PGlite. */
-export function pgArray(values: readonly (string | number | null)[]): string {
+/**
+ * A PostgreSQL array literal for a `$n::text[]` (or `::bigint[]`, `::boolean[]`, `::timestamptz[]`) parameter.
+ * Sending the literal as text works the same on PGlite and the postgres driver, whose own array typing varies.
+ */
+export function pgArray(values: readonly (string | number | boolean | Date | null | undefined)[]): string {
   const items = values.map((v) => {
-    if (v === null) return 'NULL';
+    if (v === null || v === undefined) return 'NULL';
     if (typeof v === 'number') return String(v);
+    if (typeof v === 'boolean') return v ? 't' : 'f';
+    if (v instanceof Date) return `"${v.toISOString()}"`;
     return `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
   });
   return `{${items.join(',')}}`;

@@ -1,4 +1,3 @@
-// STUB
-import type { App } from '../../platform/http.js';
-export function createEventsService(_deps: unknown) { return {}; }
-export function eventsRoutes(_app: App, _deps: unknown) {}
+export { createEventsService, type EventsService } from './events.service.js';
+export { eventsRoutes } from './events.routes.js';
+export { parseEvent, type EventInput, type EventResult } from './events.contract.js';

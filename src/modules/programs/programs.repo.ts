@@ -51,8 +51,8 @@ export function programsRepo(db: Queryable) {
     async insertWorkspace(q: Queryable, w: { id: string; name: string; now: Date }) {
       await q.query(`insert into workspaces (id, name, created_at) values ($1, $2, $3)`, [w.id, w.name, w.now]);
     },
-    async workspaceExists(id: string) {
-      return (await db.query(`select 1 from workspaces where id = $1`, [id])).length > 0;
+    async workspaceExists(id: string, q: Queryable = db) {
+      return (await q.query(`select 1 from workspaces where id = $1`, [id])).length > 0;
     },
     async firstWorkspace() {
       const rows = await db.query<{ id: string }>(`select id from workspaces order by created_at, id limit 1`);

@@ -31,9 +31,9 @@ export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
       if (p.programId) {
         throw new AppError('forbidden', 'auth.workspace_key_required', 'Only a workspace-wide admin key can create programs');
       }
-      return runWrite(db, req, reply, p.workspaceId, async () => ({
+      return runWrite(db, req, reply, p.workspaceId, async (q) => ({
         status: 201,
-        body: await programs.createProgram(p.workspaceId, req.body),
+        body: await programs.createProgram(p.workspaceId, req.body, q),
       }));
     },
   });
@@ -76,9 +76,9 @@ export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
       const programId = req.body.program_id ?? p.programId;
       if (p.programId && programId !== p.programId) throw notFound('program.not_found', `No program ${programId}`, 'program_id');
       if (programId) await programs.programFor(p, programId);
-      return runWrite(db, req, reply, p.workspaceId, async () => ({
+      return runWrite(db, req, reply, p.workspaceId, async (q) => ({
         status: 201,
-        body: await programs.createKey({ workspaceId: p.workspaceId, programId, name: req.body.name, scopes: req.body.scopes }),
+        body: await programs.createKey({ workspaceId: p.workspaceId, programId, name: req.body.name, scopes: req.body.scopes }, q),
       }));
     },
   });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Db } from '../../platform/db.js';
+import type { Db, Queryable } from '../../platform/db.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Ids } from '../../platform/ids.js';
 import { AppError, invalid, notFound } from '../../platform/errors.js';
@@ -46,10 +46,13 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids }) 
     return merged.data;
   }
 
-  async function program(id: string): Promise<Program> {
+  /** Runs `fn` in the caller's transaction when there is one (a route's idempotent write), else in its own. */
+  const within = <T,>(q: Queryable | undefined, fn: (q: Queryable) => Promise<T>) => (q ? fn(q) : db.tx(fn));
+
+  async function program(id: string, q?: Queryable): Promise<Program> {
     const cached = programCache.get(id);
     if (cached) return cached;
-    const p = await repo.getProgram(id);
+    const p = await repo.getProgram(id, q);
     if (!p) throw notFound('program.not_found', `No program ${id}`, 'program_id');
     programCache.set(id, p);
     return p;
@@ -78,6 +81,7 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids }) 
     async createProgram(
       workspaceId: string,
       input: { name: string; currency: string; point_currencies?: string[]; settings?: Partial<ProgramSettings> },
+      q?: Queryable,
     ): Promise<Program> {
       const currencies = input.point_currencies ?? ['points'];
       if (new Set(currencies).size !== currencies.length) {
@@ -85,7 +89,7 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids }) 
       }
       const settings = mergeSettings(DEFAULT_SETTINGS, input.settings);
       const id = ids.next('prg');
-      await db.tx(async (q) => {
+      return within(q, async (q) => {
         await repo.insertProgram(q, {
           id,
           workspace_id: workspaceId,
@@ -96,8 +100,9 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids }) 
           now: clock.now(),
         });
         await repo.ensureSystemAccounts(q, id, currencies);
+        const created = await repo.getProgram(id, q);
+        return created!;
       });
-      return program(id);
     },
 
     async updateProgram(
@@ -136,17 +141,17 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids }) 
       programId: string | null;
       name: string;
       scopes: Scope[];
-    }): Promise<ApiKey & { secret: string }> {
+    }, q?: Queryable): Promise<ApiKey & { secret: string }> {
       if (input.programId) {
-        const p = await program(input.programId).catch(() => undefined);
+        const p = await program(input.programId, q).catch(() => undefined);
         if (!p || p.workspace_id !== input.workspaceId) throw notFound('program.not_found', `No program ${input.programId}`, 'program_id');
-      } else if (!(await repo.workspaceExists(input.workspaceId))) {
+      } else if (!(await repo.workspaceExists(input.workspaceId, q))) {
         throw notFound('workspace.not_found', `No workspace ${input.workspaceId}`, 'workspace_id');
       }
       const id = ids.next('key');
       const secretHex = randomBytes(32).toString('hex');
       const secret = `ptn_${id.slice(4)}_${secretHex}`;
-      const stored = await db.tx((q) =>
+      const stored = await within(q, (q) =>
         repo.insertKey(q, {
           id,
           workspace_id: input.workspaceId,

@@ -1,0 +1,149 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { ensureFirstRun, type FirstRun } from '../bootstrap.js';
+import { createApp, createServices, VERSION, type Services } from '../main.js';
+import { AppError } from '../platform/errors.js';
+import type { App } from '../platform/http.js';
+import { startJob, type Job } from '../platform/jobs.js';
+import { createLogger, type Logger } from '../platform/logger.js';
+import { cliConfig, describeDatabase, openForCommand } from './context.js';
+import { errnoCode, out } from './output.js';
+
+function parsePort(raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535 (0 picks a free one).');
+  return n;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('Run the REST API and the maintenance job (pending release, expiry, stale holds)')
+    .option('--port <port>', 'port to listen on (default: $PORT or 3000)', parsePort)
+    .option('--host <host>', 'address to listen on (default: $HOST or 0.0.0.0)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'On the first start against an empty database it creates a workspace, a program and an admin API key,',
+        'prints the key once and writes it to <data dir>/admin-key (mode 0600).',
+        'Logs are JSON lines on stdout (LOG_LEVEL). SIGINT or SIGTERM stops it cleanly.',
+      ].join('\n'),
+    )
+    .action((opts: { port?: number; host?: string }) => serve(opts));
+}
+
+/** The address to show people: the wildcard addresses are reachable as localhost. */
+function baseUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}`;
+}
+
+function banner(opts: { url: string; database: string; first: FirstRun; keyFile: string; program?: string }): string[] {
+  const { url, first } = opts;
+  const lines = ['', `Patron ${VERSION} is running on ${opts.database}.`, ''];
+  if (first.adminKey) {
+    lines.push(
+      `First start: created workspace ${first.workspaceId} and program ${first.programId}${opts.program ? ` (${opts.program})` : ''}.`,
+      '',
+      'Admin API key (shown this once; also saved, readable only by you, to ' + opts.keyFile + '):',
+      '',
+      `    ${first.adminKey}`,
+      '',
+    );
+  } else {
+    lines.push(`Workspace ${first.workspaceId}, program ${first.programId || '(none)'}.`);
+    lines.push(
+      existsSync(opts.keyFile)
+        ? `The admin API key is in ${opts.keyFile}.`
+        : 'No admin key file here: create a key with `patron keys create --name admin --scopes admin`.',
+    );
+    lines.push('');
+  }
+  lines.push(
+    `  API docs   ${url}/docs`,
+    `  OpenAPI    ${url}/openapi.json`,
+    `  Health     ${url}/health`,
+    '',
+    'Call the API with the headers  Authorization: Bearer <key>  and  Patron-Program: ' + (first.programId || '<program id>'),
+    '',
+  );
+  return lines;
+}
+
+async function serve(opts: { port?: number; host?: string }): Promise<void> {
+  const config = cliConfig();
+  const port = opts.port ?? config.port;
+  const host = opts.host ?? config.host;
+  const log = createLogger(config.logLevel);
+  const opened = await openForCommand(config, 'serve');
+  if (opened.migration.applied.length) log.info({ applied: opened.migration.applied }, 'applied migrations');
+
+  let services: Services;
+  let first: FirstRun;
+  let app: App;
+  try {
+    services = createServices({ db: opened.db, log });
+    first = await ensureFirstRun(services, config.dataDir);
+    app = createApp(services);
+    await app.listen({ port, host });
+  } catch (e) {
+    await opened.close();
+    const code = errnoCode(e);
+    if (code === 'EADDRINUSE') throw new AppError('conflict', 'server.port_in_use', `Port ${port} on ${host} is already in use; pick another with --port or PORT`);
+    if (code === 'EACCES') throw new AppError('forbidden', 'server.port_denied', `Not allowed to listen on port ${port}; use a port above 1023`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new AppError('invalid', 'server.bad_host', `Cannot listen on host ${host}`);
+    throw e;
+  }
+
+  // Signals are handled from here on, before the banner tells anyone the server is up.
+  let job: Job | undefined;
+  let stopping = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    try {
+      await job?.stop();
+      await app.close();
+      await opened.close();
+      log.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', (s) => void shutdown(s));
+  process.on('SIGTERM', (s) => void shutdown(s));
+
+  if (config.jobsIntervalSeconds > 0) job = maintenanceJob(services, log, config.jobsIntervalSeconds);
+
+  const address = app.server.address();
+  const actualPort = address && typeof address === 'object' ? address.port : port;
+  const program = first.programId ? await services.programs.program(first.programId).catch(() => undefined) : undefined;
+  for (const line of banner({
+    url: baseUrl(host, actualPort),
+    database: describeDatabase(config),
+    first,
+    keyFile: first.adminKeyFile ?? join(config.dataDir, 'admin-key'),
+    program: program ? `${program.name}, ${program.currency}` : undefined,
+  })) {
+    out(line);
+  }
+}
+
+function maintenanceJob(services: Services, log: Logger, everySeconds: number): Job {
+  return startJob({
+    name: 'maintenance',
+    everyMs: everySeconds * 1000,
+    log,
+    run: async () => {
+      const report = await services.ledger.runMaintenance();
+      if (Object.values(report).some((n) => n > 0)) log.info({ job: 'maintenance', ...report }, 'maintenance released or expired points');
+    },
+  });
+}

@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import { CurrencyCode } from '../programs/index.js';
+import { MemberRef } from '../members/index.js';
+import { AppError, type FieldError } from '../../platform/errors.js';
+
+const Money = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe('In minor units (pence, cents)');
+const EventId = z.string().min(1).max(200).describe('Your id for the event: a retry with the same id is answered from the first');
+const OccurredAt = z.iso.datetime({ offset: true }).describe('When it happened (ISO 8601); default: when Patron received it');
+const Properties = z.record(z.string(), z.unknown()).describe('Anything else about the event, for rules and analytics');
+
+export const PurchaseLine = z
+  .object({
+    sku: z.string().min(1).max(100),
+    name: z.string().max(500).optional(),
+    category: z.string().min(1).max(100).optional(),
+    quantity: z.number().int().min(1).max(1_000_000),
+    unit_price: Money,
+  })
+  .strict();
+
+export const PurchaseEvent = z
+  .object({
+    type: z.literal('purchase'),
+    id: EventId,
+    member: MemberRef,
+    order_id: z.string().min(1).max(200),
+    amount: Money.optional().describe('What was paid; default: the sum of the lines'),
+    currency: CurrencyCode,
+    lines: z.array(PurchaseLine).max(1000).optional(),
+    channel: z.string().min(1).max(50).optional().describe('web, app, pos, partner, marketplace, …'),
+    store_id: z.string().min(1).max(100).optional(),
+    occurred_at: OccurredAt.optional(),
+    properties: Properties.optional(),
+  })
+  .strict();
+
+export const RefundEvent = z
+  .object({
+    type: z.literal('refund'),
+    id: EventId,
+    order_id: z.string().min(1).max(200),
+    member: MemberRef.optional().describe('Optional: the order names its member'),
+    amount: Money.refine((n) => n > 0, 'must be positive').optional().describe('Money refunded; or give lines'),
+    currency: CurrencyCode.optional(),
+    lines: z
+      .array(z.object({ sku: z.string().min(1).max(100), quantity: z.number().int().min(1).max(1_000_000) }).strict())
+      .min(1)
+      .max(1000)
+      .optional(),
+    channel: z.string().min(1).max(50).optional(),
+    reason: z.string().max(500).optional(),
+    occurred_at: OccurredAt.optional(),
+    properties: Properties.optional(),
+  })
+  .strict();
+
+export const CustomEvent = z
+  .object({
+    type: z
+      .string()
+      .regex(/^[a-z][a-z0-9_.]{0,63}$/, 'lower-case name such as signup, review_submitted, store_checkin')
+      .refine((t) => t !== 'purchase' && t !== 'refund', 'purchase and refund have their own shape'),
+    id: EventId,
+    member: MemberRef,
+    channel: z.string().min(1).max(50).optional(),
+    occurred_at: OccurredAt.optional(),
+    properties: Properties.optional(),
+  })
+  .strict();
+
+export const EventInput = z.union([PurchaseEvent, RefundEvent, CustomEvent]);
+export type PurchaseEvent = z.infer<typeof PurchaseEvent>;
+export type RefundEvent = z.infer<typeof RefundEvent>;
+export type CustomEvent = z.infer<typeof CustomEvent>;
+export type EventInput = PurchaseEvent | RefundEvent | CustomEvent;
+
+export const BatchInput = z.object({ events: z.array(EventInput).min(1).max(1000) }).strict();
+
+/**
+ * Parses one event by its `type`, so errors name the field of that event's own shape rather than a union's
+ * three attempts. `prefix` places the field inside a batch (`events.3.amount`).
+ */
+export function parseEvent(raw: unknown, prefix = ''): EventInput {
+  const fail = (issues: z.core.$ZodIssue[]) => {
+    const errors: FieldError[] = issues.map((i) => {
+      const path = i.path.map(String);
+      if (i.code === 'unrecognized_keys' && i.keys.length) path.push(i.keys[0]!);
+      return {
+        field: prefix + (path.length ? path.join('.') : 'body'),
+        code: `validation.${i.code}`,
+        message: i.code === 'unrecognized_keys' ? `Unknown field: ${i.keys.join(', ')}` : i.message,
+      };
+    });
+    const first = errors[0]!;
+    return new AppError('invalid', first.code, `Invalid event: ${first.field}: ${first.message}`, { field: first.field, errors });
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new AppError('invalid', 'validation.invalid_type', 'An event is a JSON object', { field: prefix || 'body' });
+  }
+  const type = (raw as { type?: unknown }).type;
+  const schema = type === 'purchase' ? PurchaseEvent : type === 'refund' ? RefundEvent : CustomEvent;
+  const r = schema.safeParse(raw);
+  if (!r.success) throw fail(r.error.issues);
+  return r.data;
+}
+
+export const EventTransaction = z.object({
+  id: z.string(),
+  type: z.string(),
+  currency: z.string(),
+  points: z.number().int(),
+  pending: z.boolean(),
+  available_at: z.string().nullable(),
+});
+
+export const EventResult = z.object({
+  id: z.string(),
+  type: z.string(),
+  status: z.literal('applied'),
+  member_id: z.string(),
+  member_enrolled: z.boolean(),
+  order_id: z.string().nullable(),
+  points: z.record(z.string(), z.number().int()).describe('Net change per point currency (available + pending)'),
+  transactions: z.array(EventTransaction),
+  refund: z
+    .object({ amount: z.number().int(), refunded_amount: z.number().int(), order_amount: z.number().int() })
+    .optional(),
+  occurred_at: z.string(),
+  received_at: z.string(),
+});
+export type EventResult = z.infer<typeof EventResult>;
+
+export const EventResponse = EventResult.extend({ replayed: z.boolean() });
+
+export const BatchItem = z.object({
+  index: z.number().int(),
+  id: z.string().nullable(),
+  status: z.enum(['applied', 'replayed', 'rejected']),
+  result: EventResult.optional(),
+  error: z
+    .object({ status: z.number().int(), code: z.string(), detail: z.string(), field: z.string().optional() })
+    .optional(),
+});
+
+export const BatchResponse = z.object({
+  applied: z.number().int(),
+  replayed: z.number().int(),
+  rejected: z.number().int(),
+  results: z.array(BatchItem),
+});

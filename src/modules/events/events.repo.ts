@@ -1,0 +1,115 @@
+import type { Queryable } from '../../platform/db.js';
+import type { EventResult } from './events.contract.js';
+import type { LotRow, TxnRow } from '../ledger/index.js';
+
+export interface OrderLine {
+  sku: string;
+  name?: string;
+  category?: string;
+  quantity: number;
+  unit_price: number;
+  refunded_quantity: number;
+}
+
+export interface OrderRow {
+  id: string;
+  member_id: string;
+  event_id: string;
+  currency: string;
+  amount: number;
+  refunded_amount: number;
+  lines: OrderLine[];
+  occurred_at: Date;
+  created_at: Date;
+}
+
+export interface StoredEvent {
+  id: string;
+  type: string;
+  member_id: string | null;
+  order_id: string | null;
+  body_hash: string;
+  payload: Record<string, unknown>;
+  result: EventResult;
+  occurred_at: Date;
+  received_at: Date;
+}
+
+export const eventsRepo = {
+  /** Claims the event id; false if the program already has it (committed, or waited for on PostgreSQL). */
+  async claim(
+    q: Queryable,
+    programId: string,
+    e: { id: string; type: string; hash: string; payload: unknown; occurredAt: Date; receivedAt: Date },
+  ): Promise<boolean> {
+    const rows = await q.query(
+      `insert into events (program_id, id, type, body_hash, payload, result, occurred_at, received_at)
+       values ($1, $2, $3, $4, $5, '{}', $6, $7) on conflict do nothing returning 1`,
+      [programId, e.id, e.type, e.hash, e.payload, e.occurredAt, e.receivedAt],
+    );
+    return rows.length > 0;
+  },
+
+  async get(q: Queryable, programId: string, id: string) {
+    const rows = await q.query<StoredEvent>(`select * from events where program_id = $1 and id = $2`, [programId, id]);
+    return rows[0];
+  },
+
+  async complete(q: Queryable, programId: string, id: string, memberId: string, orderId: string | null, result: EventResult) {
+    await q.query(`update events set member_id = $3, order_id = $4, result = $5 where program_id = $1 and id = $2`, [
+      programId,
+      id,
+      memberId,
+      orderId,
+      result,
+    ]);
+  },
+
+  async insertOrder(
+    q: Queryable,
+    programId: string,
+    o: { id: string; memberId: string; eventId: string; currency: string; amount: number; lines: OrderLine[]; occurredAt: Date; now: Date },
+  ): Promise<boolean> {
+    const rows = await q.query(
+      `insert into orders (program_id, id, member_id, event_id, currency, amount, lines, occurred_at, created_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing returning 1`,
+      [programId, o.id, o.memberId, o.eventId, o.currency, o.amount, o.lines, o.occurredAt, o.now],
+    );
+    return rows.length > 0;
+  },
+
+  async getOrder(q: Queryable, programId: string, id: string, lock = false) {
+    const rows = await q.query<OrderRow>(
+      `select * from orders where program_id = $1 and id = $2${lock ? ' for update' : ''}`,
+      [programId, id],
+    );
+    return rows[0];
+  },
+
+  async updateOrderRefund(q: Queryable, programId: string, id: string, refundedAmount: number, lines: OrderLine[]) {
+    await q.query(`update orders set refunded_amount = $3, lines = $4 where program_id = $1 and id = $2`, [
+      programId,
+      id,
+      refundedAmount,
+      lines,
+    ]);
+  },
+
+  /** The order's earning transactions with what reversals already took from each. */
+  async earnings(q: Queryable, programId: string, orderId: string) {
+    return q.query<TxnRow & { reversed: number }>(
+      `select t.*,
+              coalesce((select sum(coalesce((r.metadata->>'due')::bigint, r.amount)) from transactions r
+                        where r.program_id = t.program_id and r.reverses_id = t.id), 0)::bigint as reversed
+       from transactions t where t.program_id = $1 and t.order_id = $2 and t.type = 'earn' order by t.id`,
+      [programId, orderId],
+    );
+  },
+
+  async pendingLotsOfOrder(q: Queryable, programId: string, orderId: string) {
+    return q.query<LotRow>(
+      `select * from lots where program_id = $1 and order_id = $2 and pending and remaining > 0 order by id`,
+      [programId, orderId],
+    );
+  },
+};

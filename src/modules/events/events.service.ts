@@ -1,0 +1,287 @@
+import { createHash } from 'node:crypto';
+import type { Db, Queryable } from '../../platform/db.js';
+import type { Clock } from '../../platform/clock.js';
+import { DAY_MS } from '../../platform/clock.js';
+import type { Ids } from '../../platform/ids.js';
+import type { Logger } from '../../platform/logger.js';
+import { AppError, conflict, invalid, notFound, toProblem, unprocessable } from '../../platform/errors.js';
+import type { Program, ProgramsService } from '../programs/index.js';
+import type { MembersService } from '../members/index.js';
+import { basePoints, type LedgerService, type Tx } from '../ledger/index.js';
+import { parseEvent, type CustomEvent, type EventInput, type EventResult, type PurchaseEvent, type RefundEvent } from './events.contract.js';
+import { eventsRepo as repo, type OrderLine } from './events.repo.js';
+import { applyRefund, reversalTarget } from './events.refunds.js';
+
+export interface IngestOutcome {
+  result: EventResult;
+  replayed: boolean;
+}
+
+const FUTURE_SLACK_MS = DAY_MS;
+
+const hashOf = (e: EventInput) => createHash('sha256').update(JSON.stringify(e)).digest('hex');
+const iso = (d: Date) => d.toISOString();
+
+/**
+ * Event ingestion: systems report what happened, Patron decides what it is worth. One event is one database
+ * transaction (or one savepoint inside a batch's transaction); its id is claimed first, so a replay — even a
+ * parallel one — finds the first result and writes nothing.
+ */
+export function createEventsService(deps: {
+  db: Db;
+  clock: Clock;
+  ids: Ids;
+  programs: ProgramsService;
+  members: MembersService;
+  ledger: LedgerService;
+  log: Logger;
+}) {
+  const { db, clock, members, ledger } = deps;
+
+  async function memberFor(q: Queryable, program: Program, e: { member: PurchaseEvent['member']; channel?: string }, at: Date) {
+    const m = await members.resolve(q, program.id, e.member, { autoEnrol: program.settings.auto_enrol, channel: e.channel, at });
+    if (m.status !== 'active') {
+      throw unprocessable(`member.${m.status}`, `The member is ${m.status}: events cannot change their points`, { field: 'member' });
+    }
+    return m;
+  }
+
+  async function purchase(tx: Tx, e: PurchaseEvent, occurredAt: Date, base: Omit<EventResult, 'member_id' | 'member_enrolled'>) {
+    const { q, program } = tx;
+    if (e.currency !== program.currency) {
+      throw unprocessable('event.currency_mismatch', `The program takes ${program.currency}; this purchase is in ${e.currency}`, {
+        field: 'currency',
+      });
+    }
+    const lines: OrderLine[] = (e.lines ?? []).map((l) => ({ ...l, refunded_quantity: 0 }));
+    const amount = e.amount ?? lines.reduce((s, l) => s + l.quantity * l.unit_price, 0);
+    if (e.amount === undefined && lines.length === 0) throw invalid('event.amount_required', 'A purchase needs an amount or lines', 'amount');
+    if (!Number.isSafeInteger(amount)) throw invalid('event.amount_too_large', 'The lines add up to more than 2^53', 'lines');
+    const m = await memberFor(q, program, e, occurredAt);
+    const inserted = await repo.insertOrder(q, program.id, {
+      id: e.order_id,
+      memberId: m.memberId,
+      eventId: e.id,
+      currency: e.currency,
+      amount,
+      lines,
+      occurredAt,
+      now: tx.now,
+    });
+    if (!inserted) throw conflict('order.duplicate', `Order ${e.order_id} was already reported by another event`, { field: 'order_id' });
+    const result: EventResult = { ...base, member_id: m.memberId, member_enrolled: m.enrolled, points: {}, transactions: [] };
+    const points = basePoints(amount, program.settings);
+    if (points > 0) {
+      const currency = program.point_currencies[0]!;
+      const days = program.settings.pending_days;
+      const credit = await ledger.core.credit(tx, {
+        memberId: m.memberId,
+        currency,
+        amount: points,
+        type: 'earn',
+        source: 'issuance',
+        availableAt: days > 0 ? new Date(occurredAt.getTime() + days * DAY_MS) : null,
+        orderId: e.order_id,
+        eventId: e.id,
+        occurredAt,
+        metadata: { rule: 'base_earning' },
+      });
+      result.points[currency] = points;
+      result.transactions.push({
+        id: credit.txnId,
+        type: 'earn',
+        currency,
+        points,
+        pending: credit.pending,
+        available_at: credit.availableAt ? iso(credit.availableAt) : null,
+      });
+    }
+    return result;
+  }
+
+  async function refund(tx: Tx, e: RefundEvent, occurredAt: Date, base: Omit<EventResult, 'member_id' | 'member_enrolled'>) {
+    const { q, program } = tx;
+    if ((e.amount === undefined) === (e.lines === undefined)) {
+      throw invalid('refund.amount_or_lines', 'A refund gives either an amount or lines, not both or neither', e.lines ? 'amount' : 'lines');
+    }
+    const order = await repo.getOrder(q, program.id, e.order_id, true);
+    if (!order) throw notFound('order.not_found', `No order ${e.order_id}`, 'order_id');
+    if (e.currency && e.currency !== order.currency) {
+      throw unprocessable('event.currency_mismatch', `Order ${order.id} was paid in ${order.currency}`, { field: 'currency' });
+    }
+    if (e.member) {
+      const m = await members.resolve(q, program.id, e.member, { autoEnrol: false, at: occurredAt });
+      if (m.memberId !== order.member_id) {
+        throw unprocessable('refund.member_mismatch', `Order ${order.id} belongs to another member`, { field: 'member' });
+      }
+    }
+    const next = applyRefund(order, e);
+    await repo.updateOrderRefund(q, program.id, order.id, next.refundedAmount, next.lines);
+    const after = { amount: order.amount, refunded_amount: next.refundedAmount };
+    const result: EventResult = {
+      ...base,
+      member_id: order.member_id,
+      member_enrolled: false,
+      points: {},
+      transactions: [],
+      refund: { amount: next.money, refunded_amount: next.refundedAmount, order_amount: order.amount },
+    };
+    // Per currency: the points the whole refund state calls for, less what earlier refunds already reversed.
+    const earnings = await repo.earnings(q, program.id, order.id);
+    for (const currency of new Set(earnings.map((t) => t.currency))) {
+      const mine = earnings.filter((t) => t.currency === currency);
+      const earned = mine.reduce((s, t) => s + t.amount, 0);
+      const reversed = mine.reduce((s, t) => s + t.reversed, 0);
+      let due = reversalTarget(earned, after, next.lines) - reversed;
+      for (const t of mine) {
+        if (due <= 0) break;
+        const share = Math.min(due, t.amount - t.reversed);
+        due -= share;
+        const out = await ledger.core.reverseEarning(tx, t, share, { eventId: e.id, reason: e.reason ?? 'refund', metadata: { refund_event: e.id } });
+        if (!out) continue;
+        result.points[currency] = (result.points[currency] ?? 0) - out.taken;
+        result.transactions.push({ id: out.txnId, type: 'reversal', currency, points: -out.taken, pending: false, available_at: null });
+      }
+    }
+    return result;
+  }
+
+  async function custom(tx: Tx, e: CustomEvent, occurredAt: Date, base: Omit<EventResult, 'member_id' | 'member_enrolled'>) {
+    const m = await memberFor(tx.q, tx.program, e, occurredAt);
+    return { ...base, member_id: m.memberId, member_enrolled: m.enrolled, points: {}, transactions: [] } satisfies EventResult;
+  }
+
+  /** Applies one validated event inside the caller's transaction. */
+  async function ingest(q: Queryable, program: Program, e: EventInput): Promise<IngestOutcome> {
+    const now = clock.now();
+    const occurredAt = e.occurred_at ? new Date(e.occurred_at) : now;
+    if (occurredAt.getTime() > now.getTime() + FUTURE_SLACK_MS) {
+      throw invalid('event.occurred_in_future', 'occurred_at is more than a day in the future', 'occurred_at');
+    }
+    const hash = hashOf(e);
+    const claimed = await repo.claim(q, program.id, { id: e.id, type: e.type, hash, payload: e, occurredAt, receivedAt: now });
+    if (!claimed) {
+      const prev = await repo.get(q, program.id, e.id);
+      if (!prev || prev.body_hash !== hash) {
+        throw conflict('event.id_reused', `Event id ${e.id} was already used for a different event`, { field: 'id' });
+      }
+      return { result: prev.result, replayed: true };
+    }
+    const base = {
+      id: e.id,
+      type: e.type,
+      status: 'applied' as const,
+      order_id: 'order_id' in e ? e.order_id : null,
+      points: {},
+      transactions: [],
+      occurred_at: iso(occurredAt),
+      received_at: iso(now),
+    };
+    const tx: Tx = { q, program, now };
+    const result =
+      e.type === 'purchase'
+        ? await purchase(tx, e as PurchaseEvent, occurredAt, base)
+        : e.type === 'refund'
+          ? await refund(tx, e as RefundEvent, occurredAt, base)
+          : await custom(tx, e as CustomEvent, occurredAt, base);
+    await repo.complete(q, program.id, e.id, result.member_id, result.order_id, result);
+    return { result, replayed: false };
+  }
+
+  return {
+    ingest,
+    parseEvent,
+
+    /**
+     * Many events in one database transaction. Each runs under its own savepoint, so a refused event is rolled
+     * back alone and reported in its slot while the rest commit together.
+     */
+    async ingestBatch(q: Queryable, program: Program, raws: unknown[]) {
+      const results = [];
+      let applied = 0;
+      let replayed = 0;
+      let rejected = 0;
+      for (let index = 0; index < raws.length; index++) {
+        const raw = raws[index];
+        const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : null;
+        try {
+          const e = parseEvent(raw, `events.${index}.`);
+          await q.query('savepoint event');
+          let out: IngestOutcome;
+          try {
+            out = await ingest(q, program, e);
+          } catch (err) {
+            await q.query('rollback to savepoint event');
+            throw err;
+          }
+          await q.query('release savepoint event');
+          if (out.replayed) replayed++;
+          else applied++;
+          results.push({ index, id, status: out.replayed ? ('replayed' as const) : ('applied' as const), result: out.result });
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          rejected++;
+          const p = toProblem(err);
+          results.push({
+            index,
+            id,
+            status: 'rejected' as const,
+            error: { status: p.status, code: p.code, detail: p.detail, ...(p.field ? { field: p.field } : {}) },
+          });
+        }
+      }
+      return { applied, replayed, rejected, results };
+    },
+
+    async get(program: Program, id: string) {
+      const e = await repo.get(db, program.id, id);
+      if (!e) throw notFound('event.not_found', `No event ${id}`, 'event_id');
+      return {
+        id: e.id,
+        type: e.type,
+        member_id: e.member_id,
+        order_id: e.order_id,
+        payload: e.payload,
+        result: e.result,
+        occurred_at: iso(e.occurred_at),
+        received_at: iso(e.received_at),
+      };
+    },
+
+    async order(program: Program, id: string) {
+      const o = await repo.getOrder(db, program.id, id);
+      if (!o) throw notFound('order.not_found', `No order ${id}`, 'order_id');
+      const earnings = await repo.earnings(db, program.id, id);
+      const points: Record<string, { earned: number; reversed: number }> = {};
+      for (const t of earnings) {
+        const p = (points[t.currency] ??= { earned: 0, reversed: 0 });
+        p.earned += t.amount;
+        p.reversed += t.reversed;
+      }
+      return {
+        id: o.id,
+        member_id: o.member_id,
+        event_id: o.event_id,
+        currency: o.currency,
+        amount: o.amount,
+        refunded_amount: o.refunded_amount,
+        lines: o.lines,
+        points,
+        occurred_at: iso(o.occurred_at),
+        created_at: iso(o.created_at),
+      };
+    },
+
+    /** The order was fulfilled: its pending points become available now, before the lock period ends. */
+    async fulfil(q: Queryable, program: Program, id: string) {
+      const o = await repo.getOrder(q, program.id, id, true);
+      if (!o) throw notFound('order.not_found', `No order ${id}`, 'order_id');
+      const lots = await repo.pendingLotsOfOrder(q, program.id, id);
+      let released = 0;
+      for (const lot of lots) released += await ledger.releaseLot({ q, program, now: clock.now() }, lot);
+      return { order_id: id, released_points: released };
+    },
+  };
+}
+
+export type EventsService = ReturnType<typeof createEventsService>;

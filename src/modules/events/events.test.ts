@@ -1,0 +1,236 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { harness, type Harness, type TestProgram } from '../../../test/harness.js';
+import { balance, enrol, expectVerified, purchase, uniq } from '../../../test/fixtures.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await harness();
+});
+afterAll(() => h.close());
+
+const refund = (p: TestProgram, body: Record<string, unknown>) =>
+  p.api('POST', '/v1/events', { type: 'refund', id: uniq('rfd'), ...body });
+
+describe('purchase events', () => {
+  it('names the member by any identity and earns with the program rounding', async () => {
+    const p = await h.program({ settings: { base_earning: { points: 3, per_amount: 200 }, rounding: 'round' } });
+    const email = `${uniq('ann')}@Example.com`;
+    const m = await enrol(p, { email });
+    const res = await p.api('POST', '/v1/events', {
+      type: 'purchase',
+      id: uniq('evt'),
+      member: { email: email.toUpperCase() },
+      order_id: uniq('o'),
+      amount: 1001, // 1001 * 3 / 200 = 15.015 → 15
+      currency: 'GBP',
+      channel: 'web',
+      occurred_at: '2026-01-05T10:00:00+01:00',
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ member_id: m, points: { points: 15 }, replayed: false, occurred_at: '2026-01-05T09:00:00.000Z' });
+    const stored = await p.api('GET', `/v1/events/${res.body.id}`);
+    expect(stored.body.result.points).toEqual({ points: 15 });
+    expect(stored.body.received_at).toBeTruthy();
+    const order = await p.api('GET', `/v1/orders/${res.body.order_id}`);
+    expect(order.body).toMatchObject({ amount: 1001, refunded_amount: 0, points: { points: { earned: 15, reversed: 0 } } });
+  });
+
+  it('sums the lines when no amount is given', async () => {
+    const p = await h.program();
+    const m = await enrol(p);
+    const res = await purchase(p, m, undefined as unknown as number, {
+      amount: undefined,
+      lines: [
+        { sku: 'A', quantity: 2, unit_price: 1250 },
+        { sku: 'B', quantity: 1, unit_price: 999 },
+      ],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.points).toEqual({ points: 34 });
+  });
+
+  it('auto-enrols an unknown identity when the program allows it, and 404s when it does not', async () => {
+    const p = await h.program();
+    const ext = `shopify:${uniq('c')}`;
+    const res = await p.api('POST', '/v1/events', {
+      type: 'purchase', id: uniq('e'), member: { external_id: ext }, order_id: uniq('o'), amount: 500, currency: 'GBP', channel: 'web',
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.member_enrolled).toBe(true);
+    const member = await p.api('GET', `/v1/members/${res.body.member_id}`);
+    expect(member.body.enrolment_channel).toBe('web');
+
+    const closed = await h.program({ settings: { auto_enrol: false } });
+    const no = await closed.api('POST', '/v1/events', {
+      type: 'purchase', id: uniq('e'), member: { email: 'nobody@example.com' }, order_id: uniq('o'), amount: 500, currency: 'GBP',
+    });
+    expect(no.status).toBe(404);
+    expect(no.body).toMatchObject({ code: 'member.not_found', field: 'member' });
+  });
+
+  it('refuses bad events with a problem naming the field, writing nothing', async () => {
+    const p = await h.program();
+    const m = await enrol(p);
+    const base = { type: 'purchase', id: uniq('e'), member: { id: m }, order_id: uniq('o'), amount: 100, currency: 'GBP' };
+    const cases: [unknown, number, string, string?][] = [
+      [{ ...base, amount: -1 }, 400, 'validation.too_small', 'amount'],
+      [{ ...base, amount: 10.5 }, 400, 'validation.invalid_type', 'amount'],
+      [{ ...base, amount: 2 ** 53 }, 400, 'validation.too_big', 'amount'],
+      [{ ...base, currency: 'EUR' }, 422, 'event.currency_mismatch', 'currency'],
+      [{ ...base, colour: 'red' }, 400, 'validation.unrecognized_keys', 'colour'],
+      [{ ...base, member: { id: 'mbr_unknown' } }, 404, 'member.not_found', 'member'],
+      [{ ...base, occurred_at: 'yesterday' }, 400, 'validation.invalid_format', 'occurred_at'],
+      [{ ...base, occurred_at: '2999-01-01T00:00:00Z' }, 400, 'event.occurred_in_future', 'occurred_at'],
+      [{ ...base, type: 'Purchase!' }, 400, 'validation.invalid_format', 'type'],
+      [{ ...base, amount: undefined }, 400, 'event.amount_required', 'amount'],
+    ];
+    for (const [body, status, code, field] of cases) {
+      const res = await p.api('POST', '/v1/events', body);
+      expect([res.status, res.body.code, res.body.field], JSON.stringify(body)).toEqual([status, code, field]);
+    }
+    const malformed = await p.api('POST', '/v1/events', '{"type": "purchase", ');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.code).toBe('request.malformed_json');
+    expect((await balance(p, m)).available).toBe(0);
+    expect((await p.api('GET', `/v1/members/${m}/transactions`)).body.data).toEqual([]);
+  });
+
+  it('a second purchase event for the same order is refused', async () => {
+    const p = await h.program();
+    const m = await enrol(p);
+    await purchase(p, m, 1000, { order_id: 'dup-1' });
+    const again = await purchase(p, m, 1000, { order_id: 'dup-1' });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('order.duplicate');
+    expect((await balance(p, m)).available).toBe(10);
+  });
+
+  it('records named custom events without points', async () => {
+    const p = await h.program();
+    const m = await enrol(p);
+    const res = await p.api('POST', '/v1/events', {
+      type: 'review_submitted', id: uniq('e'), member: { id: m }, properties: { stars: 5, sku: 'A1' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ type: 'review_submitted', points: {}, transactions: [] });
+  });
+});
+
+describe('idempotency of events', () => {
+  it('a replay returns the first result and writes nothing; the same id with another body is a conflict', async () => {
+    const p = await h.program();
+    const m = await enrol(p);
+    const ev = { type: 'purchase', id: uniq('e'), member: { id: m }, order_id: uniq('o'), amount: 1000, currency: 'GBP' };
+    const first = await p.api('POST', '/v1/events', ev);
+    const again = await p.api('POST', '/v1/events', ev);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ replayed: true, transactions: first.body.transactions, received_at: first.body.received_at });
+    const changed = await p.api('POST', '/v1/events', { ...ev, amount: 2000 });
+    expect(changed.status).toBe(409);
+    expect(changed.body.code).toBe('event.id_reused');
+    expect((await balance(p, m)).available).toBe(10);
+  });
+
+  it('the same event sent 20 times in parallel is applied once', async () => {
+    const p = await h.program();
+    const m = await enrol(p);
+    const ev = { type: 'purchase', id: uniq('e'), member: { id: m }, order_id: uniq('o'), amount: 4200, currency: 'GBP' };
+    const all = await Promise.all(Array.from({ length: 20 }, () => p.api('POST', '/v1/events', ev)));
+    expect(all.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(all.filter((r) => r.status === 200)).toHaveLength(19);
+    expect((await balance(p, m)).available).toBe(42);
+    await expectVerified(h, p.programId);
+  });
+});
+
+describe('refunds', () => {
+  it('reverses points pro rata to the amount, and never more than earned over several refunds', async () => {
+    const p = await h.program();
+    const m = await enrol(p);
+    await purchase(p, m, 10000, { order_id: 'r-1' }); // 100 points
+    const a = await refund(p, { order_id: 'r-1', amount: 3333 });
+    expect(a.status).toBe(201);
+    expect(a.body.points).toEqual({ points: -33 });
+    const b = await refund(p, { order_id: 'r-1', amount: 3333 });
+    expect(b.body.points).toEqual({ points: -33 });
+    const over = await refund(p, { order_id: 'r-1', amount: 3335 });
+    expect(over.status).toBe(422);
+    expect(over.body).toMatchObject({ code: 'refund.exceeds_paid', field: 'amount' });
+    const rest = await refund(p, { order_id: 'r-1', amount: 3334 });
+    expect(rest.body.points).toEqual({ points: -34 });
+    expect(await balance(p, m)).toMatchObject({ available: 0, lifetime: { earned: 0 } });
+    const order = await p.api('GET', '/v1/orders/r-1');
+    expect(order.body).toMatchObject({ refunded_amount: 10000, points: { points: { earned: 100, reversed: 100 } } });
+    const none = await refund(p, { order_id: 'r-1', amount: 1 });
+    expect(none.status).toBe(422);
+    await expectVerified(h, p.programId);
+  });
+
+  it('reverses line by line when lines are given', async () => {
+    const p = await h.program();
+    const m = await enrol(p);
+    await purchase(p, m, 0, {
+      order_id: 'r-lines',
+      amount: undefined,
+      lines: [
+        { sku: 'SHOE', quantity: 2, unit_price: 5000 },
+        { sku: 'SOCK', quantity: 4, unit_price: 500 },
+      ],
+    }); // 12000 → 120 points: shoes 100, socks 20
+    const one = await refund(p, { order_id: 'r-lines', lines: [{ sku: 'SHOE', quantity: 1 }] });
+    expect(one.status).toBe(201);
+    expect(one.body.points).toEqual({ points: -50 });
+    expect(one.body.refund).toMatchObject({ amount: 5000, refunded_amount: 5000 });
+    const socks = await refund(p, { order_id: 'r-lines', lines: [{ sku: 'SOCK', quantity: 3 }] });
+    expect(socks.body.points).toEqual({ points: -15 });
+    const tooMany = await refund(p, { order_id: 'r-lines', lines: [{ sku: 'SOCK', quantity: 2 }] });
+    expect(tooMany.status).toBe(422);
+    expect(tooMany.body).toMatchObject({ code: 'refund.exceeds_quantity', field: 'lines.0.quantity' });
+    const unknown = await refund(p, { order_id: 'r-lines', lines: [{ sku: 'HAT', quantity: 1 }] });
+    expect(unknown.body.code).toBe('refund.unknown_line');
+    expect((await balance(p, m)).available).toBe(55);
+    await expectVerified(h, p.programId);
+  });
+
+  it('takes pending points back from the pending balance', async () => {
+    const p = await h.program({ settings: { pending_days: 30 } });
+    const m = await enrol(p);
+    await purchase(p, m, 8000, { order_id: 'r-pend' });
+    const r = await refund(p, { order_id: 'r-pend', amount: 2000 });
+    expect(r.body.points).toEqual({ points: -20 });
+    expect(await balance(p, m)).toMatchObject({ pending: 60, available: 0, balance: 0 });
+    await expectVerified(h, p.programId);
+  });
+
+  it('refuses refunds of unknown orders, both amount and lines, and another member’s order', async () => {
+    const p = await h.program();
+    const m = await enrol(p);
+    const other = await enrol(p);
+    await purchase(p, m, 1000, { order_id: 'r-x' });
+    expect((await refund(p, { order_id: 'nope', amount: 1 })).body).toMatchObject({ status: 404, code: 'order.not_found', field: 'order_id' });
+    expect((await refund(p, { order_id: 'r-x', amount: 1, lines: [{ sku: 'a', quantity: 1 }] })).body.code).toBe('refund.amount_or_lines');
+    expect((await refund(p, { order_id: 'r-x' })).body.code).toBe('refund.amount_or_lines');
+    expect((await refund(p, { order_id: 'r-x', amount: 1, member: { id: other } })).body.code).toBe('refund.member_mismatch');
+    expect((await balance(p, m)).available).toBe(10);
+  });
+});
+
+describe('batches', () => {
+  it('applies good events and reports bad ones in their slots', async () => {
+    const p = await h.program();
+    const m = await enrol(p);
+    const good = (n: number) => ({ type: 'purchase', id: `b-${n}-${uniq()}`, member: { id: m }, order_id: uniq('o'), amount: 100 * n, currency: 'GBP' });
+    const events = [good(1), { ...good(2), amount: -5 }, good(3), { type: 'purchase', id: 'x', member: { id: 'mbr_nobody' }, order_id: 'o', amount: 1, currency: 'GBP' }, good(4)];
+    events.push({ ...events[0]! });
+    const res = await p.api('POST', '/v1/events/batch', { events });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ applied: 3, replayed: 1, rejected: 2 });
+    expect(res.body.results.map((r: { status: string }) => r.status)).toEqual(['applied', 'rejected', 'applied', 'rejected', 'applied', 'replayed']);
+    expect(res.body.results[1].error).toMatchObject({ status: 400, field: 'events.1.amount' });
+    expect(res.body.results[3].error).toMatchObject({ status: 404, code: 'member.not_found' });
+    expect((await balance(p, m)).available).toBe(8);
+    expect((await p.api('POST', '/v1/events/batch', { events: [] })).status).toBe(400);
+    expect((await p.api('POST', '/v1/events/batch', { events: Array(1001).fill(good(9)) })).status).toBe(400);
+    await expectVerified(h, p.programId);
+  });
+});

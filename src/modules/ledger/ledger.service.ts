@@ -1,0 +1,461 @@
+import type { Db, Queryable } from '../../platform/db.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Ids } from '../../platform/ids.js';
+import type { Logger } from '../../platform/logger.js';
+import { conflict, invalid, notFound, unprocessable } from '../../platform/errors.js';
+import type { Program, ProgramsService } from '../programs/index.js';
+import { expiryFor } from './ledger.policy.js';
+import {
+  ledgerRepo as repo,
+  type AccountState,
+  type Bucket,
+  type ConsumedLot,
+  type HoldRow,
+  type NewLot,
+  type NewTxn,
+  type SystemKind,
+  type TxnRow,
+  type TxnType,
+} from './ledger.repo.js';
+
+export interface LedgerDeps {
+  db: Db;
+  clock: Clock;
+  ids: Ids;
+  programs: ProgramsService;
+  log: Logger;
+}
+
+/** What a write needs: the open transaction, the program, and the time it happens. */
+export interface Tx {
+  q: Queryable;
+  program: Program;
+  now: Date;
+}
+
+export interface CreditInput {
+  memberId: string;
+  currency: string;
+  amount: number;
+  type: Extract<TxnType, 'earn' | 'adjustment'>;
+  source: Extract<SystemKind, 'issuance' | 'adjustment'>;
+  /** Pending until this time (the return window); null or past: available now. */
+  availableAt?: Date | null;
+  /** Explicit lot expiry; undefined: the program's policy from `occurredAt`. */
+  expiresAt?: Date | null;
+  orderId?: string | null;
+  eventId?: string | null;
+  reason?: string | null;
+  metadata?: Record<string, unknown>;
+  occurredAt?: Date;
+}
+
+export interface DebitInput {
+  memberId: string;
+  currency: string;
+  amount: number;
+  type: Extract<TxnType, 'redeem' | 'adjustment'>;
+  sink: Extract<SystemKind, 'redemption' | 'adjustment'>;
+  reason?: string | null;
+  reference?: string | null;
+  metadata?: Record<string, unknown>;
+  holdId?: string | null;
+}
+
+const bucketOf: Record<TxnType, Bucket> = {
+  earn: 'earned',
+  release: 'earned',
+  adjustment: 'earned',
+  redeem: 'spent',
+  expiry: 'expired',
+  transfer: 'none',
+  reversal: 'none',
+};
+
+export function assertCurrency(program: Program, currency: string) {
+  if (!program.point_currencies.includes(currency)) {
+    throw invalid('ledger.unknown_currency', `The program has no point currency "${currency}"`, 'currency');
+  }
+}
+
+/** The double-entry core: every change is one transaction of postings summing to zero. */
+export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
+  const { ids } = deps;
+  const systemIds = new Map<string, Map<string, number>>();
+
+  async function systemAccount(tx: Tx, kind: SystemKind, currency: string): Promise<number> {
+    let m = systemIds.get(tx.program.id);
+    let id = m?.get(`${kind}:${currency}`);
+    if (id !== undefined) return id;
+    m = new Map((await repo.systemAccounts(tx.q, tx.program.id)).map((r) => [`${r.kind}:${r.currency}`, r.id]));
+    id = m.get(`${kind}:${currency}`);
+    if (id === undefined) throw new Error(`program ${tx.program.id} has no ${kind} account for ${currency}`);
+    systemIds.set(tx.program.id, m);
+    return id;
+  }
+
+  function txn(tx: Tx, t: Omit<NewTxn, 'id' | 'createdAt' | 'bucket' | 'occurredAt'> & { occurredAt?: Date; bucket?: Bucket }): NewTxn {
+    return { ...t, id: ids.next('txn'), bucket: t.bucket ?? bucketOf[t.type], occurredAt: t.occurredAt ?? tx.now, createdAt: tx.now };
+  }
+
+  /** How much of a new credit lands in lots: a negative balance is paid back first. */
+  function lotShare(after: AccountState, amount: number): number {
+    return Math.max(0, Math.min(amount, after.balance));
+  }
+
+  async function insufficient(tx: Tx, memberId: string, currency: string, requested: number): Promise<never> {
+    const acc = await repo.lockAccount(tx.q, tx.program.id, memberId, currency, 'available', tx.now);
+    const available = Math.max(0, acc?.available ?? 0);
+    throw unprocessable('ledger.insufficient_points', `Only ${available} ${currency} available; ${requested} requested`, {
+      field: 'points',
+      available,
+      requested,
+    });
+  }
+
+  const core = {
+    systemAccount,
+
+    /** Credits a member from a system account, pending or available, making the lot. */
+    async credit(tx: Tx, c: CreditInput) {
+      assertCurrency(tx.program, c.currency);
+      const occurredAt = c.occurredAt ?? tx.now;
+      const pending = !!c.availableAt && c.availableAt > tx.now;
+      const expiresAt = c.expiresAt === undefined ? expiryFor(tx.program.settings.expiry, occurredAt) : c.expiresAt;
+      const from = await systemAccount(tx, c.source, c.currency);
+      // Lock order is the available account first, then pending: the same order every writer uses.
+      const avail = await repo.credit(tx.q, {
+        programId: tx.program.id,
+        memberId: c.memberId,
+        kind: 'available',
+        currency: c.currency,
+        amount: pending ? 0 : c.amount,
+        earned: pending ? 0 : c.amount,
+      });
+      const after = pending
+        ? await repo.credit(tx.q, {
+            programId: tx.program.id,
+            memberId: c.memberId,
+            kind: 'pending',
+            currency: c.currency,
+            amount: c.amount,
+            earned: 0,
+          })
+        : avail;
+      const t = txn(tx, {
+        type: c.type,
+        bucket: pending ? 'none' : 'earned',
+        memberId: c.memberId,
+        currency: c.currency,
+        amount: c.amount,
+        eventId: c.eventId,
+        orderId: c.orderId,
+        reason: c.reason,
+        metadata: { ...c.metadata, ...(pending ? { pending: true } : {}) },
+        occurredAt,
+      });
+      // Pending lots hang off the member's available account, so release just flips them.
+      const lotAccount = avail.id;
+      const remaining = pending ? c.amount : lotShare(after, c.amount);
+      const lots: NewLot[] =
+        remaining > 0
+          ? [
+              {
+                accountId: lotAccount,
+                memberId: c.memberId,
+                currency: c.currency,
+                orderId: c.orderId ?? null,
+                amount: c.amount,
+                remaining,
+                pending,
+                availableAt: pending ? c.availableAt! : null,
+                expiresAt,
+              },
+            ]
+          : [];
+      await repo.insertTxn(
+        tx.q,
+        tx.program.id,
+        t,
+        [
+          { accountId: from, amount: -c.amount },
+          { accountId: after.id, amount: c.amount },
+        ],
+        lots,
+      );
+      return { txnId: t.id, pending, availableAt: pending ? c.availableAt! : null, expiresAt, balance: after.balance };
+    },
+
+    /** Spends points: refused unless what is available (balance less live holds) covers it. */
+    async debit(tx: Tx, d: DebitInput & { fromHold?: HoldRow }) {
+      assertCurrency(tx.program, d.currency);
+      const bucket = bucketOf[d.type];
+      let after: AccountState | undefined;
+      if (d.fromHold) {
+        // The hold already reserved the points: release the reservation and spend, if the balance still has them.
+        const rows = await tx.q.query<AccountState>(
+          `update accounts set balance = balance - $3, held = held - $3, spent = spent + $4, earned = earned + $5
+           where program_id = $1 and id = $2 and balance >= $3 returning id, balance, held`,
+          [tx.program.id, d.fromHold.account_id, d.amount, bucket === 'spent' ? d.amount : 0, bucket === 'earned' ? -d.amount : 0],
+        );
+        after = rows[0];
+      } else {
+        after = await repo.debitIfAvailable(tx.q, {
+          programId: tx.program.id,
+          memberId: d.memberId,
+          currency: d.currency,
+          amount: d.amount,
+          cover: d.amount,
+          earned: bucket === 'earned' ? -d.amount : 0,
+          spent: bucket === 'spent' ? d.amount : 0,
+          now: tx.now,
+        });
+      }
+      if (!after) return insufficient(tx, d.memberId, d.currency, d.amount);
+      const consumed = await repo.consumeLots(tx.q, tx.program.id, after.id, d.amount);
+      const to = await systemAccount(tx, d.sink, d.currency);
+      const t = txn(tx, {
+        type: d.type,
+        memberId: d.memberId,
+        currency: d.currency,
+        amount: d.amount,
+        holdId: d.holdId,
+        reason: d.reason,
+        metadata: { ...d.metadata, ...(d.reference ? { reference: d.reference } : {}), lots: lotsMeta(consumed) },
+      });
+      await repo.insertTxn(tx.q, tx.program.id, t, [
+        { accountId: after.id, amount: -d.amount },
+        { accountId: to, amount: d.amount },
+      ]);
+      return { txnId: t.id, balance: after.balance };
+    },
+
+    /**
+     * Takes `amount` back from a member's available points for a reversal: the lot it came from first, then
+     * soonest-expiring. Under `allow` the balance may go negative (it is flagged); under `forbid` it takes only
+     * what is available and reports the rest as unrecovered.
+     */
+    async takeBack(
+      tx: Tx,
+      r: { memberId: string; currency: string; amount: number; bucket: Bucket; lotId?: number },
+    ): Promise<{ accountId: number; taken: number }> {
+      const acc = await repo.lockAccount(tx.q, tx.program.id, r.memberId, r.currency, 'available', tx.now);
+      if (!acc) return { accountId: -1, taken: 0 };
+      const taken = tx.program.settings.negative_balance === 'allow' ? r.amount : Math.min(r.amount, Math.max(0, acc.available));
+      if (taken <= 0) return { accountId: acc.id, taken: 0 };
+      await repo.adjustAccount(tx.q, {
+        programId: tx.program.id,
+        accountId: acc.id,
+        delta: -taken,
+        earned: r.bucket === 'earned' ? -taken : 0,
+        spent: r.bucket === 'spent' ? -taken : 0,
+      });
+      await repo.consumeLots(tx.q, tx.program.id, acc.id, Math.min(taken, Math.max(0, acc.balance)), r.lotId);
+      return { accountId: acc.id, taken };
+    },
+
+    /**
+     * Reverses up to `amount` of an earning transaction (a refund's share, or all that is left of it): from its
+     * pending lot while pending, else from the member's available points. Returns the reversal txn id, or null
+     * when nothing was due.
+     */
+    async reverseEarning(
+      tx: Tx,
+      original: TxnRow,
+      amount: number,
+      meta: { reason?: string | null; eventId?: string | null; metadata?: Record<string, unknown> },
+    ): Promise<{ txnId: string; taken: number; due: number } | null> {
+      if (amount <= 0) return null;
+      const [lot] = await repo.lotsOfTxn(tx.q, tx.program.id, original.id);
+      const counter = original.type === 'adjustment' ? 'adjustment' : 'issuance';
+      const counterId = await systemAccount(tx, counter, original.currency);
+      let taken: number;
+      let memberAccount: number;
+      let bucket: Bucket = 'earned';
+      if (lot && lot.pending) {
+        // Lock order is available account first, then pending: the same order every writer uses.
+        await repo.lockAccount(tx.q, tx.program.id, original.member_id!, original.currency, 'available', tx.now);
+        const pendingAcc = await repo.lockAccount(tx.q, tx.program.id, original.member_id!, original.currency, 'pending', tx.now);
+        taken = await repo.takeFromLot(tx.q, tx.program.id, lot.id, amount);
+        memberAccount = pendingAcc!.id;
+        bucket = 'none';
+        await repo.adjustAccount(tx.q, { programId: tx.program.id, accountId: memberAccount, delta: -taken });
+      } else {
+        const r = await core.takeBack(tx, {
+          memberId: original.member_id!,
+          currency: original.currency,
+          amount,
+          bucket: 'earned',
+          lotId: lot?.id,
+        });
+        taken = r.taken;
+        memberAccount = r.accountId;
+      }
+      const t = txn(tx, {
+        type: 'reversal',
+        bucket,
+        memberId: original.member_id,
+        currency: original.currency,
+        amount: taken,
+        reversesId: original.id,
+        orderId: original.order_id,
+        eventId: meta.eventId,
+        reason: meta.reason,
+        metadata: { ...meta.metadata, due: amount, ...(taken < amount ? { unrecovered: amount - taken } : {}) },
+      });
+      await repo.insertTxn(
+        tx.q,
+        tx.program.id,
+        t,
+        taken > 0
+          ? [
+              { accountId: memberAccount, amount: -taken },
+              { accountId: counterId, amount: taken },
+            ]
+          : [],
+      );
+      return { txnId: t.id, taken, due: amount };
+    },
+
+    /** Moves points between two members, carrying each lot's expiry across so a transfer never extends it. */
+    async transfer(tx: Tx, r: { from: string; to: string; currency: string; amount: number; reason?: string | null; reversesId?: string }) {
+      assertCurrency(tx.program, r.currency);
+      // Lock both accounts in a fixed order so two opposite transfers cannot deadlock.
+      const [first, second] = [r.from, r.to].sort();
+      for (const m of [first!, second!]) {
+        await repo.credit(tx.q, { programId: tx.program.id, memberId: m, kind: 'available', currency: r.currency, amount: 0, earned: 0 });
+      }
+      const from = await repo.debitIfAvailable(tx.q, {
+        programId: tx.program.id,
+        memberId: r.from,
+        currency: r.currency,
+        amount: r.amount,
+        cover: r.amount,
+        earned: 0,
+        spent: 0,
+        now: tx.now,
+      });
+      if (!from) return insufficient(tx, r.from, r.currency, r.amount);
+      const consumed = await repo.consumeLots(tx.q, tx.program.id, from.id, r.amount);
+      const to = await repo.credit(tx.q, {
+        programId: tx.program.id,
+        memberId: r.to,
+        kind: 'available',
+        currency: r.currency,
+        amount: r.amount,
+        earned: 0,
+      });
+      const t = txn(tx, {
+        type: r.reversesId ? 'reversal' : 'transfer',
+        bucket: 'none',
+        memberId: r.from,
+        currency: r.currency,
+        amount: r.amount,
+        reason: r.reason,
+        reversesId: r.reversesId,
+        metadata: { to_member_id: r.to, lots: lotsMeta(consumed) },
+      });
+      await repo.insertTxn(
+        tx.q,
+        tx.program.id,
+        t,
+        [
+          { accountId: from.id, amount: -r.amount },
+          { accountId: to.id, amount: r.amount },
+        ],
+        relots(to, r.amount, consumed, { memberId: r.to, currency: r.currency }),
+      );
+      return { txnId: t.id };
+    },
+
+    /** Gives spent points back (reversal of a redemption), restoring the lots they came from with their expiry. */
+    async restore(tx: Tx, original: TxnRow, meta: { reason?: string | null }) {
+      const after = await repo.credit(tx.q, {
+        programId: tx.program.id,
+        memberId: original.member_id!,
+        kind: 'available',
+        currency: original.currency,
+        amount: original.amount,
+        earned: 0,
+      });
+      await repo.adjustAccount(tx.q, {
+        programId: tx.program.id,
+        accountId: after.id,
+        delta: 0,
+        spent: original.type === 'redeem' ? -original.amount : 0,
+        earned: original.type === 'adjustment' ? original.amount : 0,
+      });
+      const consumed = parseLotsMeta(original.metadata.lots);
+      const sink = original.type === 'redeem' ? 'redemption' : 'adjustment';
+      const t = txn(tx, {
+        type: 'reversal',
+        bucket: original.type === 'redeem' ? 'spent' : 'earned',
+        memberId: original.member_id,
+        currency: original.currency,
+        amount: original.amount,
+        reversesId: original.id,
+        reason: meta.reason,
+        metadata: { due: original.amount },
+      });
+      await repo.insertTxn(
+        tx.q,
+        tx.program.id,
+        t,
+        [
+          { accountId: await systemAccount(tx, sink, original.currency), amount: -original.amount },
+          { accountId: after.id, amount: original.amount },
+        ],
+        relots(after, original.amount, consumed, { memberId: original.member_id!, currency: original.currency }),
+      );
+      return { txnId: t.id };
+    },
+  };
+  return core;
+}
+export type LedgerCore = ReturnType<typeof createLedgerCore>;
+
+function lotsMeta(consumed: ConsumedLot[]) {
+  return consumed.map((c) => ({ lot: c.id, points: c.taken, expires_at: c.expires_at ? new Date(c.expires_at).toISOString() : null }));
+}
+
+function parseLotsMeta(v: unknown): ConsumedLot[] {
+  if (!Array.isArray(v)) return [];
+  return v.map((x: { lot: number; points: number; expires_at: string | null }) => ({
+    id: x.lot,
+    taken: x.points,
+    expires_at: x.expires_at ? new Date(x.expires_at) : null,
+  }));
+}
+
+/**
+ * New lots for points arriving with known origins: each keeps its origin's expiry. If the receiving balance was
+ * negative, the debt is paid first, from the soonest-expiring points.
+ */
+function relots(after: AccountState, amount: number, consumed: ConsumedLot[], who: { memberId: string; currency: string }): NewLot[] {
+  let debt = amount - Math.max(0, Math.min(amount, after.balance));
+  const known = consumed.reduce((a, c) => a + c.taken, 0);
+  const parts = [...consumed];
+  if (known < amount) parts.push({ id: -1, taken: amount - known, expires_at: null });
+  const lots: NewLot[] = [];
+  for (const p of parts) {
+    const absorbed = Math.min(debt, p.taken);
+    debt -= absorbed;
+    const remaining = p.taken - absorbed;
+    if (remaining > 0) {
+      lots.push({
+        accountId: after.id,
+        memberId: who.memberId,
+        currency: who.currency,
+        orderId: null,
+        amount: remaining,
+        remaining,
+        pending: false,
+        availableAt: null,
+        expiresAt: p.expires_at,
+      });
+    }
+  }
+  return lots;
+}
+
+export { conflict, notFound };

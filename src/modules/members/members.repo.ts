@@ -1,0 +1,254 @@
+import type { Queryable } from '../../platform/db.js';
+import type { Consent, Member, MemberStatus } from './members.contract.js';
+import type { Identity, IdentityType } from './members.validate.js';
+
+const iso = (d: Date | string) => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
+
+/** What a member is apart from its ids, identities and times: the columns an update writes. */
+export interface MemberFields {
+  first_name: string | null;
+  last_name: string | null;
+  birthdate: string | null;
+  locale: string | null;
+  time_zone: string | null;
+  country: string | null;
+  attributes: Record<string, unknown>;
+  tags: string[];
+  consent: Consent;
+  status: MemberStatus;
+}
+
+interface MemberRow {
+  program_id: string;
+  id: string;
+  first_name: string | null;
+  last_name: string | null;
+  birthdate: string | null;
+  locale: string | null;
+  time_zone: string | null;
+  country: string | null;
+  attributes: Record<string, unknown>;
+  tags: string[];
+  consent_email: boolean;
+  consent_sms: boolean;
+  consent_push: boolean;
+  status: MemberStatus;
+  enrolment_channel: string | null;
+  enrolled_at: Date;
+  created_at: Date;
+  updated_at: Date;
+  identities: [IdentityType, string][];
+}
+
+function toMember(r: MemberRow): Member {
+  const one = (type: IdentityType) => r.identities.find(([t]) => t === type)?.[1] ?? null;
+  const external_ids: Record<string, string> = {};
+  for (const [type, value] of r.identities) {
+    if (type !== 'external') continue;
+    const at = value.indexOf(':');
+    external_ids[value.slice(0, at)] = value.slice(at + 1);
+  }
+  return {
+    id: r.id,
+    program_id: r.program_id,
+    email: one('email'),
+    phone: one('phone'),
+    card_number: one('card'),
+    external_ids,
+    first_name: r.first_name,
+    last_name: r.last_name,
+    birthdate: r.birthdate,
+    locale: r.locale,
+    time_zone: r.time_zone,
+    country: r.country,
+    attributes: r.attributes,
+    tags: r.tags,
+    consent: { email: r.consent_email, sms: r.consent_sms, push: r.consent_push },
+    status: r.status,
+    enrolment_channel: r.enrolment_channel,
+    enrolled_at: iso(r.enrolled_at),
+    created_at: iso(r.created_at),
+    updated_at: iso(r.updated_at),
+  };
+}
+
+// The birthdate is read as text so no driver turns it into a midnight in some time zone.
+const MEMBER = `
+  select m.program_id, m.id, m.first_name, m.last_name, to_char(m.birthdate, 'YYYY-MM-DD') as birthdate,
+         m.locale, m.time_zone, m.country, m.attributes, m.tags, m.consent_email, m.consent_sms, m.consent_push,
+         m.status, m.enrolment_channel, m.enrolled_at, m.created_at, m.updated_at,
+         coalesce((select json_agg(json_build_array(i.type, i.value) order by i.type, i.value)
+                   from member_identities i where i.program_id = m.program_id and i.member_id = m.id), '[]') as identities
+  from members m`;
+
+/** `%`, `_` and `\` match themselves in a LIKE pattern built from what a user typed. */
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export interface MemberFilter {
+  afterId?: string;
+  status?: MemberStatus;
+  tag?: string;
+  /** Part of the first name, last name or email, any case. */
+  search?: string;
+  identity?: Identity;
+  limit: number;
+}
+
+export function membersRepo(db: Queryable) {
+  return {
+    async getMember(programId: string, id: string, q: Queryable = db, opts: { lock?: boolean } = {}) {
+      const rows = await q.query<MemberRow>(
+        `${MEMBER} where m.program_id = $1 and m.id = $2${opts.lock ? ' for update of m' : ''}`,
+        [programId, id],
+      );
+      return rows[0] ? toMember(rows[0]) : undefined;
+    },
+
+    /** Members in id order (ids sort by creation), after `afterId`, matching every filter given. */
+    async listMembers(programId: string, f: MemberFilter) {
+      const params: unknown[] = [programId];
+      const p = (v: unknown) => {
+        params.push(v);
+        return `$${params.length}`;
+      };
+      const where = ['m.program_id = $1'];
+      if (f.afterId !== undefined) where.push(`m.id > ${p(f.afterId)}`);
+      if (f.status !== undefined) where.push(`m.status = ${p(f.status)}`);
+      if (f.tag !== undefined) where.push(`m.tags @> array[${p(f.tag)}::text]`);
+      if (f.identity !== undefined) {
+        where.push(`m.id = (select member_id from member_identities
+                            where program_id = $1 and type = ${p(f.identity.type)} and value = ${p(f.identity.value)})`);
+      }
+      if (f.search !== undefined) {
+        const pattern = p(`%${likeEscape(f.search)}%`);
+        where.push(`(coalesce(m.first_name, '') || ' ' || coalesce(m.last_name, '') ilike ${pattern}
+                     or exists (select 1 from member_identities e where e.program_id = m.program_id
+                                and e.member_id = m.id and e.type = 'email' and e.value ilike ${pattern}))`);
+      }
+      const rows = await db.query<MemberRow>(`${MEMBER} where ${where.join(' and ')} order by m.id limit ${p(f.limit)}`, params);
+      return rows.map(toMember);
+    },
+
+    async insertMember(
+      q: Queryable,
+      m: MemberFields & { program_id: string; id: string; enrolment_channel: string | null; enrolled_at: Date; now: Date },
+    ) {
+      await q.query(
+        `insert into members (program_id, id, first_name, last_name, birthdate, locale, time_zone, country, attributes, tags,
+                              consent_email, consent_sms, consent_push, status, enrolment_channel, enrolled_at, created_at, updated_at)
+         values ($1, $2, $3, $4, $5::date, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)`,
+        [
+          m.program_id,
+          m.id,
+          m.first_name,
+          m.last_name,
+          m.birthdate,
+          m.locale,
+          m.time_zone,
+          m.country,
+          m.attributes,
+          m.tags,
+          m.consent.email,
+          m.consent.sms,
+          m.consent.push,
+          m.status,
+          m.enrolment_channel,
+          m.enrolled_at,
+          m.now,
+        ],
+      );
+    },
+
+    async updateMember(q: Queryable, programId: string, id: string, m: MemberFields & { now: Date }) {
+      await q.query(
+        `update members set first_name = $3, last_name = $4, birthdate = $5::date, locale = $6, time_zone = $7, country = $8,
+                attributes = $9, tags = $10, consent_email = $11, consent_sms = $12, consent_push = $13, status = $14,
+                updated_at = $15
+         where program_id = $1 and id = $2`,
+        [
+          programId,
+          id,
+          m.first_name,
+          m.last_name,
+          m.birthdate,
+          m.locale,
+          m.time_zone,
+          m.country,
+          m.attributes,
+          m.tags,
+          m.consent.email,
+          m.consent.sms,
+          m.consent.push,
+          m.status,
+          m.now,
+        ],
+      );
+    },
+
+    /** Inserts the identities nobody holds yet and returns those; one another member holds is left out. */
+    async insertIdentities(q: Queryable, programId: string, memberId: string, identities: readonly Identity[], now: Date) {
+      if (identities.length === 0) return [];
+      return q.query<Identity>(
+        `insert into member_identities (program_id, type, value, member_id, created_at)
+         select $1, x.type, x.value, $2, $3 from unnest($4::text[], $5::text[]) as x(type, value)
+         on conflict do nothing
+         returning type, value`,
+        [programId, memberId, now, identities.map((i) => i.type), identities.map((i) => i.value)],
+      );
+    },
+
+    async deleteIdentities(q: Queryable, programId: string, memberId: string, identities: readonly Identity[]) {
+      if (identities.length === 0) return;
+      await q.query(
+        `delete from member_identities
+         where program_id = $1 and member_id = $2 and (type, value) in (select * from unnest($3::text[], $4::text[]))`,
+        [programId, memberId, identities.map((i) => i.type), identities.map((i) => i.value)],
+      );
+    },
+
+    async deleteAllIdentities(q: Queryable, programId: string, memberId: string) {
+      await q.query(`delete from member_identities where program_id = $1 and member_id = $2`, [programId, memberId]);
+    },
+
+    async findById(q: Queryable, programId: string, id: string) {
+      const rows = await q.query<{ id: string; status: MemberStatus }>(
+        `select id, status from members where program_id = $1 and id = $2`,
+        [programId, id],
+      );
+      return rows[0];
+    },
+
+    async findByIdentity(q: Queryable, programId: string, identity: Identity) {
+      const rows = await q.query<{ id: string; status: MemberStatus }>(
+        `select m.id, m.status from member_identities i
+         join members m on m.program_id = i.program_id and m.id = i.member_id
+         where i.program_id = $1 and i.type = $2 and i.value = $3`,
+        [programId, identity.type, identity.value],
+      );
+      return rows[0];
+    },
+
+    /**
+     * Enrols a bare member holding `identity`, in one statement: the identity is claimed first and the member
+     * row is only written if the claim won (the foreign key is checked at the end of the statement). Returns
+     * false if another member holds the identity, having waited for a concurrent claim to commit or roll back.
+     */
+    async enrolWithIdentity(
+      q: Queryable,
+      m: { program_id: string; id: string; identity: Identity; enrolment_channel: string | null; enrolled_at: Date; now: Date },
+    ) {
+      const rows = await q.query(
+        `with claimed as (
+           insert into member_identities (program_id, type, value, member_id, created_at)
+           values ($1, $3, $4, $2, $6) on conflict do nothing returning member_id
+         )
+         insert into members (program_id, id, status, enrolment_channel, enrolled_at, created_at, updated_at)
+         select $1, member_id, 'active', $5, $7, $6, $6 from claimed
+         returning id`,
+        [m.program_id, m.id, m.identity.type, m.identity.value, m.enrolment_channel, m.now, m.enrolled_at],
+      );
+      return rows.length > 0;
+    },
+  };
+}
+export type MembersRepo = ReturnType<typeof membersRepo>;
