@@ -111,7 +111,15 @@ export const EventTransaction = z.object({
   points: z.number().int(),
   pending: z.boolean(),
   available_at: z.string().nullable(),
+  rule_id: z.string().nullable().optional().describe('The earning rule that paid it (base_earning for the program rate)'),
+  rule_version: z.number().int().nullable().optional(),
 });
+
+/** Something an event caused besides points: a tag, a reward, a tier change, a referral qualifying, … */
+export const EventOutcome = z
+  .object({ kind: z.string().describe('tag_added, tag_removed, reward_issued, tier_changed, referral_qualified, …') })
+  .catchall(z.unknown());
+export type EventOutcome = z.infer<typeof EventOutcome>;
 
 export const EventResult = z.object({
   id: z.string(),
@@ -122,6 +130,7 @@ export const EventResult = z.object({
   order_id: z.string().nullable(),
   points: z.record(z.string(), z.number().int()).describe('Net change per point currency (available + pending)'),
   transactions: z.array(EventTransaction),
+  outcomes: z.array(EventOutcome).optional(),
   refund: z
     .object({ amount: z.number().int(), refunded_amount: z.number().int(), order_amount: z.number().int() })
     .optional(),

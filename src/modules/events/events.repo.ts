@@ -1,4 +1,4 @@
-import type { Queryable } from '../../platform/db.js';
+import { pgArray, type Queryable } from '../../platform/db.js';
 import type { EventResult } from './events.contract.js';
 import type { LotRow, TxnRow } from '../ledger/index.js';
 
@@ -93,6 +93,14 @@ export const eventsRepo = {
       refundedAmount,
       lines,
     ]);
+  },
+
+  async membersOfOrders(q: Queryable, programId: string, orderIds: readonly string[]) {
+    const rows = await q.query<{ member_id: string }>(
+      `select distinct member_id from orders where program_id = $1 and id = any($2::text[])`,
+      [programId, pgArray(orderIds)],
+    );
+    return rows.map((r) => r.member_id);
   },
 
   /** The order's earning transactions with what reversals already took from each. */

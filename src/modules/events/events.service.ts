@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db, Queryable } from '../../platform/db.js';
+import { pgArray, type Db, type Queryable } from '../../platform/db.js';
 import type { Clock } from '../../platform/clock.js';
 import { DAY_MS } from '../../platform/clock.js';
 import type { Ids } from '../../platform/ids.js';
@@ -11,6 +11,26 @@ import { basePoints, type LedgerService, type Tx } from '../ledger/index.js';
 import { parseEvent, type CustomEvent, type EventInput, type EventResult, type PurchaseEvent, type RefundEvent } from './events.contract.js';
 import { eventsRepo as repo, type OrderLine } from './events.repo.js';
 import { applyRefund, reversalTarget } from './events.refunds.js';
+
+/**
+ * What an applied purchase or custom event gives the earning engine and the hooks after it, inside the
+ * event's own database transaction. They add to `result` (transactions, points, outcomes); a thrown AppError
+ * refuses the whole event.
+ */
+export interface EventContext {
+  tx: Tx;
+  event: PurchaseEvent | CustomEvent;
+  occurredAt: Date;
+  member: { id: string; enrolled: boolean };
+  /** The order a purchase created, with its amount in minor units. */
+  order?: { id: string; amount: number; currency: string; lines: OrderLine[] };
+  result: EventResult;
+}
+
+/** Decides and credits what an event earns. The default pays the program's base rate on purchases. */
+export type EarningEngine = (ctx: EventContext) => Promise<void>;
+/** Runs after earning, in the same transaction (tiers, stamp cards, referrals, …), in registration order. */
+export type EventHook = (ctx: EventContext) => Promise<void>;
 
 export interface IngestOutcome {
   result: EventResult;
@@ -70,32 +90,16 @@ export function createEventsService(deps: {
     });
     if (!inserted) throw conflict('order.duplicate', `Order ${e.order_id} was already reported by another event`, { field: 'order_id' });
     const result: EventResult = { ...base, member_id: m.memberId, member_enrolled: m.enrolled, points: {}, transactions: [] };
-    const points = basePoints(amount, program.settings);
-    if (points > 0) {
-      const currency = program.point_currencies[0]!;
-      const days = program.settings.pending_days;
-      const credit = await ledger.core.credit(tx, {
-        memberId: m.memberId,
-        currency,
-        amount: points,
-        type: 'earn',
-        source: 'issuance',
-        availableAt: days > 0 ? new Date(occurredAt.getTime() + days * DAY_MS) : null,
-        orderId: e.order_id,
-        eventId: e.id,
-        occurredAt,
-        metadata: { rule: 'base_earning' },
-      });
-      result.points[currency] = points;
-      result.transactions.push({
-        id: credit.txnId,
-        type: 'earn',
-        currency,
-        points,
-        pending: credit.pending,
-        available_at: credit.availableAt ? iso(credit.availableAt) : null,
-      });
-    }
+    const ctx: EventContext = {
+      tx,
+      event: e,
+      occurredAt,
+      member: { id: m.memberId, enrolled: m.enrolled },
+      order: { id: e.order_id, amount, currency: e.currency, lines },
+      result,
+    };
+    await earning(ctx);
+    for (const hook of hooks) await hook(ctx);
     return result;
   }
 
@@ -148,7 +152,65 @@ export function createEventsService(deps: {
 
   async function custom(tx: Tx, e: CustomEvent, occurredAt: Date, base: Omit<EventResult, 'member_id' | 'member_enrolled'>) {
     const m = await memberFor(tx.q, tx.program, e, occurredAt);
-    return { ...base, member_id: m.memberId, member_enrolled: m.enrolled, points: {}, transactions: [] } satisfies EventResult;
+    const result: EventResult = { ...base, member_id: m.memberId, member_enrolled: m.enrolled, points: {}, transactions: [] };
+    const ctx: EventContext = { tx, event: e, occurredAt, member: { id: m.memberId, enrolled: m.enrolled }, result };
+    await earning(ctx);
+    for (const hook of hooks) await hook(ctx);
+    return result;
+  }
+
+  /** The program's base rate on a purchase: what earns until rules say more. */
+  async function baseEarning(ctx: EventContext) {
+    const { tx, order, result } = ctx;
+    if (!order) return;
+    const points = basePoints(order.amount, tx.program.settings);
+    if (points <= 0) return;
+    const currency = tx.program.point_currencies[0]!;
+    const days = tx.program.settings.pending_days;
+    const credit = await ledger.core.credit(tx, {
+      memberId: ctx.member.id,
+      currency,
+      amount: points,
+      type: 'earn',
+      source: 'issuance',
+      availableAt: days > 0 ? new Date(ctx.occurredAt.getTime() + days * DAY_MS) : null,
+      orderId: order.id,
+      eventId: ctx.event.id,
+      occurredAt: ctx.occurredAt,
+      metadata: { rule: 'base_earning' },
+    });
+    result.points[currency] = (result.points[currency] ?? 0) + points;
+    result.transactions.push({
+      id: credit.txnId,
+      type: 'earn',
+      currency,
+      points,
+      pending: credit.pending,
+      available_at: credit.availableAt ? iso(credit.availableAt) : null,
+      rule_id: 'base_earning',
+      rule_version: null,
+    });
+  }
+
+  let earning: EarningEngine = baseEarning;
+  const hooks: EventHook[] = [];
+
+  /**
+   * Locks, in one statement and in a fixed order (member, then available before pending), the accounts of every
+   * existing member a batch touches. Two batches over overlapping members then queue instead of deadlocking,
+   * and a single event (which locks one member's available account, then pending) fits the same order.
+   */
+  async function lockMembersOf(q: Queryable, program: Program, events: readonly EventInput[]) {
+    const refs = events.flatMap((e) => ('member' in e && e.member ? [e.member] : []));
+    const orderIds = events.flatMap((e) => (e.type === 'refund' ? [(e as RefundEvent).order_id] : []));
+    const ids = new Set(await members.existingIds(q, program.id, refs));
+    if (orderIds.length) for (const m of await repo.membersOfOrders(q, program.id, orderIds)) ids.add(m);
+    if (ids.size === 0) return;
+    await q.query(
+      `select id from accounts where program_id = $1 and owner = any($2::text[])
+       order by owner, kind <> 'available', id for update`,
+      [program.id, pgArray([...ids])],
+    );
   }
 
   /** Applies one validated event inside the caller's transaction. */
@@ -191,6 +253,16 @@ export function createEventsService(deps: {
   return {
     ingest,
     parseEvent,
+    /** The base-rate engine, for an engine that pays the base rate as one of its rules. */
+    baseEarning,
+    /** Replaces the earning engine (the rules module installs its own). */
+    setEarningEngine(engine: EarningEngine) {
+      earning = engine;
+    },
+    /** Adds a hook that runs after earning on every applied purchase and custom event. */
+    addHook(hook: EventHook) {
+      hooks.push(hook);
+    },
 
     /**
      * Many events in one database transaction. Each runs under its own savepoint, so a refused event is rolled
@@ -201,11 +273,20 @@ export function createEventsService(deps: {
       let applied = 0;
       let replayed = 0;
       let rejected = 0;
+      const parsed = raws.map((raw, index) => {
+        try {
+          return parseEvent(raw, `events.${index}.`);
+        } catch (err) {
+          return err as Error;
+        }
+      });
+      await lockMembersOf(q, program, parsed.filter((e): e is EventInput => !(e instanceof Error)));
       for (let index = 0; index < raws.length; index++) {
         const raw = raws[index];
         const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : null;
         try {
-          const e = parseEvent(raw, `events.${index}.`);
+          const e = parsed[index]!;
+          if (e instanceof Error) throw e;
           await q.query('savepoint event');
           let out: IngestOutcome;
           try {

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../platform/db.js';
+import { pgArray, type Queryable } from '../../platform/db.js';
 import type { Consent, Member, MemberStatus } from './members.contract.js';
 import type { Identity, IdentityType } from './members.validate.js';
 
@@ -216,6 +216,16 @@ export function membersRepo(db: Queryable) {
         [programId, id],
       );
       return rows[0];
+    },
+
+    async idsByIdentities(q: Queryable, programId: string, types: readonly string[], values: readonly string[]) {
+      const rows = await q.query<{ member_id: string }>(
+        `select distinct i.member_id from member_identities i
+         join unnest($2::text[], $3::text[]) as x(type, value) on i.type = x.type and i.value = x.value
+         where i.program_id = $1`,
+        [programId, pgArray(types), pgArray(values)],
+      );
+      return rows.map((r) => r.member_id);
     },
 
     async findByIdentity(q: Queryable, programId: string, identity: Identity) {

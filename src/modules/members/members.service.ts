@@ -234,6 +234,33 @@ export function createMembersService(deps: { db: Db; clock: Clock; ids: Ids }) {
      * unknown identity enrols a member when `autoEnrol` (never for an id). Concurrent resolves of one new
      * identity end with one member: the identity is claimed with ON CONFLICT DO NOTHING and the loser re-reads.
      */
+    /**
+     * The ids of the existing members these references name, in one query; references that name nobody, or
+     * are not well-formed, are left out. Batches use it to lock their members' accounts up front.
+     */
+    async existingIds(q: Queryable, programId: string, refs: readonly MemberRef[]): Promise<string[]> {
+      const ids = new Set<string>();
+      const types: string[] = [];
+      const values: string[] = [];
+      for (const ref of refs) {
+        if ('id' in ref) {
+          ids.add(ref.id);
+          continue;
+        }
+        try {
+          const identity = refIdentity(ref);
+          types.push(identity.type);
+          values.push(identity.value);
+        } catch {
+          /* a malformed identity is refused when its event runs */
+        }
+      }
+      if (types.length) {
+        for (const id of await repo.idsByIdentities(q, programId, types, values)) ids.add(id);
+      }
+      return [...ids];
+    },
+
     async resolve(
       q: Queryable,
       programId: string,

@@ -1,0 +1,308 @@
+/**
+ * `npm run bench`: ingestion throughput and latency of a real Patron server, one JSON line per figure.
+ *
+ * The server runs as a child process (`patron serve`) on the configured database: PGlite in a temporary
+ * directory, or — with DATABASE_URL — a fresh database `patron_bench` on that PostgreSQL server. The load
+ * comes from autocannon in this process. With PostgreSQL and `pgbench` on the PATH, pgbench's TPC-B runs on
+ * the same server in the same run (database `patron_pgbench`) as the yardstick, and the ratios are printed.
+ *
+ * Settings: BENCH_SECONDS (per phase, default 10), BENCH_MEMBERS (default 2000), BENCH_BATCH (events per
+ * batch request, default 500).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
+import autocannon from 'autocannon';
+import postgres from 'postgres';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 2000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 500);
+const baseUrl = process.env.DATABASE_URL?.trim() || undefined;
+const dbKind = baseUrl ? 'postgres' : 'pglite';
+const runId = Date.now().toString(36);
+
+function emit(figure: Record<string, unknown>) {
+  process.stdout.write(JSON.stringify({ db: dbKind, ...figure }) + '\n');
+}
+
+function note(msg: string) {
+  process.stderr.write(`bench: ${msg}\n`);
+}
+
+/** The same server and credentials as `url`, another database. */
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function recreateDatabase(url: string, name: string) {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`drop database if exists ${name} with (force)`);
+    await sql.unsafe(`create database ${name}`);
+  } finally {
+    await sql.end();
+  }
+}
+
+async function dropDatabase(url: string, name: string) {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`drop database if exists ${name} with (force)`);
+  } finally {
+    await sql.end();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Server {
+  url: string;
+  adminKey: string;
+  child: ChildProcess;
+}
+
+async function startServer(dataDir: string, databaseUrl: string | undefined): Promise<Server> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PATRON_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    PATRON_JOBS_INTERVAL: '0',
+    PATRON_DB_POOL: process.env.PATRON_DB_POOL ?? '16',
+  };
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  else delete env.DATABASE_URL;
+  const child = spawn(process.execPath, [resolve('bin/patron.js'), 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  const keyFile = join(dataDir, 'admin-key');
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`patron serve exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok && existsSync(keyFile)) return { url, adminKey: readFileSync(keyFile, 'utf8').trim(), child };
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(100);
+  }
+  child.kill('SIGKILL');
+  throw new Error('patron serve did not come up within 60 s');
+}
+
+/** The server's peak resident memory so far (Linux), in MiB. */
+function peakRssMiB(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function stop(s: Server) {
+  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
+  const exited = new Promise((r) => s.child.once('exit', r));
+  s.child.kill('SIGTERM');
+  await exited;
+}
+
+async function call(s: Server, programId: string | undefined, method: string, path: string, body?: unknown) {
+  const headers: Record<string, string> = { authorization: `Bearer ${s.adminKey}`, 'content-type': 'application/json' };
+  if (programId) headers['patron-program'] = programId;
+  const res = await fetch(s.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+let seq = 0;
+function purchase(member: number) {
+  seq++;
+  const pence = 500 + ((seq * 7919) % 20000);
+  return {
+    type: 'purchase',
+    id: `b-${runId}-${seq}`,
+    member: { external_id: `shop:${member}` },
+    order_id: `o-${runId}-${seq}`,
+    amount: pence,
+    currency: 'GBP',
+    channel: 'web',
+    lines: [{ sku: `sku-${seq % 300}`, quantity: 1 + (seq % 3), unit_price: Math.floor(pence / (1 + (seq % 3))) }],
+  };
+}
+
+function load(
+  s: Server,
+  programId: string,
+  path: string,
+  connections: number,
+  body: () => unknown,
+  amount?: number,
+): Promise<autocannon.Result> {
+  return new Promise((ok, fail) => {
+    autocannon(
+      {
+        url: s.url,
+        connections,
+        timeout: 120,
+        ...(amount ? { amount } : { duration: SECONDS }),
+        requests: [
+          {
+            method: 'POST',
+            path,
+            headers: { authorization: `Bearer ${s.adminKey}`, 'content-type': 'application/json', 'patron-program': programId },
+            setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }),
+          },
+        ],
+      },
+      (err, result) => (err ? fail(err) : ok(result)),
+    );
+  });
+}
+
+function ms(n: number) {
+  return Math.round(n * 100) / 100;
+}
+
+/** pgbench TPC-B on a scratch database of the same server; undefined when pgbench is not available. */
+async function pgbench(url: string): Promise<{ tps: number; clients: number; scale: number } | undefined> {
+  const which = spawnSync('pgbench', ['--version'], { encoding: 'utf8' });
+  if (which.status !== 0) {
+    note('pgbench is not on the PATH: skipping the TPC-B yardstick');
+    return undefined;
+  }
+  await recreateDatabase(url, 'patron_pgbench');
+  const target = withDatabase(url, 'patron_pgbench');
+  const scale = 10;
+  const clients = 8;
+  const init = spawnSync('pgbench', ['-i', '-q', '-s', String(scale), target], { encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`pgbench -i failed: ${init.stderr}`);
+  const run = spawnSync('pgbench', ['-c', String(clients), '-j', '2', '-T', String(SECONDS), target], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`pgbench failed: ${run.stderr}`);
+  const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(run.stdout) ?? /tps = ([\d.]+)/.exec(run.stdout);
+  if (!m) throw new Error(`could not read tps from pgbench: ${run.stdout}`);
+  return { tps: Number(m[1]), clients, scale };
+}
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'patron-bench-'));
+  let databaseUrl: string | undefined;
+  if (baseUrl) {
+    await recreateDatabase(baseUrl, 'patron_bench');
+    databaseUrl = withDatabase(baseUrl, 'patron_bench');
+  }
+  note(`server on ${dbKind}, ${SECONDS}s per phase, ${MEMBERS} members, batches of ${BATCH}`);
+  const server = await startServer(dataDir, databaseUrl);
+  try {
+    const program = await call(server, undefined, 'POST', '/v1/programs', {
+      name: 'Bench',
+      currency: 'GBP',
+      settings: { auto_enrol: true, base_earning: { points: 1, per_amount: 100 } },
+    });
+    const programId = program.id as string;
+
+    // Members first, through the batch endpoint with auto-enrolment, so the measured phases earn on known members.
+    for (let start = 0; start < MEMBERS; start += 1000) {
+      const events = [];
+      for (let i = start; i < Math.min(MEMBERS, start + 1000); i++) events.push(purchase(i));
+      await call(server, programId, 'POST', '/v1/events/batch', { events });
+    }
+
+    const results: Record<string, number> = {};
+    for (const connections of [1, 8, 32]) {
+      const r = await load(server, programId, '/v1/events', connections, () => purchase(Math.floor(Math.random() * MEMBERS)));
+      const ok = r['2xx'];
+      const eps = ok / r.duration;
+      results[`single_${connections}`] = eps;
+      emit({
+        bench: 'events.single',
+        connections,
+        events_per_s: Math.round(eps),
+        p50_ms: ms(r.latency.p50),
+        p99_ms: ms(r.latency.p99),
+        errors: r.non2xx + r.errors + r.timeouts,
+        seconds: r.duration,
+      });
+    }
+
+    // A fixed number of batches rather than a fixed time: one batch can take seconds on the embedded database.
+    for (const connections of [1, 4]) {
+      const r = await load(
+        server,
+        programId,
+        '/v1/events/batch',
+        connections,
+        () => ({ events: Array.from({ length: BATCH }, () => purchase(Math.floor(Math.random() * MEMBERS))) }),
+        connections * 4,
+      );
+      const eps = (r['2xx'] * BATCH) / r.duration;
+      results[`batch_${connections}`] = eps;
+      emit({
+        bench: 'events.batch',
+        connections,
+        batch_size: BATCH,
+        events_per_s: Math.round(eps),
+        requests_per_s: ms(r['2xx'] / r.duration),
+        p50_ms: ms(r.latency.p50),
+        p99_ms: ms(r.latency.p99),
+        errors: r.non2xx + r.errors + r.timeouts,
+        seconds: r.duration,
+      });
+    }
+
+    emit({ bench: 'server.peak_rss', mib: peakRssMiB(server.child.pid) });
+    await stop(server);
+
+    // The ledger must balance after the load; `patron verify` checks every invariant (on PGlite it needs the
+    // lock the server held, hence after the server stopped).
+    const v = spawnSync(process.execPath, [resolve('bin/patron.js'), 'verify'], {
+      encoding: 'utf8',
+      env: { ...process.env, PATRON_DATA_DIR: dataDir, DATABASE_URL: databaseUrl ?? '' },
+    });
+    emit({ bench: 'ledger.verify', ok: v.status === 0 });
+    if (v.status !== 0) note(`patron verify failed:\n${v.stdout}${v.stderr}`);
+
+    if (baseUrl) {
+      const yard = await pgbench(baseUrl);
+      if (yard) {
+        const bestSingle = Math.max(results.single_1!, results.single_8!, results.single_32!);
+        const bestBatch = Math.max(results.batch_1!, results.batch_4!);
+        emit({ bench: 'pgbench.tpcb', clients: yard.clients, scale: yard.scale, tps: Math.round(yard.tps) });
+        emit({
+          bench: 'ratio',
+          batch_events_per_s_over_tpcb_tps: ms(bestBatch / yard.tps),
+          single_events_per_s_over_tpcb_tps: ms(bestSingle / yard.tps),
+        });
+        await dropDatabase(baseUrl, 'patron_pgbench');
+      }
+    }
+  } finally {
+    await stop(server);
+    rmSync(dataDir, { recursive: true, force: true });
+    if (baseUrl) await dropDatabase(baseUrl, 'patron_bench').catch(() => {});
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
