@@ -7,7 +7,8 @@
  * the same server in the same run (database `patron_pgbench`) as the yardstick, and the ratios are printed.
  *
  * Settings: BENCH_SECONDS (per phase, default 10), BENCH_MEMBERS (default 2000), BENCH_BATCH (events per
- * batch request, default 500).
+ * batch request, default 500), BENCH_RULES (active earning rules in the program, default 0; 50 is the figure
+ * the rules issue asks for).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -20,12 +21,13 @@ import postgres from 'postgres';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 2000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
+const RULES = Number(process.env.BENCH_RULES ?? 0);
 const baseUrl = process.env.DATABASE_URL?.trim() || undefined;
 const dbKind = baseUrl ? 'postgres' : 'pglite';
 const runId = Date.now().toString(36);
 
 function emit(figure: Record<string, unknown>) {
-  process.stdout.write(JSON.stringify({ db: dbKind, ...figure }) + '\n');
+  process.stdout.write(JSON.stringify({ db: dbKind, rules: RULES, ...figure }) + '\n');
 }
 
 function note(msg: string) {
@@ -146,8 +148,41 @@ function purchase(member: number) {
     amount: pence,
     currency: 'GBP',
     channel: 'web',
-    lines: [{ sku: `sku-${seq % 300}`, quantity: 1 + (seq % 3), unit_price: Math.floor(pence / (1 + (seq % 3))) }],
+    lines: [{ sku: `sku-${seq % 300}`, category: `cat-${seq % 30}`, quantity: 1 + (seq % 3), unit_price: Math.floor(pence / (1 + (seq % 3))) }],
   };
+}
+
+/**
+ * A mix of the rules brands run: channel and store promotions, category and SKU bonuses, thresholds, capped
+ * bonuses, multipliers for tagged members, history conditions and exclusive campaigns. Most do not fire on a
+ * given purchase, as in a real program; every one is evaluated.
+ */
+function benchRule(i: number) {
+  const base = { name: `Bench rule ${i}`, trigger: 'purchase', status: 'active', priority: i };
+  switch (i % 8) {
+    case 0:
+      return { ...base, conditions: { field: 'event.channel', op: 'eq', value: i % 16 ? 'app' : 'web' }, effects: [{ type: 'fixed', points: 5 }] };
+    case 1:
+      return { ...base, effects: [{ type: 'per_amount', points: 1, per_amount: 100, lines: { category: [`cat-${i % 30}`] } }] };
+    case 2:
+      return { ...base, effects: [{ type: 'threshold', min_amount: 15000 + i * 10, points: 50 }] };
+    case 3:
+      return { ...base, effects: [{ type: 'fixed', points: 10 }], limits: { per_member: [{ period: 'day', points: 20 }] } };
+    case 4:
+      return { ...base, conditions: { field: 'member.tags', op: 'contains', value: 'vip' }, effects: [{ type: 'multiplier', multiplier_bp: 15000 }] };
+    case 5:
+      return { ...base, conditions: { field: 'history.first_purchase', op: 'eq', value: true }, effects: [{ type: 'fixed', points: 100 }] };
+    case 6:
+      return {
+        ...base,
+        conditions: { any: [{ field: 'event.store_id', op: 'eq', value: `store-${i}` }, { field: 'event.amount', op: 'gte', value: 19000 }] },
+        effects: [{ type: 'fixed', points: 25 }],
+        stacking: 'exclusive',
+        group: 'campaign',
+      };
+    default:
+      return { ...base, effects: [{ type: 'per_amount', points: 1, per_amount: 100, lines: { sku: [`sku-${i % 300}`] } }], limits: { budget: { points: 1_000_000 } } };
+  }
 }
 
 function load(
@@ -219,6 +254,7 @@ async function main() {
       settings: { auto_enrol: true, base_earning: { points: 1, per_amount: 100 } },
     });
     const programId = program.id as string;
+    for (let i = 0; i < RULES; i++) await call(server, programId, 'POST', '/v1/rules', benchRule(i));
 
     // Members first, through the batch endpoint with auto-enrolment, so the measured phases earn on known members.
     for (let start = 0; start < MEMBERS; start += 1000) {

@@ -13,6 +13,10 @@ import { authHook, createProgramsService, programsRoutes } from './modules/progr
 import { createMembersService, membersRoutes } from './modules/members/index.js';
 import { createLedgerService, ledgerRoutes } from './modules/ledger/index.js';
 import { createEventsService, eventsRoutes } from './modules/events/index.js';
+import { createReferralsService, referralsRoutes } from './modules/referrals/index.js';
+import { createRulesService, rulesRoutes } from './modules/rules/index.js';
+import { createTiersService, tiersRoutes } from './modules/tiers/index.js';
+import { createRewardsService, rewardsRoutes } from './modules/rewards/index.js';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')) as { version: string }
@@ -35,7 +39,17 @@ export function createServices(deps: PatronDeps) {
   const members = createMembersService({ db, clock, ids });
   const ledger = createLedgerService({ db, clock, ids, programs, members, log });
   const events = createEventsService({ db, clock, ids, programs, members, ledger, log });
-  return { db, clock, ids, log, programs, members, ledger, events };
+  const tiers = createTiersService({ db, clock, ids, members, ledger, events, log });
+  const rewards = createRewardsService({ db, clock, ids, programs, members, ledger, tierLookup: (q, programId, memberId) => tiers.currentTier(q, programId, memberId) });
+  const rules = createRulesService({ db, clock, ids, programs, members, ledger, events, log, tierLookup: (q, programId, memberId) => tiers.currentTier(q, programId, memberId), issueReward: (tx, a) => rewards.issueReward(tx, a) });
+  events.setEarningEngine(rules.engine);
+  events.addHook(tiers.onEvent);
+  ledger.addAdjustmentHook(tiers.onAdjustment);
+  events.addHook(rewards.onEvent);
+  const referrals = createReferralsService({ db, clock, ids, members, ledger, events });
+  members.addEnrolHook(referrals.onEnrol);
+  events.addHook(referrals.onEvent);
+  return { db, clock, ids, log, programs, members, ledger, events, rules, tiers, rewards, referrals };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -53,6 +67,10 @@ export function createApp(services: Services): App {
     membersRoutes(v1, services);
     ledgerRoutes(v1, services);
     eventsRoutes(v1, services);
+    referralsRoutes(v1, services);
+    rulesRoutes(v1, services);
+    tiersRoutes(v1, services);
+    rewardsRoutes(v1, services);
   });
   return app;
 }

@@ -44,4 +44,32 @@ describe.runIf(onPostgres)('parallel debits on PostgreSQL', () => {
     expect(bb.available).toBeGreaterThanOrEqual(0);
     await expectVerified(h, p.programId);
   });
+
+  it('parallel batches over the same members all apply, each event once', async () => {
+    const p = await h.program();
+    const members: string[] = [];
+    for (let i = 0; i < 20; i++) members.push(await enrol(p));
+    // Each batch names the members in a different order, the pattern that deadlocks without a lock order.
+    const batches = Array.from({ length: 6 }, (_, b) =>
+      Array.from({ length: 60 }, (_, i) => ({
+        type: 'purchase',
+        id: `race-${b}-${i}`,
+        member: { id: members[(i * (b + 1) + b * 7) % members.length] },
+        order_id: `race-o-${b}-${i}`,
+        amount: 1000,
+        currency: 'GBP',
+      })),
+    );
+    const sends = [...batches, ...batches].map((events) => p.api('POST', '/v1/events/batch', { events }));
+    const results = await Promise.all(sends);
+    expect(results.map((r) => r.status)).toEqual(Array(12).fill(200));
+    const applied = results.reduce((s, r) => s + r.body.applied, 0);
+    const replayed = results.reduce((s, r) => s + r.body.replayed, 0);
+    expect(applied).toBe(360);
+    expect(replayed).toBe(360);
+    let total = 0;
+    for (const m of members) total += (await balance(p, m)).balance;
+    expect(total).toBe(360 * 10);
+    await expectVerified(h, p.programId);
+  });
 });

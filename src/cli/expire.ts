@@ -4,7 +4,7 @@ import { out, printJson, progress } from './output.js';
 
 export function expireCommand(): Command {
   return new Command('expire')
-    .description('Run the ledger maintenance once: release matured pending points, expire lots and stale holds')
+    .description('Run the maintenance once: release matured pending points, expire lots and stale holds, review tiers')
     .option('--program <id>', 'this program only (prg_…); default: every program')
     .option('--json', 'print the summary as JSON')
     .addHelpText(
@@ -20,11 +20,15 @@ export function expireCommand(): Command {
         if (opts.program) await services.programs.program(opts.program);
         progress(`Running the ledger maintenance of ${opts.program ? `program ${opts.program}` : 'every program'}…`);
         const r = await services.ledger.runMaintenance({ programId: opts.program });
-        if (opts.json) return printJson(r);
+        const tiers = await services.tiers.runMaintenance({ programId: opts.program });
+        const rewards = await services.rewards.runMaintenance({ programId: opts.program });
+        if (opts.json) return printJson({ ...r, tiers, rewards });
         out('Maintenance done:');
         out(`  pending points released  ${r.released_points} points in ${r.released_lots} lot${r.released_lots === 1 ? '' : 's'}`);
         out(`  points expired           ${r.expired_points} points in ${r.expired_lots} lot${r.expired_lots === 1 ? '' : 's'}`);
         out(`  holds expired            ${r.expired_holds}`);
+        out(`  tier reviews             ${tiers.reviewed} (${tiers.downgraded} level${tiers.downgraded === 1 ? '' : 's'} dropped, ${tiers.grants_expired} grant${tiers.grants_expired === 1 ? '' : 's'} ended)`);
+        out(`  reward reservations      ${rewards.expired_reservations} expired, stock returned`);
       });
     });
 }

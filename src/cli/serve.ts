@@ -144,6 +144,10 @@ function maintenanceJob(services: Services, log: Logger, everySeconds: number): 
     run: async () => {
       const report = await services.ledger.runMaintenance();
       if (Object.values(report).some((n) => n > 0)) log.info({ job: 'maintenance', ...report }, 'maintenance released or expired points');
+      const tiers = await services.tiers.runMaintenance();
+      if (tiers.downgraded > 0 || tiers.grants_expired > 0) log.info({ job: 'maintenance', ...tiers }, 'maintenance reviewed tiers');
+      const rewards = await services.rewards.runMaintenance();
+      if (rewards.expired_reservations > 0) log.info({ job: 'maintenance', ...rewards }, 'maintenance released expired reward reservations');
     },
   });
 }

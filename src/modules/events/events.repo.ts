@@ -95,6 +95,18 @@ export const eventsRepo = {
     ]);
   },
 
+  /** A member's purchases (orders) with occurred_at in [from, to): count, money net of refunds, first and last. */
+  async purchaseStats(q: Queryable, programId: string, memberId: string, from: Date | null, to: Date | null) {
+    const rows = await q.query<{ count: number; amount: number; first_at: Date | null; last_at: Date | null }>(
+      `select count(*)::bigint as count, coalesce(sum(amount - refunded_amount), 0)::bigint as amount,
+              min(occurred_at) as first_at, max(occurred_at) as last_at
+       from orders where program_id = $1 and member_id = $2
+         and ($3::timestamptz is null or occurred_at >= $3) and ($4::timestamptz is null or occurred_at < $4)`,
+      [programId, memberId, from, to],
+    );
+    return rows[0]!;
+  },
+
   async membersOfOrders(q: Queryable, programId: string, orderIds: readonly string[]) {
     const rows = await q.query<{ member_id: string }>(
       `select distinct member_id from orders where program_id = $1 and id = any($2::text[])`,

@@ -255,6 +255,13 @@ export function createEventsService(deps: {
     parseEvent,
     /** The base-rate engine, for an engine that pays the base rate as one of its rules. */
     baseEarning,
+    /**
+     * A member's purchase history in [from, to) (null = open end): orders, money net of refunds (minor units),
+     * first and last purchase time. Runs on `q` so it sees the current transaction's own writes.
+     */
+    purchaseStats(q: Queryable, programId: string, memberId: string, range: { from?: Date | null; to?: Date | null } = {}) {
+      return repo.purchaseStats(q, programId, memberId, range.from ?? null, range.to ?? null);
+    },
     /** Replaces the earning engine (the rules module installs its own). */
     setEarningEngine(engine: EarningEngine) {
       earning = engine;

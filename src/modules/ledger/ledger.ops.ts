@@ -51,9 +51,25 @@ export function createLedgerService(deps: LedgerDeps & { members: MembersService
     return (await ledgerViews.transaction(q, program.id, id))!;
   }
 
+  /** Called after each manual adjustment, in its transaction (tiers re-evaluate the member). */
+  const adjustmentHooks: ((tx: Tx, memberId: string, currency: string) => Promise<void>)[] = [];
+
   return {
     core,
     releaseLot: maintenance.releaseLot,
+
+    /** Adds a hook that runs after every manual adjustment, in the adjustment's transaction. */
+    addAdjustmentHook(hook: (tx: Tx, memberId: string, currency: string) => Promise<void>) {
+      adjustmentHooks.push(hook);
+    },
+
+    /**
+     * Points of `currency` credited to a member (earn and adjustment transactions, net of their reversals and of
+     * debit adjustments) with occurred_at in [from, to) (null = open end). Runs on `q` to see the caller's writes.
+     */
+    credited(q: Queryable, programId: string, memberId: string, currency: string, range: { from?: Date | null; to?: Date | null } = {}) {
+      return repo.creditedBetween(q, programId, memberId, currency, range.from ?? null, range.to ?? null);
+    },
 
     async redeem(q: Queryable, program: Program, memberId: string, r: { points: number; currency?: string; reference?: string; reason?: string }) {
       await activeMember(q, program, memberId);
@@ -78,10 +94,12 @@ export function createLedgerService(deps: LedgerDeps & { members: MembersService
         const expiresAt = a.expires_at ? new Date(a.expires_at) : undefined;
         if (expiresAt && expiresAt <= t.now) throw invalid('ledger.expiry_in_past', 'expires_at must be in the future', 'expires_at');
         const { txnId } = await core.credit(t, { memberId, currency, amount: a.points, type: 'adjustment', source: 'adjustment', reason: a.reason, expiresAt });
+        for (const hook of adjustmentHooks) await hook(t, memberId, currency);
         return txnOut(q, program, txnId);
       }
       if (a.expires_at) throw invalid('ledger.expiry_on_debit', 'expires_at applies to credits only', 'expires_at');
       const { txnId } = await core.debit(t, { memberId, currency, amount: -a.points, type: 'adjustment', sink: 'adjustment', reason: a.reason });
+      for (const hook of adjustmentHooks) await hook(t, memberId, currency);
       return txnOut(q, program, txnId);
     },
 
@@ -196,6 +214,11 @@ export function createLedgerService(deps: LedgerDeps & { members: MembersService
         ).txnId;
       }
       return txnOut(q, program, txnId);
+    },
+
+    /** The posted balance of a member's available account in the caller's transaction (0 if never used). */
+    async postedBalance(q: Queryable, programId: string, memberId: string, currency: string): Promise<number> {
+      return repo.postedBalance(q, programId, memberId, currency);
     },
 
     async balance(program: Program, memberId: string, currency?: string) {

@@ -155,6 +155,14 @@ export const ledgerRepo = {
     return rows[0]!;
   },
 
+  async postedBalance(q: Queryable, programId: string, memberId: string, currency: string): Promise<number> {
+    const rows = await q.query<{ balance: number }>(
+      `select balance from accounts where program_id = $1 and owner = $2 and currency = $3 and kind = 'available'`,
+      [programId, memberId, currency],
+    );
+    return rows[0]?.balance ?? 0;
+  },
+
   /** Locks a member account row and returns it with what is available now (null if it was never used). */
   async lockAccount(q: Queryable, programId: string, memberId: string, currency: string, kind: AccountKind, now: Date) {
     const rows = await q.query<AccountState & { available: number }>(
@@ -280,6 +288,31 @@ export const ledgerRepo = {
       [programId, txnId],
     );
     return rows[0]!.due;
+  },
+
+  /**
+   * Points of `currency` credited to a member by earn and adjustment transactions with occurred_at in [from, to)
+   * (null = open end), net of their reversals and of debit adjustments: what tier qualification counts.
+   */
+  async creditedBetween(q: Queryable, programId: string, memberId: string, currency: string, from: Date | null, to: Date | null) {
+    const rows = await q.query<{ points: number }>(
+      `with base as (
+         select id from transactions
+         where program_id = $1 and member_id = $2 and currency = $3 and type in ('earn', 'adjustment')
+           and ($4::timestamptz is null or occurred_at >= $4) and ($5::timestamptz is null or occurred_at < $5)
+       ), moved as (
+         select id from base
+         union all
+         select r.id from transactions r join base b on r.reverses_id = b.id where r.program_id = $1
+       )
+       select coalesce(sum(p.amount), 0)::bigint as points
+       from moved m
+       join postings p on p.program_id = $1 and p.txn_id = m.id
+       join accounts a on a.program_id = p.program_id and a.id = p.account_id
+       where a.owner = $2 and a.currency = $3`,
+      [programId, memberId, currency, from, to],
+    );
+    return rows[0]!.points;
   },
 
   async lotsOfTxn(q: Queryable, programId: string, txnId: string) {

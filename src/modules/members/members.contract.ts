@@ -69,6 +69,7 @@ export const MemberCreate = z
     consent: ConsentInput.optional(),
     enrolment_channel: text(64).nullable().optional().describe('Where the member joined, e.g. web, pos, app'),
     enrolled_at: z.iso.datetime({ offset: true }).optional().describe('When the member joined; default now'),
+    referral_code: z.string().max(64).optional().describe('Another member’s referral code: links the new member to them'),
   })
   .strict()
   .describe('A new member: at least one of email, phone, card_number or external_ids');

@@ -159,6 +159,23 @@ export function membersRepo(db: Queryable) {
       );
     },
 
+    async changeTags(q: Queryable, programId: string, id: string, add: string[], remove: string[], now: Date) {
+      const rows = await q.query<{ changed: boolean }>(
+        `with cur as (select tags from members where program_id = $1 and id = $2 for update),
+         nxt as (
+           select coalesce(array_agg(t order by first_seen), '{}') as tags
+           from (select t, min(o) as first_seen
+                 from unnest((select tags from cur) || $3::text[]) with ordinality as x(t, o)
+                 where t <> all($4::text[]) group by t) u
+         )
+         update members m set tags = nxt.tags, updated_at = case when m.tags = nxt.tags then m.updated_at else $5 end
+         from nxt, cur where m.program_id = $1 and m.id = $2
+         returning cur.tags <> nxt.tags as changed`,
+        [programId, id, pgArray(add), pgArray(remove), now],
+      );
+      return rows[0]?.changed ?? false;
+    },
+
     async updateMember(q: Queryable, programId: string, id: string, m: MemberFields & { now: Date }) {
       await q.query(
         `update members set first_name = $3, last_name = $4, birthdate = $5::date, locale = $6, time_zone = $7, country = $8,

@@ -106,9 +106,14 @@ function decodeCursor(cursor: string): string {
   return id;
 }
 
+/** Called inside an enrolment's transaction with the new member's id and the request (referral codes, …). */
+export type EnrolHook = (q: Queryable, programId: string, memberId: string, input: MemberCreate) => Promise<void>;
+
 export function createMembersService(deps: { db: Db; clock: Clock; ids: Ids }) {
   const { db, clock, ids } = deps;
   const repo = membersRepo(db);
+  /** Run inside every enrolment's transaction after the member is written (referrals); a throw refuses it. */
+  const enrolHooks: EnrolHook[] = [];
   /** Joins the caller's transaction when given one, else runs in a new one. */
   const inTx = <T>(q: Queryable | undefined, fn: (q: Queryable) => Promise<T>) => (q ? fn(q) : db.tx(fn));
 
@@ -128,6 +133,11 @@ export function createMembersService(deps: { db: Db; clock: Clock; ids: Ids }) {
   }
 
   return {
+    /** Adds a hook that runs inside every enrolment's transaction, after the member and identities are written. */
+    addEnrolHook(hook: EnrolHook) {
+      enrolHooks.push(hook);
+    },
+
     /** Enrols a member with at least one identity; 409 names the first identity another member holds. */
     async enrol(programId: string, input: MemberCreate, q?: Queryable): Promise<Member> {
       const now = clock.now();
@@ -157,12 +167,23 @@ export function createMembersService(deps: { db: Db; clock: Clock; ids: Ids }) {
           now,
         });
         await claim(t, programId, id, identities, now);
+        for (const hook of enrolHooks) await hook(t, programId, id, input);
         return mustGet(t, programId, id);
       });
     },
 
     async get(programId: string, memberId: string, q: Queryable = db): Promise<Member> {
       return mustGet(q, programId, memberId);
+    },
+
+    /**
+     * Adds and removes tags in the caller's transaction (rules, referrals): one statement, no read-modify-write.
+     * Returns whether the member's tags changed.
+     */
+    async changeTags(q: Queryable, programId: string, memberId: string, change: { add?: readonly string[]; remove?: readonly string[] }) {
+      const add = checkTags([...(change.add ?? [])]);
+      const remove = checkTags([...(change.remove ?? [])]);
+      return repo.changeTags(q, programId, memberId, add, remove, clock.now());
     },
 
     /** Changes the profile and identities in one go; an erased member cannot be changed. */

@@ -1,0 +1,3 @@
+export { createReferralsService, type ReferralsService } from './referrals.service.js';
+export { referralsRoutes } from './referrals.routes.js';
+export * from './referrals.contract.js';

@@ -1,0 +1,136 @@
+import { pgArray, type Queryable } from '../../platform/db.js';
+import type { RuleDefinition } from './rules.contract.js';
+
+export type RuleStatus = 'draft' | 'active' | 'archived';
+
+export interface RuleRow {
+  id: string;
+  version: number;
+  status: RuleStatus;
+  definition: RuleDefinition;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface VersionRow {
+  version: number;
+  definition: RuleDefinition;
+  created_at: Date;
+}
+
+export interface UsageKey {
+  member_id: string;
+  period: string;
+}
+
+export interface UsageRow extends UsageKey {
+  points: number;
+  times: number;
+}
+
+const COLS = 'id, version, status, definition, created_at, updated_at';
+
+export const rulesRepo = {
+  async insert(q: Queryable, programId: string, r: { id: string; status: RuleStatus; definition: RuleDefinition; now: Date }) {
+    await q.query(
+      `insert into rules (program_id, id, version, status, definition, created_at, updated_at) values ($1, $2, 1, $3, $4, $5, $5)`,
+      [programId, r.id, r.status, r.definition, r.now],
+    );
+    await q.query(`insert into rule_versions (program_id, rule_id, version, definition, created_at) values ($1, $2, 1, $3, $4)`, [
+      programId,
+      r.id,
+      r.definition,
+      r.now,
+    ]);
+  },
+
+  async get(q: Queryable, programId: string, id: string, lock = false): Promise<RuleRow | undefined> {
+    const rows = await q.query<RuleRow>(`select ${COLS} from rules where program_id = $1 and id = $2${lock ? ' for update' : ''}`, [programId, id]);
+    return rows[0];
+  },
+
+  async list(q: Queryable, programId: string, opts: { status?: RuleStatus; after?: string; limit: number }): Promise<RuleRow[]> {
+    return q.query<RuleRow>(
+      `select ${COLS} from rules where program_id = $1 and ($2::text is null or status = $2) and ($3::text is null or id > $3)
+       order by id limit $4`,
+      [programId, opts.status ?? null, opts.after ?? null, opts.limit],
+    );
+  },
+
+  async active(q: Queryable, programId: string): Promise<RuleRow[]> {
+    return q.query<RuleRow>(`select ${COLS} from rules where program_id = $1 and status = 'active' order by id`, [programId]);
+  },
+
+  async versions(q: Queryable, programId: string, id: string): Promise<VersionRow[]> {
+    return q.query<VersionRow>(
+      `select version, definition, created_at from rule_versions where program_id = $1 and rule_id = $2 order by version`,
+      [programId, id],
+    );
+  },
+
+  /** A draft is edited in place: the row and its one version change together. */
+  async replaceDraft(q: Queryable, programId: string, id: string, version: number, definition: RuleDefinition, now: Date) {
+    await q.query(`update rules set definition = $3, updated_at = $4 where program_id = $1 and id = $2`, [programId, id, definition, now]);
+    await q.query(`update rule_versions set definition = $4, created_at = $5 where program_id = $1 and rule_id = $2 and version = $3`, [
+      programId,
+      id,
+      version,
+      definition,
+      now,
+    ]);
+  },
+
+  async addVersion(q: Queryable, programId: string, id: string, version: number, definition: RuleDefinition, now: Date) {
+    await q.query(`update rules set version = $3, definition = $4, updated_at = $5 where program_id = $1 and id = $2`, [
+      programId,
+      id,
+      version,
+      definition,
+      now,
+    ]);
+    await q.query(`insert into rule_versions (program_id, rule_id, version, definition, created_at) values ($1, $2, $3, $4, $5)`, [
+      programId,
+      id,
+      version,
+      definition,
+      now,
+    ]);
+  },
+
+  async setStatus(q: Queryable, programId: string, id: string, status: RuleStatus, now: Date) {
+    await q.query(`update rules set status = $3, updated_at = $4 where program_id = $1 and id = $2`, [programId, id, status, now]);
+  },
+
+  /**
+   * Claims a rule's usage rows (creating missing ones) and returns their counts under the row lock that
+   * `on conflict do update` takes, so parallel events of one member (or one budget) queue here.
+   */
+  async lockUsage(q: Queryable, programId: string, ruleId: string, keys: readonly UsageKey[]): Promise<UsageRow[]> {
+    return q.query<UsageRow>(
+      `insert into rule_usage (program_id, rule_id, member_id, period)
+       select $1, $2, k.m, k.p from unnest($3::text[], $4::text[]) as k(m, p) order by k.m, k.p
+       on conflict (program_id, rule_id, member_id, period) do update set points = rule_usage.points
+       returning member_id, period, points, times`,
+      [programId, ruleId, pgArray(keys.map((k) => k.member_id)), pgArray(keys.map((k) => k.period))],
+    );
+  },
+
+  /** Reads usage without locking or writing (preview). */
+  async readUsage(q: Queryable, programId: string, ruleId: string, keys: readonly UsageKey[]): Promise<UsageRow[]> {
+    return q.query<UsageRow>(
+      `select u.member_id, u.period, u.points, u.times from rule_usage u
+       join unnest($3::text[], $4::text[]) as k(m, p) on u.member_id = k.m and u.period = k.p
+       where u.program_id = $1 and u.rule_id = $2`,
+      [programId, ruleId, pgArray(keys.map((k) => k.member_id)), pgArray(keys.map((k) => k.period))],
+    );
+  },
+
+  async addUsage(q: Queryable, programId: string, ruleId: string, keys: readonly UsageKey[], points: number) {
+    await q.query(
+      `update rule_usage u set points = u.points + $5, times = u.times + 1
+       from unnest($3::text[], $4::text[]) as k(m, p)
+       where u.program_id = $1 and u.rule_id = $2 and u.member_id = k.m and u.period = k.p`,
+      [programId, ruleId, pgArray(keys.map((k) => k.member_id)), pgArray(keys.map((k) => k.period)), points],
+    );
+  },
+};

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import type { App } from '../../platform/http.js';
+import type { Db } from '../../platform/db.js';
+import { runWrite } from '../../platform/idempotency.js';
+import { programContext, type ProgramsService } from '../programs/index.js';
+import { PreviewBody, PreviewResponse, Rule, RuleCreate, RuleList, RuleListQuery, RuleParams, RuleUpdate } from './rules.contract.js';
+import { parseBody } from './rules.validate.js';
+import type { RulesService } from './rules.service.js';
+
+const Empty = z.object({}).strict().nullish();
+
+/** Bodies are parsed by `parseBody`, so a bad condition, effect or limit gets its own code and field path. */
+const ruleValidator = (schema: z.ZodType) => () => (data: unknown) => {
+  try {
+    return { value: parseBody(schema, data) };
+  } catch (error) {
+    return { error: error as Error };
+  }
+};
+
+export function rulesRoutes(app: App, deps: { db: Db; programs: ProgramsService; rules: RulesService }) {
+  const { db, programs, rules } = deps;
+  const tags = ['rules'];
+
+  /** Runs a rule change and forgets the program's cached rules again once it has committed. */
+  const write = async <T,>(programId: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } finally {
+      rules.invalidate(programId);
+    }
+  };
+
+  app.post('/v1/rules', {
+    schema: { tags, summary: 'Create an earning rule (a draft unless status is active)', body: RuleCreate, response: { 201: Rule } },
+    validatorCompiler: ruleValidator(RuleCreate),
+    handler: async (req, reply) => {
+      const { program } = await programContext(programs, req, 'admin');
+      return write(program.id, () => runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await rules.create(q, program, req.body) })));
+    },
+  });
+
+  app.get('/v1/rules', {
+    schema: { tags, summary: 'The program’s rules, by id', querystring: RuleListQuery, response: { 200: RuleList } },
+    handler: async (req) => {
+      const { program } = await programContext(programs, req, 'read');
+      return rules.list(program, req.query);
+    },
+  });
+
+  app.get('/v1/rules/:rule_id', {
+    schema: { tags, summary: 'A rule with all its versions', params: RuleParams, response: { 200: Rule } },
+    handler: async (req) => {
+      const { program } = await programContext(programs, req, 'read');
+      return rules.get(program, req.params.rule_id);
+    },
+  });
+
+  app.patch('/v1/rules/:rule_id', {
+    schema: {
+      tags,
+      summary: 'Change a rule: a draft in place, an active rule as a new version',
+      params: RuleParams,
+      body: RuleUpdate,
+      response: { 200: Rule },
+    },
+    validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? ruleValidator(RuleUpdate)() : (data: unknown) => {
+      const r = RuleParams.safeParse(data);
+      return r.success ? { value: r.data } : { error: r.error as unknown as Error };
+    }),
+    handler: async (req, reply) => {
+      const { program } = await programContext(programs, req, 'admin');
+      return write(program.id, () =>
+        runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await rules.update(q, program, req.params.rule_id, req.body) })),
+      );
+    },
+  });
+
+  for (const [action, status] of [
+    ['activate', 'active'],
+    ['archive', 'archived'],
+  ] as const) {
+    app.post(`/v1/rules/:rule_id/${action}`, {
+      schema: { tags, summary: action === 'activate' ? 'Put a rule in force' : 'Take a rule out of force', params: RuleParams, body: Empty, response: { 200: Rule } },
+      handler: async (req, reply) => {
+        const { program } = await programContext(programs, req, 'admin');
+        return write(program.id, () =>
+          runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await rules.setStatus(q, program, req.params.rule_id, status) })),
+        );
+      },
+    });
+  }
+
+  app.post('/v1/rules/preview', {
+    schema: {
+      tags,
+      summary: 'What an event would earn a member, rule by rule, and why; writes nothing',
+      body: PreviewBody,
+      response: { 200: PreviewResponse },
+    },
+    handler: async (req) => {
+      const { program } = await programContext(programs, req, 'read');
+      return rules.preview(program, req.body);
+    },
+  });
+}
