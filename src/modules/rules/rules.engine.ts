@@ -131,15 +131,44 @@ export async function runRules(rules: readonly CompiledRule[], input: RunInput):
 
   // Multipliers apply to what the other rules paid (after their limits), so those go first.
   const paying = traces.filter((x) => x.paid);
+  const usage = await claimUsage(paying, input);
   const base: Record<string, number> = {};
   for (const phase of [false, true]) {
     for (const trace of paying.filter((x) => isMultiplier(x.rule.def) === phase)) {
       trace.awards = effectsOf(trace, input, base);
-      await applyLimits(trace, input);
+      applyLimits(trace, input, usage);
       if (!phase) for (const a of trace.awards) base[a.currency] = (base[a.currency] ?? 0) + a.points;
     }
   }
+  if (input.mode === 'apply') await repo.addUsage(input.q, input.program.id, usage.counted);
   return traces;
+}
+
+interface Usage {
+  keys: Map<string, { keys: UsageKey[]; of: (k: UsageKey) => { points?: number; times?: number } }>;
+  rows: Map<string, { points: number; times: number }>;
+  /** What the event's rules paid against each usage row, written in one statement at the end. */
+  counted: (UsageKey & { rule_id: string; points: number })[];
+}
+
+const usageId = (ruleId: string, k: UsageKey) => `${ruleId}\n${k.member_id}\n${k.period}`;
+
+/** Reads (apply: claims and locks) the usage rows of every paying rule with limits, in one statement. */
+async function claimUsage(paying: readonly RuleTrace[], input: RunInput): Promise<Usage> {
+  const usage: Usage = { keys: new Map(), rows: new Map(), counted: [] };
+  const all: (UsageKey & { rule_id: string })[] = [];
+  for (const trace of paying) {
+    const limits = trace.rule.def.limits;
+    if (!limits || (!limits.per_member?.length && !limits.budget)) continue;
+    const k = await usageKeys(limits, input);
+    usage.keys.set(trace.rule.id, k);
+    // Two limits over the same period share one row: claim it once (a statement cannot lock a row twice).
+    for (const key of k.keys) if (!all.some((a) => a.rule_id === trace.rule.id && usageId(a.rule_id, a) === usageId(trace.rule.id, key))) all.push({ ...key, rule_id: trace.rule.id });
+  }
+  const rows =
+    input.mode === 'apply' ? await repo.lockUsage(input.q, input.program.id, all) : await repo.readUsage(input.q, input.program.id, all);
+  for (const r of rows) usage.rows.set(usageId(r.rule_id, r), { points: r.points, times: r.times });
+  return usage;
 }
 
 function effectsOf(trace: RuleTrace, input: RunInput, base: Record<string, number>): Award[] {
@@ -200,16 +229,12 @@ async function usageKeys(limits: Limits, input: RunInput): Promise<{ keys: Usage
 }
 
 /** Cuts a rule's award to its limits (a capped award is cut, not dropped); a spent `times` limit stops it. */
-async function applyLimits(trace: RuleTrace, input: RunInput) {
+function applyLimits(trace: RuleTrace, input: RunInput, usageOf: Usage) {
   const limits = trace.rule.def.limits;
   if (!limits || (!limits.per_member?.length && !limits.budget)) return;
   const currency = limits.currency ?? input.program.point_currencies[0]!;
-  const { keys, of } = await usageKeys(limits, input);
-  const rows =
-    input.mode === 'apply'
-      ? await repo.lockUsage(input.q, input.program.id, trace.rule.id, keys)
-      : await repo.readUsage(input.q, input.program.id, trace.rule.id, keys);
-  const usage = (k: UsageKey) => rows.find((r) => r.member_id === k.member_id && r.period === k.period) ?? { points: 0, times: 0 };
+  const { keys, of } = usageOf.keys.get(trace.rule.id)!;
+  const usage = (k: UsageKey) => usageOf.rows.get(usageId(trace.rule.id, k)) ?? { points: 0, times: 0 };
   let headroom = Number.MAX_SAFE_INTEGER;
   for (const k of keys) {
     const cap = of(k);
@@ -239,7 +264,9 @@ async function applyLimits(trace: RuleTrace, input: RunInput) {
       })
       .filter((a) => a.points > 0);
   }
-  if (input.mode === 'apply') await repo.addUsage(input.q, input.program.id, trace.rule.id, keys, granted);
+  for (const k of new Map(keys.map((k) => [usageId(trace.rule.id, k), k])).values()) {
+    usageOf.counted.push({ ...k, rule_id: trace.rule.id, points: granted });
+  }
 }
 
 export const availableAt = (occurredAt: Date, days: number) => (days > 0 ? new Date(occurredAt.getTime() + days * DAY_MS) : null);

@@ -102,35 +102,46 @@ export const rulesRepo = {
   },
 
   /**
-   * Claims a rule's usage rows (creating missing ones) and returns their counts under the row lock that
-   * `on conflict do update` takes, so parallel events of one member (or one budget) queue here.
+   * Claims the usage rows of every limited rule an event pays (creating missing ones) in one statement, and
+   * returns their counts under the row lock that `on conflict do update` takes, so parallel events of one member
+   * (or one budget) queue here. Rows are claimed in a fixed order (rule, member, period) so claims cannot deadlock.
    */
-  async lockUsage(q: Queryable, programId: string, ruleId: string, keys: readonly UsageKey[]): Promise<UsageRow[]> {
-    return q.query<UsageRow>(
+  async lockUsage(q: Queryable, programId: string, keys: readonly (UsageKey & { rule_id: string })[]): Promise<(UsageRow & { rule_id: string })[]> {
+    if (keys.length === 0) return [];
+    return q.query<UsageRow & { rule_id: string }>(
       `insert into rule_usage (program_id, rule_id, member_id, period)
-       select $1, $2, k.m, k.p from unnest($3::text[], $4::text[]) as k(m, p) order by k.m, k.p
+       select $1, k.r, k.m, k.p from unnest($2::text[], $3::text[], $4::text[]) as k(r, m, p) order by k.r, k.m, k.p
        on conflict (program_id, rule_id, member_id, period) do update set points = rule_usage.points
-       returning member_id, period, points, times`,
-      [programId, ruleId, pgArray(keys.map((k) => k.member_id)), pgArray(keys.map((k) => k.period))],
+       returning rule_id, member_id, period, points, times`,
+      [programId, pgArray(keys.map((k) => k.rule_id)), pgArray(keys.map((k) => k.member_id)), pgArray(keys.map((k) => k.period))],
     );
   },
 
   /** Reads usage without locking or writing (preview). */
-  async readUsage(q: Queryable, programId: string, ruleId: string, keys: readonly UsageKey[]): Promise<UsageRow[]> {
-    return q.query<UsageRow>(
-      `select u.member_id, u.period, u.points, u.times from rule_usage u
-       join unnest($3::text[], $4::text[]) as k(m, p) on u.member_id = k.m and u.period = k.p
-       where u.program_id = $1 and u.rule_id = $2`,
-      [programId, ruleId, pgArray(keys.map((k) => k.member_id)), pgArray(keys.map((k) => k.period))],
+  async readUsage(q: Queryable, programId: string, keys: readonly (UsageKey & { rule_id: string })[]): Promise<(UsageRow & { rule_id: string })[]> {
+    if (keys.length === 0) return [];
+    return q.query<UsageRow & { rule_id: string }>(
+      `select u.rule_id, u.member_id, u.period, u.points, u.times from rule_usage u
+       join unnest($2::text[], $3::text[], $4::text[]) as k(r, m, p) on u.rule_id = k.r and u.member_id = k.m and u.period = k.p
+       where u.program_id = $1`,
+      [programId, pgArray(keys.map((k) => k.rule_id)), pgArray(keys.map((k) => k.member_id)), pgArray(keys.map((k) => k.period))],
     );
   },
 
-  async addUsage(q: Queryable, programId: string, ruleId: string, keys: readonly UsageKey[], points: number) {
+  /** Counts what an event's rules paid against their usage rows, all rules in one statement. */
+  async addUsage(q: Queryable, programId: string, rows: readonly (UsageKey & { rule_id: string; points: number })[]) {
+    if (rows.length === 0) return;
     await q.query(
-      `update rule_usage u set points = u.points + $5, times = u.times + 1
-       from unnest($3::text[], $4::text[]) as k(m, p)
-       where u.program_id = $1 and u.rule_id = $2 and u.member_id = k.m and u.period = k.p`,
-      [programId, ruleId, pgArray(keys.map((k) => k.member_id)), pgArray(keys.map((k) => k.period)), points],
+      `update rule_usage u set points = u.points + k.pts, times = u.times + 1
+       from unnest($2::text[], $3::text[], $4::text[], $5::bigint[]) as k(r, m, p, pts)
+       where u.program_id = $1 and u.rule_id = k.r and u.member_id = k.m and u.period = k.p`,
+      [
+        programId,
+        pgArray(rows.map((k) => k.rule_id)),
+        pgArray(rows.map((k) => k.member_id)),
+        pgArray(rows.map((k) => k.period)),
+        pgArray(rows.map((k) => k.points)),
+      ],
     );
   },
 };
