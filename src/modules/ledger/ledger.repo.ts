@@ -266,6 +266,87 @@ export const ledgerRepo = {
     );
   },
 
+  /**
+   * Adds to several member accounts at once, creating them on first use, locking them in the one order every
+   * writer uses (member, available before pending). Returns each account's state after the change.
+   */
+  async creditAccounts(
+    q: Queryable,
+    programId: string,
+    rows: readonly { memberId: string; kind: AccountKind; currency: string; amount: number; earned: number }[],
+  ) {
+    return q.query<AccountState & { owner: string; kind: AccountKind; currency: string }>(
+      `insert into accounts as a (program_id, owner, kind, currency, balance, earned)
+       select $1, x.owner, x.kind, x.currency, x.amount, x.earned
+       from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[]) as x(owner, kind, currency, amount, earned)
+       order by x.owner, x.kind <> 'available', x.currency
+       on conflict (program_id, owner, currency, kind)
+       do update set balance = a.balance + excluded.balance, earned = a.earned + excluded.earned
+       returning a.id, a.balance, a.held, a.owner, a.kind, a.currency`,
+      [
+        programId,
+        pgArray(rows.map((r) => r.memberId)),
+        pgArray(rows.map((r) => r.kind)),
+        pgArray(rows.map((r) => r.currency)),
+        pgArray(rows.map((r) => r.amount)),
+        pgArray(rows.map((r) => r.earned)),
+      ],
+    );
+  },
+
+  /** Several transactions with their postings and lots, in one statement. */
+  async insertTxns(q: Queryable, programId: string, txns: readonly NewTxn[], postings: readonly { txnId: string; accountId: number; amount: number }[], lots: readonly (NewLot & { txnId: string })[]) {
+    await q.query(
+      `with t as (
+         insert into transactions (program_id, id, type, bucket, member_id, currency, amount, event_id, order_id,
+           reverses_id, hold_id, reason, metadata, occurred_at, created_at)
+         select $1, x.id, x.type, x.bucket, x.mem, x.cur, x.amt, x.ev, x.ord, x.rev, x.hold, x.reason, x.meta::jsonb, x.occ, x.created
+         from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[],
+                     $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::timestamptz[])
+              as x(id, type, bucket, mem, cur, amt, ev, ord, rev, hold, reason, meta, occ, created)
+       ), p as (
+         insert into postings (program_id, txn_id, account_id, amount)
+         select $1, x.txn, x.acc, x.amt from unnest($16::text[], $17::bigint[], $18::bigint[]) as x(txn, acc, amt)
+       )
+       insert into lots (program_id, account_id, member_id, currency, txn_id, order_id, amount, remaining, pending,
+         available_at, expires_at, created_at)
+       select $1, l.acc, l.mem, l.cur, l.txn, l.ord, l.amt, l.rem, l.pen, l.avail, l.exp, l.created
+       from unnest($19::text[], $20::bigint[], $21::text[], $22::text[], $23::text[], $24::bigint[], $25::bigint[], $26::boolean[],
+                   $27::timestamptz[], $28::timestamptz[], $29::timestamptz[]) as l(txn, acc, mem, cur, ord, amt, rem, pen, avail, exp, created)`,
+      [
+        programId,
+        pgArray(txns.map((t) => t.id)),
+        pgArray(txns.map((t) => t.type)),
+        pgArray(txns.map((t) => t.bucket)),
+        pgArray(txns.map((t) => t.memberId)),
+        pgArray(txns.map((t) => t.currency)),
+        pgArray(txns.map((t) => t.amount)),
+        pgArray(txns.map((t) => t.eventId ?? null)),
+        pgArray(txns.map((t) => t.orderId ?? null)),
+        pgArray(txns.map((t) => t.reversesId ?? null)),
+        pgArray(txns.map((t) => t.holdId ?? null)),
+        pgArray(txns.map((t) => t.reason ?? null)),
+        pgArray(txns.map((t) => JSON.stringify(t.metadata ?? {}))),
+        pgArray(txns.map((t) => t.occurredAt)),
+        pgArray(txns.map((t) => t.createdAt)),
+        pgArray(postings.map((p) => p.txnId)),
+        pgArray(postings.map((p) => p.accountId)),
+        pgArray(postings.map((p) => p.amount)),
+        pgArray(lots.map((l) => l.txnId)),
+        pgArray(lots.map((l) => l.accountId)),
+        pgArray(lots.map((l) => l.memberId)),
+        pgArray(lots.map((l) => l.currency)),
+        pgArray(lots.map((l) => l.orderId)),
+        pgArray(lots.map((l) => l.amount)),
+        pgArray(lots.map((l) => l.remaining)),
+        pgArray(lots.map((l) => l.pending)),
+        pgArray(lots.map((l) => l.availableAt)),
+        pgArray(lots.map((l) => l.expiresAt)),
+        pgArray(lots.map(() => txns[0]!.createdAt)),
+      ],
+    );
+  },
+
   async getTxn(q: Queryable, programId: string, id: string) {
     const rows = await q.query<TxnRow>(`select * from transactions where program_id = $1 and id = $2`, [programId, id]);
     return rows[0];

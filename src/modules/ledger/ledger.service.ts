@@ -7,6 +7,7 @@ import type { Program, ProgramsService } from '../programs/index.js';
 import { expiryFor } from './ledger.policy.js';
 import {
   ledgerRepo as repo,
+  type AccountKind,
   type AccountState,
   type Bucket,
   type ConsumedLot,
@@ -184,6 +185,87 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
         lots,
       );
       return { txnId: t.id, pending, availableAt: pending ? c.availableAt! : null, expiresAt, balance: after.balance };
+    },
+
+    /**
+     * Several credits to members at once (an event's rules paying in several currencies and lock periods):
+     * the same postings, lots and transactions as one `credit` each, in two statements whatever their number.
+     */
+    async creditMany(tx: Tx, credits: readonly CreditInput[]) {
+      if (credits.length === 0) return [];
+      if (credits.length === 1) return [await core.credit(tx, credits[0]!)];
+      const plans = [];
+      for (const c of credits) {
+        assertCurrency(tx.program, c.currency);
+        const occurredAt = c.occurredAt ?? tx.now;
+        const pending = !!c.availableAt && c.availableAt > tx.now;
+        const expiresAt = c.expiresAt === undefined ? expiryFor(tx.program.settings.expiry, occurredAt) : c.expiresAt;
+        plans.push({ c, occurredAt, pending, expiresAt, from: await systemAccount(tx, c.source, c.currency) });
+      }
+      // One row per account touched: every currency's available account (pending lots hang off it), and the
+      // pending account where something is pending.
+      const key = (m: string, kind: AccountKind, cur: string) => `${m}\n${kind}\n${cur}`;
+      const sums = new Map<string, { memberId: string; kind: AccountKind; currency: string; amount: number; earned: number }>();
+      const add = (memberId: string, kind: AccountKind, currency: string, amount: number) => {
+        const k = key(memberId, kind, currency);
+        const row = sums.get(k) ?? { memberId, kind, currency, amount: 0, earned: 0 };
+        row.amount += amount;
+        if (kind === 'available') row.earned += amount;
+        sums.set(k, row);
+      };
+      for (const p of plans) {
+        add(p.c.memberId, 'available', p.c.currency, p.pending ? 0 : p.c.amount);
+        if (p.pending) add(p.c.memberId, 'pending', p.c.currency, p.c.amount);
+      }
+      const accounts = new Map(
+        (await repo.creditAccounts(tx.q, tx.program.id, [...sums.values()])).map((a) => [key(a.owner, a.kind, a.currency), a]),
+      );
+      // What each credit adds to lots: a negative balance is paid back first, credit by credit in order.
+      const before = new Map([...sums.entries()].map(([k, r]) => [k, accounts.get(k)!.balance - r.amount]));
+      const txns: NewTxn[] = [];
+      const postings: { txnId: string; accountId: number; amount: number }[] = [];
+      const lots: (NewLot & { txnId: string })[] = [];
+      const out = [];
+      for (const p of plans) {
+        const { c, pending } = p;
+        const availKey = key(c.memberId, 'available', c.currency);
+        const targetKey = pending ? key(c.memberId, 'pending', c.currency) : availKey;
+        const target = accounts.get(targetKey)!;
+        const prior = before.get(targetKey)!;
+        before.set(targetKey, prior + c.amount);
+        const t = txn(tx, {
+          type: c.type,
+          bucket: pending ? 'none' : 'earned',
+          memberId: c.memberId,
+          currency: c.currency,
+          amount: c.amount,
+          eventId: c.eventId,
+          orderId: c.orderId,
+          reason: c.reason,
+          metadata: { ...c.metadata, ...(pending ? { pending: true } : {}) },
+          occurredAt: p.occurredAt,
+        });
+        txns.push(t);
+        postings.push({ txnId: t.id, accountId: p.from, amount: -c.amount }, { txnId: t.id, accountId: target.id, amount: c.amount });
+        const remaining = pending ? c.amount : Math.max(0, Math.min(c.amount, prior + c.amount));
+        if (remaining > 0) {
+          lots.push({
+            txnId: t.id,
+            accountId: accounts.get(availKey)!.id,
+            memberId: c.memberId,
+            currency: c.currency,
+            orderId: c.orderId ?? null,
+            amount: c.amount,
+            remaining,
+            pending,
+            availableAt: pending ? c.availableAt! : null,
+            expiresAt: p.expiresAt,
+          });
+        }
+        out.push({ txnId: t.id, pending, availableAt: pending ? c.availableAt! : null, expiresAt: p.expiresAt, balance: prior + c.amount });
+      }
+      await repo.insertTxns(tx.q, tx.program.id, txns, postings, lots);
+      return out;
     },
 
     /** Spends points: refused unless what is available (balance less live holds) covers it. */

@@ -97,10 +97,11 @@ export function createRulesService(deps: {
     const base = baseRule(program);
     const rules = [...(base ? [base] : []), ...(await activeRules(q, program.id))];
     const traces = await run(q, program, ctx.member.id, ctx.event, ctx.occurredAt, ctx.order, true, rules);
+    // All the rules' credits in one ledger call: one transaction per rule, currency and lock period, each
+    // naming the rule and version that paid.
+    const credits: { meta: { rule_id: string; rule_version: number | null }; currency: string; points: number; pendingDays: number }[] = [];
     for (const t of traces) {
       if (!t.paid) continue;
-      const meta = { rule_id: t.rule.id, rule_version: t.rule.version };
-      // One credit per currency and lock period: the ledger transaction names the rule and version that paid.
       const merged = new Map<string, { currency: string; points: number; pendingDays: number }>();
       for (const a of t.awards) {
         const k = `${a.currency}\n${a.pendingDays}`;
@@ -108,30 +109,39 @@ export function createRulesService(deps: {
         if (m) m.points += a.points;
         else merged.set(k, { ...a });
       }
-      for (const a of merged.values()) {
-        const c = await ledger.core.credit(tx, {
-          memberId: ctx.member.id,
-          currency: a.currency,
-          amount: a.points,
-          type: 'earn',
-          source: 'issuance',
-          availableAt: availableAt(ctx.occurredAt, a.pendingDays),
-          orderId: ctx.order?.id ?? null,
-          eventId: ctx.event.id,
-          occurredAt: ctx.occurredAt,
-          metadata: meta,
-        });
-        result.points[a.currency] = (result.points[a.currency] ?? 0) + a.points;
-        result.transactions.push({
-          id: c.txnId,
-          type: 'earn',
-          currency: a.currency,
-          points: a.points,
-          pending: c.pending,
-          available_at: c.availableAt ? iso(c.availableAt) : null,
-          ...meta,
-        });
-      }
+      for (const a of merged.values()) credits.push({ meta: { rule_id: t.rule.id, rule_version: t.rule.version }, ...a });
+    }
+    const made = await ledger.core.creditMany(
+      tx,
+      credits.map((a) => ({
+        memberId: ctx.member.id,
+        currency: a.currency,
+        amount: a.points,
+        type: 'earn' as const,
+        source: 'issuance' as const,
+        availableAt: availableAt(ctx.occurredAt, a.pendingDays),
+        orderId: ctx.order?.id ?? null,
+        eventId: ctx.event.id,
+        occurredAt: ctx.occurredAt,
+        metadata: a.meta,
+      })),
+    );
+    credits.forEach((a, i) => {
+      const c = made[i]!;
+      result.points[a.currency] = (result.points[a.currency] ?? 0) + a.points;
+      result.transactions.push({
+        id: c.txnId,
+        type: 'earn',
+        currency: a.currency,
+        points: a.points,
+        pending: c.pending,
+        available_at: c.availableAt ? iso(c.availableAt) : null,
+        ...a.meta,
+      });
+    });
+    for (const t of traces) {
+      if (!t.paid) continue;
+      const meta = { rule_id: t.rule.id, rule_version: t.rule.version };
       if (t.tags.add.length || t.tags.remove.length) {
         const before = new Set((await members.get(program.id, ctx.member.id, q)).tags);
         await members.changeTags(q, program.id, ctx.member.id, t.tags);

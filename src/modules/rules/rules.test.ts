@@ -327,6 +327,24 @@ describe('versions, refunds, preview', () => {
     await expectVerified(h, p.programId);
   });
 
+  it('rules paying a member in debt pay the debt back first, then make lots', async () => {
+    const p = await h.program({ settings: { negative_balance: 'allow' } });
+    const m = await enrol(p);
+    const first = await purchase(p, m, 10000);
+    expect(pointsOf(first)).toBe(100);
+    expect((await p.api('POST', `/v1/members/${m}/redemptions`, { points: 100 })).status).toBe(201);
+    const refund = await p.api('POST', '/v1/events', { type: 'refund', id: uniq('r'), order_id: first.body.order_id, amount: 10000 });
+    expect(refund.status, JSON.stringify(refund.body)).toBe(201);
+    expect((await balance(p, m)).balance).toBe(-100);
+    await rule(p, { name: 'Sixty', trigger: 'purchase', priority: 2, effects: [{ type: 'fixed', points: 60 }] });
+    await rule(p, { name: 'Seventy', trigger: 'purchase', priority: 1, effects: [{ type: 'fixed', points: 70 }] });
+    const next = await purchase(p, m, 1000);
+    expect(pointsOf(next)).toBe(140);
+    expect(next.body.transactions).toHaveLength(3);
+    expect(await balance(p, m)).toMatchObject({ balance: 40, available: 40 });
+    await expectVerified(h, p.programId);
+  });
+
   it('preview says what each rule would pay and why, and writes nothing', async () => {
     const p = await h.program();
     const capped = await rule(p, { name: 'Capped', trigger: 'purchase', effects: [{ type: 'fixed', points: 100 }], limits: { per_member: [{ period: 'day', points: 100 }] } });
