@@ -12,7 +12,7 @@ import { createHttp, type App } from './platform/http.js';
 import { authHook, createProgramsService, programsRoutes } from './modules/programs/index.js';
 import { createMembersService, membersRoutes } from './modules/members/index.js';
 import { createLedgerService, ledgerRoutes } from './modules/ledger/index.js';
-import { createEventsService, eventsRoutes } from './modules/events/index.js';
+import { createEventsService, createIngestQueue, eventsRoutes } from './modules/events/index.js';
 import { createReferralsService, referralsRoutes } from './modules/referrals/index.js';
 import { createRulesService, rulesRoutes } from './modules/rules/index.js';
 import { createTiersService, tiersRoutes } from './modules/tiers/index.js';
@@ -49,7 +49,8 @@ export function createServices(deps: PatronDeps) {
   const referrals = createReferralsService({ db, clock, ids, members, ledger, events });
   members.addEnrolHook(referrals.onEnrol);
   events.addHook(referrals.onEvent);
-  return { db, clock, ids, log, programs, members, ledger, events, rules, tiers, rewards, referrals };
+  const ingestQueue = createIngestQueue({ db, events, log });
+  return { db, clock, ids, log, programs, members, ledger, events, ingestQueue, rules, tiers, rewards, referrals };
 }
 export type Services = ReturnType<typeof createServices>;
 

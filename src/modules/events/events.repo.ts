@@ -50,6 +50,43 @@ export const eventsRepo = {
     return rows.length > 0;
   },
 
+  /**
+   * Claims many event ids in one statement (in id order, so two batches claiming overlapping ids wait on each
+   * other rather than deadlock); answers the ids it claimed. The rest are taken already.
+   */
+  async claimMany(
+    q: Queryable,
+    programId: string,
+    events: readonly { id: string; type: string; hash: string; payload: unknown; occurredAt: Date; receivedAt: Date }[],
+  ): Promise<string[]> {
+    if (events.length === 0) return [];
+    const rows = await q.query<{ id: string }>(
+      `insert into events (program_id, id, type, body_hash, payload, result, occurred_at, received_at)
+       select $1, x.id, x.type, x.hash, x.payload, '{}', x.occurred_at, x.received_at
+       from jsonb_to_recordset($2::text::jsonb)
+         as x(id text, type text, hash text, payload jsonb, occurred_at timestamptz, received_at timestamptz)
+       order by x.id
+       on conflict do nothing returning id`,
+      [programId, JSON.stringify(events.map((e) => ({ ...e, occurred_at: e.occurredAt, received_at: e.receivedAt })))],
+    );
+    return rows.map((r) => r.id);
+  },
+
+  async getMany(q: Queryable, programId: string, ids: readonly string[]) {
+    return q.query<StoredEvent>(`select * from events where program_id = $1 and id = any($2::text[])`, [programId, pgArray(ids)]);
+  },
+
+  /** Stores the results of claimed events, in one statement. */
+  async completeMany(q: Queryable, programId: string, results: readonly EventResult[]) {
+    if (results.length === 0) return;
+    await q.query(
+      `update events e set member_id = x.member_id, order_id = x.order_id, result = x.result
+       from jsonb_to_recordset($2::text::jsonb) as x(id text, member_id text, order_id text, result jsonb)
+       where e.program_id = $1 and e.id = x.id`,
+      [programId, JSON.stringify(results.map((r) => ({ id: r.id, member_id: r.member_id, order_id: r.order_id, result: r })))],
+    );
+  },
+
   async get(q: Queryable, programId: string, id: string) {
     const rows = await q.query<StoredEvent>(`select * from events where program_id = $1 and id = $2`, [programId, id]);
     return rows[0];

@@ -5,6 +5,7 @@ import { runWrite } from '../../platform/idempotency.js';
 import { programContext, type ProgramsService } from '../programs/index.js';
 import { BatchInput, BatchResponse, EventInput, EventResponse, parseEvent } from './events.contract.js';
 import type { EventsService } from './events.service.js';
+import type { IngestQueue } from './events.queue.js';
 
 const EventParams = z.object({ event_id: z.string().min(1).max(200) }).strict();
 const OrderParams = z.object({ order_id: z.string().min(1).max(200) }).strict();
@@ -12,8 +13,8 @@ const OrderParams = z.object({ order_id: z.string().min(1).max(200) }).strict();
 /** Batches are validated event by event (in the service), so one bad event does not sink the rest. */
 const BatchEnvelope = z.object({ events: z.array(z.unknown()).min(1).max(1000) }).strict();
 
-export function eventsRoutes(app: App, deps: { db: Db; programs: ProgramsService; events: EventsService }) {
-  const { db, programs, events } = deps;
+export function eventsRoutes(app: App, deps: { db: Db; programs: ProgramsService; events: EventsService; ingestQueue: IngestQueue }) {
+  const { db, programs, events, ingestQueue } = deps;
   const tags = ['events'];
 
   app.post('/v1/events', {
@@ -36,6 +37,12 @@ export function eventsRoutes(app: App, deps: { db: Db; programs: ProgramsService
     },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'server');
+      // The event id is the idempotency key of an event; a request that also sends Idempotency-Key runs in a
+      // transaction of its own with that key, the others commit in groups with whatever arrives alongside.
+      if (req.headers['idempotency-key'] === undefined) {
+        const out = await ingestQueue.submit(program, req.body);
+        return reply.code(out.replayed ? 200 : 201).send({ ...out.result, replayed: out.replayed });
+      }
       return runWrite(db, req, reply, program.id, async (q) => {
         const out = await events.ingest(q, program, req.body);
         return { status: out.replayed ? 200 : 201, body: { ...out.result, replayed: out.replayed } };

@@ -6,7 +6,7 @@ import type { Ids } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import { AppError, conflict, invalid, notFound, toProblem, unprocessable } from '../../platform/errors.js';
 import type { Program, ProgramsService } from '../programs/index.js';
-import type { MembersService } from '../members/index.js';
+import { memberRefKey, type MemberStatus, type MembersService } from '../members/index.js';
 import { basePoints, type LedgerService, type Tx } from '../ledger/index.js';
 import { parseEvent, type CustomEvent, type EventInput, type EventResult, type PurchaseEvent, type RefundEvent } from './events.contract.js';
 import { eventsRepo as repo, type OrderLine } from './events.repo.js';
@@ -37,6 +37,46 @@ export interface IngestOutcome {
   replayed: boolean;
 }
 
+export interface IngestOptions {
+  /** false records the event and its order without earning or hooks (history imported with --no-rules). */
+  earn?: boolean;
+  /** Name a bad field inside the batch (`events.3.amount`) even for a batch of one. */
+  prefixFields?: boolean;
+}
+
+/** How one event runs: whether it earns, and the members its batch already looked up. */
+interface Run {
+  earn: boolean;
+  known?: Map<string, KnownMember>;
+}
+
+interface KnownMember {
+  memberId: string;
+  status: MemberStatus;
+}
+
+/** A parsed event of a batch, with what its run needs. */
+interface Prepared {
+  index: number;
+  e: EventInput;
+  hash: string;
+  occurredAt: Date;
+  now: Date;
+}
+
+/** An event of a batch run together was refused: the batch is rolled back and runs again without it. */
+class EventFailed extends Error {
+  constructor(
+    readonly index: number,
+    readonly error: AppError,
+  ) {
+    super(error.message);
+  }
+}
+
+/** Refusals tolerated before a batch falls back to one savepoint per event. */
+const MAX_TOGETHER_ATTEMPTS = 4;
+
 const FUTURE_SLACK_MS = DAY_MS;
 
 const hashOf = (e: EventInput) => createHash('sha256').update(JSON.stringify(e)).digest('hex');
@@ -58,15 +98,21 @@ export function createEventsService(deps: {
 }) {
   const { db, clock, members, ledger } = deps;
 
-  async function memberFor(q: Queryable, program: Program, e: { member: PurchaseEvent['member']; channel?: string }, at: Date) {
-    const m = await members.resolve(q, program.id, e.member, { autoEnrol: program.settings.auto_enrol, channel: e.channel, at });
+  async function memberFor(q: Queryable, program: Program, e: { member: PurchaseEvent['member']; channel?: string }, at: Date, run: Run) {
+    const key = run.known ? memberRefKey(e.member) : null;
+    const hit = key ? run.known!.get(key) : undefined;
+    const m = hit
+      ? { ...hit, enrolled: false }
+      : await members.resolve(q, program.id, e.member, { autoEnrol: program.settings.auto_enrol, channel: e.channel, at });
+    // A member enrolled by this event is known to the batch's later events.
+    if (key && !hit) run.known!.set(key, { memberId: m.memberId, status: m.status });
     if (m.status !== 'active') {
       throw unprocessable(`member.${m.status}`, `The member is ${m.status}: events cannot change their points`, { field: 'member' });
     }
     return m;
   }
 
-  async function purchase(tx: Tx, e: PurchaseEvent, occurredAt: Date, base: Omit<EventResult, 'member_id' | 'member_enrolled'>) {
+  async function purchase(tx: Tx, e: PurchaseEvent, occurredAt: Date, base: Omit<EventResult, 'member_id' | 'member_enrolled'>, run: Run) {
     const { q, program } = tx;
     if (e.currency !== program.currency) {
       throw unprocessable('event.currency_mismatch', `The program takes ${program.currency}; this purchase is in ${e.currency}`, {
@@ -77,7 +123,7 @@ export function createEventsService(deps: {
     const amount = e.amount ?? lines.reduce((s, l) => s + l.quantity * l.unit_price, 0);
     if (e.amount === undefined && lines.length === 0) throw invalid('event.amount_required', 'A purchase needs an amount or lines', 'amount');
     if (!Number.isSafeInteger(amount)) throw invalid('event.amount_too_large', 'The lines add up to more than 2^53', 'lines');
-    const m = await memberFor(q, program, e, occurredAt);
+    const m = await memberFor(q, program, e, occurredAt, run);
     const inserted = await repo.insertOrder(q, program.id, {
       id: e.order_id,
       memberId: m.memberId,
@@ -98,8 +144,7 @@ export function createEventsService(deps: {
       order: { id: e.order_id, amount, currency: e.currency, lines },
       result,
     };
-    await earning(ctx);
-    for (const hook of hooks) await hook(ctx);
+    await earnAndHooks(ctx, run);
     return result;
   }
 
@@ -150,13 +195,19 @@ export function createEventsService(deps: {
     return result;
   }
 
-  async function custom(tx: Tx, e: CustomEvent, occurredAt: Date, base: Omit<EventResult, 'member_id' | 'member_enrolled'>) {
-    const m = await memberFor(tx.q, tx.program, e, occurredAt);
+  async function custom(tx: Tx, e: CustomEvent, occurredAt: Date, base: Omit<EventResult, 'member_id' | 'member_enrolled'>, run: Run) {
+    const m = await memberFor(tx.q, tx.program, e, occurredAt, run);
     const result: EventResult = { ...base, member_id: m.memberId, member_enrolled: m.enrolled, points: {}, transactions: [] };
     const ctx: EventContext = { tx, event: e, occurredAt, member: { id: m.memberId, enrolled: m.enrolled }, result };
+    await earnAndHooks(ctx, run);
+    return result;
+  }
+
+  /** Earning, then the hooks; history recorded with `earn: false` (imports with --no-rules) runs neither. */
+  async function earnAndHooks(ctx: EventContext, run: Run) {
+    if (!run.earn) return;
     await earning(ctx);
     for (const hook of hooks) await hook(ctx);
-    return result;
   }
 
   /** The program's base rate on a purchase: what earns until rules say more. */
@@ -196,39 +247,46 @@ export function createEventsService(deps: {
   const hooks: EventHook[] = [];
 
   /**
-   * Locks, in one statement and in a fixed order (member, then available before pending), the accounts of every
-   * existing member a batch touches. Two batches over overlapping members then queue instead of deadlocking,
-   * and a single event (which locks one member's available account, then pending) fits the same order.
+   * Looks up every existing member a batch names (one or two queries), then locks, in one statement and in a
+   * fixed order (member, then available before pending), their accounts. Two batches over overlapping members
+   * then queue instead of deadlocking, and a single event (which locks one member's available account, then
+   * pending) fits the same order. Answers the members found, for the events to skip resolving one by one.
    */
   async function lockMembersOf(q: Queryable, program: Program, events: readonly EventInput[]) {
     const refs = events.flatMap((e) => ('member' in e && e.member ? [e.member] : []));
     const orderIds = events.flatMap((e) => (e.type === 'refund' ? [(e as RefundEvent).order_id] : []));
-    const ids = new Set(await members.existingIds(q, program.id, refs));
+    const known = await members.lookup(q, program.id, refs);
+    const ids = new Set([...known.values()].map((m) => m.memberId));
     if (orderIds.length) for (const m of await repo.membersOfOrders(q, program.id, orderIds)) ids.add(m);
-    if (ids.size === 0) return;
-    await q.query(
-      `select id from accounts where program_id = $1 and owner = any($2::text[])
-       order by owner, kind <> 'available', id for update`,
-      [program.id, pgArray([...ids])],
-    );
+    if (ids.size > 0) {
+      // A member who never earned has no account yet: made here, in the lock order, so that two batches do not
+      // create them in opposite orders halfway through and deadlock.
+      await q.query(
+        `insert into accounts (program_id, owner, kind, currency)
+         select $1, owner, 'available', $3 from unnest($2::text[]) as owner order by owner
+         on conflict do nothing`,
+        [program.id, pgArray([...ids]), program.point_currencies[0]],
+      );
+      await q.query(
+        `select id from accounts where program_id = $1 and owner = any($2::text[])
+         order by owner, kind <> 'available', id for update`,
+        [program.id, pgArray([...ids])],
+      );
+    }
+    return known;
   }
 
-  /** Applies one validated event inside the caller's transaction. */
-  async function ingest(q: Queryable, program: Program, e: EventInput): Promise<IngestOutcome> {
-    const now = clock.now();
+  /** When the event happened; refused if it claims to be more than a day ahead of `now`. */
+  function occurredAtOf(e: EventInput, now: Date): Date {
     const occurredAt = e.occurred_at ? new Date(e.occurred_at) : now;
     if (occurredAt.getTime() > now.getTime() + FUTURE_SLACK_MS) {
       throw invalid('event.occurred_in_future', 'occurred_at is more than a day in the future', 'occurred_at');
     }
-    const hash = hashOf(e);
-    const claimed = await repo.claim(q, program.id, { id: e.id, type: e.type, hash, payload: e, occurredAt, receivedAt: now });
-    if (!claimed) {
-      const prev = await repo.get(q, program.id, e.id);
-      if (!prev || prev.body_hash !== hash) {
-        throw conflict('event.id_reused', `Event id ${e.id} was already used for a different event`, { field: 'id' });
-      }
-      return { result: prev.result, replayed: true };
-    }
+    return occurredAt;
+  }
+
+  /** A claimed event's effects: the order, the ledger, the rules and hooks. Writes nothing to the event row. */
+  function apply(q: Queryable, program: Program, e: EventInput, occurredAt: Date, now: Date, run: Run): Promise<EventResult> {
     const base = {
       id: e.id,
       type: e.type,
@@ -240,18 +298,142 @@ export function createEventsService(deps: {
       received_at: iso(now),
     };
     const tx: Tx = { q, program, now };
-    const result =
-      e.type === 'purchase'
-        ? await purchase(tx, e as PurchaseEvent, occurredAt, base)
-        : e.type === 'refund'
-          ? await refund(tx, e as RefundEvent, occurredAt, base)
-          : await custom(tx, e as CustomEvent, occurredAt, base);
+    return e.type === 'purchase'
+      ? purchase(tx, e as PurchaseEvent, occurredAt, base, run)
+      : e.type === 'refund'
+        ? refund(tx, e as RefundEvent, occurredAt, base)
+        : custom(tx, e as CustomEvent, occurredAt, base, run);
+  }
+
+  /** The stored answer to an event id that is already taken: a replay, or a 409 if the body differs. */
+  function replayOf(prev: { body_hash: string; result: EventResult } | undefined, e: EventInput, hash: string): IngestOutcome {
+    if (!prev || prev.body_hash !== hash) {
+      throw conflict('event.id_reused', `Event id ${e.id} was already used for a different event`, { field: 'id' });
+    }
+    return { result: prev.result, replayed: true };
+  }
+
+  /** Applies one validated event inside the caller's transaction. */
+  async function ingest(q: Queryable, program: Program, e: EventInput, opts: IngestOptions = {}): Promise<IngestOutcome> {
+    const now = clock.now();
+    const occurredAt = occurredAtOf(e, now);
+    const hash = hashOf(e);
+    const claimed = await repo.claim(q, program.id, { id: e.id, type: e.type, hash, payload: e, occurredAt, receivedAt: now });
+    if (!claimed) return replayOf(await repo.get(q, program.id, e.id), e, hash);
+    const result = await apply(q, program, e, occurredAt, now, { earn: opts.earn !== false });
     await repo.complete(q, program.id, e.id, result.member_id, result.order_id, result);
     return { result, replayed: false };
   }
 
+  /**
+   * The fast path of a batch, all or nothing: every event id claimed in one statement, the members looked up
+   * beforehand, each event applied in turn, every result stored in one statement. An event that fails throws
+   * `EventFailed` naming it, so the caller can roll the batch back and run it again without that event.
+   */
+  async function applyTogether(q: Queryable, program: Program, items: readonly Prepared[], known: Map<string, KnownMember>, run: Run) {
+    const out = new Map<number, IngestOutcome | AppError>();
+    const claimed = new Set(
+      await repo.claimMany(
+        q,
+        program.id,
+        items.map((it) => ({ id: it.e.id, type: it.e.type, hash: it.hash, payload: it.e, occurredAt: it.occurredAt, receivedAt: it.now })),
+      ),
+    );
+    const taken = items.filter((it) => !claimed.has(it.e.id));
+    if (taken.length) {
+      const prev = new Map((await repo.getMany(q, program.id, taken.map((it) => it.e.id))).map((p) => [p.id, p]));
+      for (const it of taken) {
+        try {
+          out.set(it.index, replayOf(prev.get(it.e.id), it.e, it.hash));
+        } catch (err) {
+          out.set(it.index, err as AppError);
+        }
+      }
+    }
+    const done: EventResult[] = [];
+    const batchRun: Run = { ...run, known: new Map(known) };
+    for (const it of items) {
+      if (!claimed.has(it.e.id)) continue;
+      let result: EventResult;
+      try {
+        result = await apply(q, program, it.e, it.occurredAt, it.now, batchRun);
+      } catch (err) {
+        if (err instanceof AppError) throw new EventFailed(it.index, err);
+        throw err;
+      }
+      done.push(result);
+      out.set(it.index, { result, replayed: false });
+    }
+    await repo.completeMany(q, program.id, done);
+    return out;
+  }
+
+  /**
+   * Many events in one database transaction, in order. The batch first runs together (see `applyTogether`);
+   * an event that is refused is set aside and the rest run again without it, and after a few refusals each
+   * event runs under its own savepoint instead. Either way a refused event is rolled back alone and answered
+   * in its slot while the rest commit together. Answers each event's outcome, or the AppError that refused it.
+   */
+  async function ingestMany(q: Queryable, program: Program, raws: readonly unknown[], opts: IngestOptions = {}) {
+    const now = clock.now();
+    const outcomes: (IngestOutcome | AppError)[] = new Array(raws.length);
+    const fresh: Prepared[] = [];
+    const repeats: Prepared[] = [];
+    const seen = new Set<string>();
+    raws.forEach((raw, index) => {
+      try {
+        const e = parseEvent(raw, opts.prefixFields ? `events.${index}.` : '');
+        const it = { index, e, hash: hashOf(e), occurredAt: occurredAtOf(e, now), now };
+        // A second event with the same id in one batch is answered after the first has run.
+        (seen.has(e.id) ? repeats : fresh).push(it);
+        seen.add(e.id);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        outcomes[index] = err;
+      }
+    });
+    const run: Run = { earn: opts.earn !== false };
+    const known = await lockMembersOf(q, program, [...fresh, ...repeats].map((it) => it.e));
+    let pending = fresh;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= MAX_TOGETHER_ATTEMPTS) {
+        for (const it of pending) outcomes[it.index] = await alone(q, program, it.e, opts);
+        break;
+      }
+      await q.query('savepoint batch');
+      try {
+        const out = await applyTogether(q, program, pending, known, run);
+        await q.query('release savepoint batch');
+        for (const [index, o] of out) outcomes[index] = o;
+        break;
+      } catch (err) {
+        if (!(err instanceof EventFailed)) throw err;
+        await q.query('rollback to savepoint batch');
+        outcomes[err.index] = err.error;
+        pending = pending.filter((it) => it.index !== err.index);
+      }
+    }
+    for (const it of repeats) outcomes[it.index] = await alone(q, program, it.e, opts);
+    return outcomes;
+  }
+
+  /** One event under its own savepoint: refused, it is rolled back alone. */
+  async function alone(q: Queryable, program: Program, e: EventInput, opts: IngestOptions): Promise<IngestOutcome | AppError> {
+    await q.query('savepoint event');
+    try {
+      const out = await ingest(q, program, e, opts);
+      await q.query('release savepoint event');
+      return out;
+    } catch (err) {
+      await q.query('rollback to savepoint event');
+      if (err instanceof AppError) return err;
+      throw err;
+    }
+  }
+
   return {
     ingest,
+    ingestMany,
     parseEvent,
     /** The base-rate engine, for an engine that pays the base rate as one of its rules. */
     baseEarning,
@@ -271,53 +453,29 @@ export function createEventsService(deps: {
       hooks.push(hook);
     },
 
-    /**
-     * Many events in one database transaction. Each runs under its own savepoint, so a refused event is rolled
-     * back alone and reported in its slot while the rest commit together.
-     */
-    async ingestBatch(q: Queryable, program: Program, raws: unknown[]) {
-      const results = [];
+    /** Many events in one database transaction (see `ingestMany`), answered as the batch endpoint does. */
+    async ingestBatch(q: Queryable, program: Program, raws: unknown[], opts: IngestOptions = {}) {
+      const outcomes = await ingestMany(q, program, raws, { ...opts, prefixFields: true });
       let applied = 0;
       let replayed = 0;
       let rejected = 0;
-      const parsed = raws.map((raw, index) => {
-        try {
-          return parseEvent(raw, `events.${index}.`);
-        } catch (err) {
-          return err as Error;
-        }
-      });
-      await lockMembersOf(q, program, parsed.filter((e): e is EventInput => !(e instanceof Error)));
-      for (let index = 0; index < raws.length; index++) {
+      const results = outcomes.map((o, index) => {
         const raw = raws[index];
         const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : null;
-        try {
-          const e = parsed[index]!;
-          if (e instanceof Error) throw e;
-          await q.query('savepoint event');
-          let out: IngestOutcome;
-          try {
-            out = await ingest(q, program, e);
-          } catch (err) {
-            await q.query('rollback to savepoint event');
-            throw err;
-          }
-          await q.query('release savepoint event');
-          if (out.replayed) replayed++;
-          else applied++;
-          results.push({ index, id, status: out.replayed ? ('replayed' as const) : ('applied' as const), result: out.result });
-        } catch (err) {
-          if (!(err instanceof AppError)) throw err;
+        if (o instanceof AppError) {
           rejected++;
-          const p = toProblem(err);
-          results.push({
+          const p = toProblem(o);
+          return {
             index,
             id,
             status: 'rejected' as const,
             error: { status: p.status, code: p.code, detail: p.detail, ...(p.field ? { field: p.field } : {}) },
-          });
+          };
         }
-      }
+        if (o.replayed) replayed++;
+        else applied++;
+        return { index, id, status: o.replayed ? ('replayed' as const) : ('applied' as const), result: o.result };
+      });
       return { applied, replayed, rejected, results };
     },
 

@@ -233,4 +233,75 @@ describe('batches', () => {
     expect((await p.api('POST', '/v1/events/batch', { events: Array(1001).fill(good(9)) })).status).toBe(400);
     await expectVerified(h, p.programId);
   });
+
+  it('rolls back only the events refused mid-batch, however many, and keeps the order of the rest', async () => {
+    const p = await h.program();
+    const m = await enrol(p);
+    const buy = (order: string, amount: number) => ({ type: 'purchase', id: uniq('e'), member: { id: m }, order_id: order, amount, currency: 'GBP' });
+    const o1 = uniq('o');
+    const events: Record<string, unknown>[] = [
+      buy(o1, 1000), // 10 points
+      { type: 'refund', id: uniq('r'), order_id: o1, amount: 500 }, // the order bought just before: −5
+      buy(o1, 9900), // the same order id again: refused
+      { type: 'refund', id: uniq('r'), order_id: uniq('never'), amount: 1 }, // no such order: refused
+    ];
+    // More refusals than the batch retries together: the rest falls back to one savepoint per event.
+    for (let i = 0; i < 6; i++) events.push(buy(o1, 100), buy(uniq('o'), 200)); // 6 refused, 6 × 2 points
+    const res = await p.api('POST', '/v1/events/batch', { events });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ applied: 8, replayed: 0, rejected: 8 });
+    expect(res.body.results.map((r: { status: string }) => r.status)).toEqual([
+      'applied', 'applied', 'rejected', 'rejected',
+      ...Array.from({ length: 6 }, () => ['rejected', 'applied']).flat(),
+    ]);
+    expect(res.body.results[2].error).toMatchObject({ status: 409, code: 'order.duplicate' });
+    expect(res.body.results[3].error).toMatchObject({ status: 404, code: 'order.not_found' });
+    expect(res.body.results[1].result.points).toEqual({ points: -5 });
+    expect((await balance(p, m)).available).toBe(10 - 5 + 12);
+    expect((await p.api('GET', `/v1/orders/${o1}`)).body).toMatchObject({ amount: 1000, refunded_amount: 500 });
+    // A refused event left nothing behind: its id is free and the stored events are the applied ones.
+    expect((await p.api('GET', `/v1/events/${events[2]!.id}`)).status).toBe(404);
+    const again = await p.api('POST', '/v1/events', { ...events[2], order_id: uniq('o') });
+    expect(again.status).toBe(201);
+    await expectVerified(h, p.programId);
+  });
+
+  it('answers parallel single events each with its own outcome when they commit together', async () => {
+    const p = await h.program();
+    const members = [await enrol(p), await enrol(p), await enrol(p)];
+    const shared = uniq('o');
+    const sends = Array.from({ length: 60 }, (_, i) => ({
+      type: 'purchase',
+      id: `par-${i}-${uniq()}`,
+      member: { id: members[i % 3] },
+      // Every tenth event reuses one order id: only the first of them to commit may have it.
+      order_id: i % 10 === 0 ? shared : uniq('o'),
+      amount: 100 * (1 + (i % 5)),
+      currency: 'GBP',
+    }));
+    const first = await Promise.all(sends.map((e) => p.api('POST', '/v1/events', e)));
+    const statuses = first.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(55);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(5);
+    for (const [i, r] of first.entries()) {
+      if (r.status === 409) {
+        expect(sends[i]!.order_id).toBe(shared);
+        expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
+        expect(r.body).toMatchObject({ code: 'order.duplicate', field: 'order_id' });
+      } else {
+        expect(r.body).toMatchObject({ id: sends[i]!.id, member_id: sends[i]!.member.id, points: { points: 1 + (i % 5) }, replayed: false });
+      }
+    }
+    // Sent again together: the applied ones replay their first answer, the refused ones are refused again.
+    const again = await Promise.all(sends.map((e) => p.api('POST', '/v1/events', e)));
+    for (const [i, r] of again.entries()) {
+      if (first[i]!.status === 201) expect(r.body).toEqual({ ...first[i]!.body, replayed: true });
+      else expect(r.status).toBe(409);
+    }
+    const earned = first.reduce((s, r) => s + (r.status === 201 ? r.body.points.points : 0), 0);
+    let total = 0;
+    for (const m of members) total += (await balance(p, m)).available;
+    expect(total).toBe(earned);
+    await expectVerified(h, p.programId);
+  });
 });

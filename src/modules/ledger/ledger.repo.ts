@@ -267,6 +267,60 @@ export const ledgerRepo = {
   },
 
   /**
+   * An available (not pending) credit whole, in one statement: the member's account is created or added to,
+   * the transaction and its two postings are written, and the lot gets what is left once a negative balance
+   * is paid back. Answers the account's state after the change.
+   */
+  async creditAvailable(
+    q: Queryable,
+    programId: string,
+    t: NewTxn & { memberId: string },
+    fromAccount: number,
+    lot: { orderId: string | null; expiresAt: Date | null },
+  ): Promise<AccountState> {
+    const rows = await q.query<AccountState>(
+      `with a as (
+         insert into accounts as a (program_id, owner, kind, currency, balance, earned)
+         values ($1, $5, 'available', $6, $7, $7)
+         on conflict (program_id, owner, currency, kind)
+         do update set balance = a.balance + excluded.balance, earned = a.earned + excluded.earned
+         returning id, balance, held
+       ), t as (
+         insert into transactions (program_id, id, type, bucket, member_id, currency, amount, event_id, order_id,
+           reverses_id, hold_id, reason, metadata, occurred_at, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, null, null, $10, $11, $12, $13)
+       ), p as (
+         insert into postings (program_id, txn_id, account_id, amount)
+         select $1, $2, $14::bigint, -$7::bigint union all select $1, $2, a.id, $7 from a
+       ), l as (
+         insert into lots (program_id, account_id, member_id, currency, txn_id, order_id, amount, remaining, pending,
+           available_at, expires_at, created_at)
+         select $1, a.id, $5, $6, $2, $15, $7, least($7::bigint, a.balance), false, null, $16, $13 from a where a.balance > 0
+       )
+       select id, balance, held from a`,
+      [
+        programId,
+        t.id,
+        t.type,
+        t.bucket,
+        t.memberId,
+        t.currency,
+        t.amount,
+        t.eventId ?? null,
+        t.orderId ?? null,
+        t.reason ?? null,
+        t.metadata ?? {},
+        t.occurredAt,
+        t.createdAt,
+        fromAccount,
+        lot.orderId,
+        lot.expiresAt,
+      ],
+    );
+    return rows[0]!;
+  },
+
+  /**
    * Adds to several member accounts at once, creating them on first use, locking them in the one order every
    * writer uses (member, available before pending). Returns each account's state after the change.
    */

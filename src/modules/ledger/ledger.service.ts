@@ -124,6 +124,25 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
       const pending = !!c.availableAt && c.availableAt > tx.now;
       const expiresAt = c.expiresAt === undefined ? expiryFor(tx.program.settings.expiry, occurredAt) : c.expiresAt;
       const from = await systemAccount(tx, c.source, c.currency);
+      if (!pending) {
+        const t = txn(tx, {
+          type: c.type,
+          bucket: 'earned',
+          memberId: c.memberId,
+          currency: c.currency,
+          amount: c.amount,
+          eventId: c.eventId,
+          orderId: c.orderId,
+          reason: c.reason,
+          metadata: { ...c.metadata },
+          occurredAt,
+        });
+        const after = await repo.creditAvailable(tx.q, tx.program.id, { ...t, memberId: c.memberId }, from, {
+          orderId: c.orderId ?? null,
+          expiresAt,
+        });
+        return { txnId: t.id, pending, availableAt: null, expiresAt, balance: after.balance };
+      }
       // Lock order is the available account first, then pending: the same order every writer uses.
       const avail = await repo.credit(tx.q, {
         programId: tx.program.id,

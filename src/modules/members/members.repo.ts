@@ -235,14 +235,21 @@ export function membersRepo(db: Queryable) {
       return rows[0];
     },
 
-    async idsByIdentities(q: Queryable, programId: string, types: readonly string[], values: readonly string[]) {
-      const rows = await q.query<{ member_id: string }>(
-        `select distinct i.member_id from member_identities i
+    async byIdentities(q: Queryable, programId: string, types: readonly string[], values: readonly string[]) {
+      return q.query<{ type: string; value: string; id: string; status: MemberStatus }>(
+        `select i.type, i.value, m.id, m.status from member_identities i
          join unnest($2::text[], $3::text[]) as x(type, value) on i.type = x.type and i.value = x.value
+         join members m on m.program_id = i.program_id and m.id = i.member_id
          where i.program_id = $1`,
         [programId, pgArray(types), pgArray(values)],
       );
-      return rows.map((r) => r.member_id);
+    },
+
+    async statusesByIds(q: Queryable, programId: string, ids: readonly string[]) {
+      return q.query<{ id: string; status: MemberStatus }>(
+        `select id, status from members where program_id = $1 and id = any($2::text[])`,
+        [programId, pgArray(ids)],
+      );
     },
 
     async findByIdentity(q: Queryable, programId: string, identity: Identity) {

@@ -91,6 +91,17 @@ function identityCount(m: Member): number {
 const identityRequired = () =>
   invalid('member.identity_required', 'A member needs at least one of email, phone, card_number or external_ids');
 
+/** A reference's key in `lookup`'s answer: `id:<member id>` or `<identity type>:<normalised value>`; null if malformed. */
+export function memberRefKey(ref: MemberRef): string | null {
+  if ('id' in ref) return `id:${ref.id}`;
+  try {
+    const identity = refIdentity(ref);
+    return `${identity.type}:${identity.value}`;
+  } catch {
+    return null;
+  }
+}
+
 function refIdentity(ref: Exclude<MemberRef, { id: string }>): Identity {
   if ('email' in ref) return { type: 'email', value: normaliseEmail(ref.email, 'member.email') };
   if ('phone' in ref) return { type: 'phone', value: normalisePhone(ref.phone, null, 'member.phone') };
@@ -256,16 +267,18 @@ export function createMembersService(deps: { db: Db; clock: Clock; ids: Ids }) {
      * identity end with one member: the identity is claimed with ON CONFLICT DO NOTHING and the loser re-reads.
      */
     /**
-     * The ids of the existing members these references name, in one query; references that name nobody, or
-     * are not well-formed, are left out. Batches use it to lock their members' accounts up front.
+     * The existing members these references name, in two queries at most, keyed by `memberRefKey`; references
+     * that name nobody, or are not well-formed, are left out. Batches use it to lock their members' accounts up
+     * front and to skip resolving each event's member on its own.
      */
-    async existingIds(q: Queryable, programId: string, refs: readonly MemberRef[]): Promise<string[]> {
-      const ids = new Set<string>();
+    async lookup(q: Queryable, programId: string, refs: readonly MemberRef[]): Promise<Map<string, { memberId: string; status: MemberStatus }>> {
+      const found = new Map<string, { memberId: string; status: MemberStatus }>();
+      const ids: string[] = [];
       const types: string[] = [];
       const values: string[] = [];
       for (const ref of refs) {
         if ('id' in ref) {
-          ids.add(ref.id);
+          ids.push(ref.id);
           continue;
         }
         try {
@@ -276,10 +289,15 @@ export function createMembersService(deps: { db: Db; clock: Clock; ids: Ids }) {
           /* a malformed identity is refused when its event runs */
         }
       }
-      if (types.length) {
-        for (const id of await repo.idsByIdentities(q, programId, types, values)) ids.add(id);
+      if (ids.length) {
+        for (const m of await repo.statusesByIds(q, programId, ids)) found.set(`id:${m.id}`, { memberId: m.id, status: m.status });
       }
-      return [...ids];
+      if (types.length) {
+        for (const m of await repo.byIdentities(q, programId, types, values)) {
+          found.set(`${m.type}:${m.value}`, { memberId: m.id, status: m.status });
+        }
+      }
+      return found;
     },
 
     async resolve(

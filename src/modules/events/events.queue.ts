@@ -1,0 +1,72 @@
+import type { Db } from '../../platform/db.js';
+import { AppError } from '../../platform/errors.js';
+import type { Logger } from '../../platform/logger.js';
+import type { Program } from '../programs/index.js';
+import type { EventInput } from './events.contract.js';
+import type { EventsService, IngestOutcome } from './events.service.js';
+
+interface Waiting {
+  event: EventInput;
+  resolve(out: IngestOutcome): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit for single events: requests that arrive while earlier ones are being written wait together and
+ * go into the next database transaction as one batch (`ingestMany`), so a busy server pays for one commit per
+ * group instead of one per event. Each caller is answered only after its group has committed, with its own
+ * outcome or the error that refused its event alone; an idle server writes a lone event at once.
+ */
+export function createIngestQueue(deps: { db: Db; events: EventsService; log: Logger; maxBatch?: number; concurrency?: number }) {
+  const { db, events, log } = deps;
+  const maxBatch = deps.maxBatch ?? 100;
+  // PGlite has one connection: a second transaction would only wait for the first.
+  const concurrency = deps.concurrency ?? (db.kind === 'pglite' ? 1 : 4);
+  const queues = new Map<string, { program: Program; waiting: Waiting[] }>();
+  let running = 0;
+
+  async function write(program: Program, group: Waiting[]) {
+    let outcomes: (IngestOutcome | AppError)[];
+    try {
+      outcomes = await db.tx((q) => events.ingestMany(q, program, group.map((w) => w.event)));
+    } catch (err) {
+      // Something other than a refused event broke the group: each event is tried on its own, so one bad
+      // event cannot fail the requests it happened to share a transaction with.
+      if (group.length === 1) return group[0]!.reject(err);
+      log.warn({ err, programId: program.id, events: group.length }, 'a group of events failed together; writing them one by one');
+      for (const w of group) await write(program, [w]);
+      return;
+    }
+    outcomes.forEach((o, i) => (o instanceof AppError ? group[i]!.reject(o) : group[i]!.resolve(o)));
+  }
+
+  function pump() {
+    for (const [id, queue] of queues) {
+      if (running >= concurrency) return;
+      const group = queue.waiting.splice(0, maxBatch);
+      if (queue.waiting.length === 0) queues.delete(id);
+      running++;
+      void write(queue.program, group).finally(() => {
+        running--;
+        pump();
+      });
+    }
+  }
+
+  return {
+    /** Applies a validated event with the next group of its program; resolves once it is committed. */
+    submit(program: Program, event: EventInput): Promise<IngestOutcome> {
+      return new Promise((resolve, reject) => {
+        const queue = queues.get(program.id) ?? { program, waiting: [] };
+        queue.program = program;
+        queue.waiting.push({ event, resolve, reject });
+        // Re-inserting puts the program last, so busy programs take turns.
+        queues.delete(program.id);
+        queues.set(program.id, queue);
+        pump();
+      });
+    },
+  };
+}
+
+export type IngestQueue = ReturnType<typeof createIngestQueue>;
