@@ -25,6 +25,36 @@ export interface EventContext {
   /** The order a purchase created, with its amount in minor units. */
   order?: { id: string; amount: number; currency: string; lines: OrderLine[] };
   result: EventResult;
+  /** Set when the event runs together with others of its batch (see `BatchScope`). */
+  batch?: BatchScope;
+}
+
+/**
+ * What lives as long as one batch run together, in its transaction: a module keeps state there (rows it has
+ * claimed, counters) and registers what to write once before the batch ends, instead of once per event.
+ */
+export interface BatchScope {
+  /** The module's state under `key`, made on first use. */
+  get<T>(key: string, make: () => T): T;
+  /** Runs once, in the batch's transaction, after its last event and before the batch commits. */
+  beforeEnd(fn: () => Promise<void>): void;
+}
+
+function batchScope() {
+  const state = new Map<string, unknown>();
+  const ends: (() => Promise<void>)[] = [];
+  return {
+    get<T>(key: string, make: () => T): T {
+      if (!state.has(key)) state.set(key, make());
+      return state.get(key) as T;
+    },
+    beforeEnd(fn: () => Promise<void>) {
+      ends.push(fn);
+    },
+    async end() {
+      for (const fn of ends) await fn();
+    },
+  };
 }
 
 /** Decides and credits what an event earns. The default pays the program's base rate on purchases. */
@@ -48,6 +78,7 @@ export interface IngestOptions {
 interface Run {
   earn: boolean;
   known?: Map<string, KnownMember>;
+  batch?: BatchScope;
 }
 
 interface KnownMember {
@@ -143,6 +174,7 @@ export function createEventsService(deps: {
       member: { id: m.memberId, enrolled: m.enrolled },
       order: { id: e.order_id, amount, currency: e.currency, lines },
       result,
+      batch: run.batch,
     };
     await earnAndHooks(ctx, run);
     return result;
@@ -198,7 +230,7 @@ export function createEventsService(deps: {
   async function custom(tx: Tx, e: CustomEvent, occurredAt: Date, base: Omit<EventResult, 'member_id' | 'member_enrolled'>, run: Run) {
     const m = await memberFor(tx.q, tx.program, e, occurredAt, run);
     const result: EventResult = { ...base, member_id: m.memberId, member_enrolled: m.enrolled, points: {}, transactions: [] };
-    const ctx: EventContext = { tx, event: e, occurredAt, member: { id: m.memberId, enrolled: m.enrolled }, result };
+    const ctx: EventContext = { tx, event: e, occurredAt, member: { id: m.memberId, enrolled: m.enrolled }, result, batch: run.batch };
     await earnAndHooks(ctx, run);
     return result;
   }
@@ -351,7 +383,8 @@ export function createEventsService(deps: {
       }
     }
     const done: EventResult[] = [];
-    const batchRun: Run = { ...run, known: new Map(known) };
+    const scope = batchScope();
+    const batchRun: Run = { ...run, known: new Map(known), batch: scope };
     for (const it of items) {
       if (!claimed.has(it.e.id)) continue;
       let result: EventResult;
@@ -364,6 +397,7 @@ export function createEventsService(deps: {
       done.push(result);
       out.set(it.index, { result, replayed: false });
     }
+    await scope.end();
     await repo.completeMany(q, program.id, done);
     return out;
   }

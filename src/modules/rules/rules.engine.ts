@@ -79,6 +79,26 @@ export interface RunInput {
   facts: Facts;
   /** apply: limits are claimed and counted; preview: read only. */
   mode: 'apply' | 'preview';
+  /** A batch's usage rows, claimed once and counted in memory until the batch writes them (see `usageCache`). */
+  usageCache?: UsageCache;
+}
+
+/**
+ * The usage rows a batch of events has claimed, with what the batch has counted on them so far. A budget row
+ * is shared by every member: updated once per event, its row versions pile up inside one transaction and each
+ * later update walks them all; counted in memory and written once per batch, it stays one update.
+ */
+export interface UsageCache {
+  rows: Map<string, { points: number; times: number }>;
+  counted: Map<string, UsageKey & { rule_id: string; points: number; times: number }>;
+}
+
+export const usageCache = (): UsageCache => ({ rows: new Map(), counted: new Map() });
+
+/** Writes what a batch counted, one statement for all its usage rows. */
+export async function flushUsage(q: Queryable, programId: string, cache: UsageCache) {
+  await repo.addUsage(q, programId, [...cache.counted.values()]);
+  cache.counted.clear();
 }
 
 const isMultiplier = (d: RuleDefinition) => d.effects.some((e) => e.type === 'multiplier');
@@ -140,7 +160,20 @@ export async function runRules(rules: readonly CompiledRule[], input: RunInput):
       if (!phase) for (const a of trace.awards) base[a.currency] = (base[a.currency] ?? 0) + a.points;
     }
   }
-  if (input.mode === 'apply') await repo.addUsage(input.q, input.program.id, usage.counted);
+  if (input.mode === 'apply') {
+    const cache = input.usageCache;
+    if (!cache) {
+      await repo.addUsage(input.q, input.program.id, usage.counted.map((c) => ({ ...c, times: 1 })));
+    } else {
+      for (const c of usage.counted) {
+        const id = usageId(c.rule_id, c);
+        const row = cache.rows.get(id) ?? { points: 0, times: 0 };
+        cache.rows.set(id, { points: row.points + c.points, times: row.times + 1 });
+        const sum = cache.counted.get(id) ?? { ...c, points: 0, times: 0 };
+        cache.counted.set(id, { ...sum, points: sum.points + c.points, times: sum.times + 1 });
+      }
+    }
+  }
   return traces;
 }
 
@@ -164,6 +197,16 @@ async function claimUsage(paying: readonly RuleTrace[], input: RunInput): Promis
     usage.keys.set(trace.rule.id, k);
     // Two limits over the same period share one row: claim it once (a statement cannot lock a row twice).
     for (const key of k.keys) if (!all.some((a) => a.rule_id === trace.rule.id && usageId(a.rule_id, a) === usageId(trace.rule.id, key))) all.push({ ...key, rule_id: trace.rule.id });
+  }
+  const cache = input.mode === 'apply' ? input.usageCache : undefined;
+  if (cache) {
+    // Rows this batch already holds are read from memory; the others are claimed now and kept.
+    const missing = all.filter((k) => !cache.rows.has(usageId(k.rule_id, k)));
+    for (const r of await repo.lockUsage(input.q, input.program.id, missing)) {
+      cache.rows.set(usageId(r.rule_id, r), { points: r.points, times: r.times });
+    }
+    for (const k of all) usage.rows.set(usageId(k.rule_id, k), { ...cache.rows.get(usageId(k.rule_id, k))! });
+    return usage;
   }
   const rows =
     input.mode === 'apply' ? await repo.lockUsage(input.q, input.program.id, all) : await repo.readUsage(input.q, input.program.id, all);

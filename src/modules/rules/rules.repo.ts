@@ -129,11 +129,11 @@ export const rulesRepo = {
   },
 
   /** Counts what an event's rules paid against their usage rows, all rules in one statement. */
-  async addUsage(q: Queryable, programId: string, rows: readonly (UsageKey & { rule_id: string; points: number })[]) {
+  async addUsage(q: Queryable, programId: string, rows: readonly (UsageKey & { rule_id: string; points: number; times: number })[]) {
     if (rows.length === 0) return;
     await q.query(
-      `update rule_usage u set points = u.points + k.pts, times = u.times + 1
-       from unnest($2::text[], $3::text[], $4::text[], $5::bigint[]) as k(r, m, p, pts)
+      `update rule_usage u set points = u.points + k.pts, times = u.times + k.n
+       from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[]) as k(r, m, p, pts, n)
        where u.program_id = $1 and u.rule_id = k.r and u.member_id = k.m and u.period = k.p`,
       [
         programId,
@@ -141,6 +141,7 @@ export const rulesRepo = {
         pgArray(rows.map((k) => k.member_id)),
         pgArray(rows.map((k) => k.period)),
         pgArray(rows.map((k) => k.points)),
+        pgArray(rows.map((k) => k.times)),
       ],
     );
   },

@@ -10,7 +10,7 @@ import type { EarningEngine, EventContext, EventOutcome, EventsService, EventInp
 import { RuleCreate, RuleUpdate, type Rule, type RuleDefinition, type PreviewRule } from './rules.contract.js';
 import { rulesRepo as repo, type RuleRow, type RuleStatus } from './rules.repo.js';
 import { checkDefinition, parseBody, toDefinition } from './rules.validate.js';
-import { availableAt, baseRule, runRules, type CompiledRule, type RuleTrace } from './rules.engine.js';
+import { availableAt, baseRule, flushUsage, runRules, usageCache, type CompiledRule, type RuleTrace, type UsageCache } from './rules.engine.js';
 import { createFacts, type TierLookup } from './rules.facts.js';
 
 /** Issues a reward that a rule's effect names, in the event's transaction (the rewards module wires it). */
@@ -96,7 +96,13 @@ export function createRulesService(deps: {
     const { q, program } = tx;
     const base = baseRule(program);
     const rules = [...(base ? [base] : []), ...(await activeRules(q, program.id))];
-    const traces = await run(q, program, ctx.member.id, ctx.event, ctx.occurredAt, ctx.order, true, rules);
+    // In a batch, limit usage is claimed once and written once for all its events.
+    const cache = ctx.batch?.get('rules.usage', () => {
+      const c = usageCache();
+      ctx.batch!.beforeEnd(() => flushUsage(q, program.id, c));
+      return c;
+    });
+    const traces = await run(q, program, ctx.member.id, ctx.event, ctx.occurredAt, ctx.order, true, rules, cache);
     // All the rules' credits in one ledger call: one transaction per rule, currency and lock period, each
     // naming the rule and version that paid.
     const credits: { meta: { rule_id: string; rule_version: number | null }; currency: string; points: number; pendingDays: number }[] = [];
@@ -169,6 +175,7 @@ export function createRulesService(deps: {
     order: { amount: number; lines: readonly { sku: string; category?: string; quantity: number; unit_price: number }[] } | undefined,
     stored: boolean,
     rules: CompiledRule[],
+    cache?: UsageCache,
   ): Promise<RuleTrace[]> {
     const facts = createFacts({
       q,
@@ -191,6 +198,7 @@ export function createRulesService(deps: {
       amount: order?.amount ?? null,
       facts,
       mode: stored ? 'apply' : 'preview',
+      usageCache: cache,
     });
   }
 

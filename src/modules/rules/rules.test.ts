@@ -239,6 +239,27 @@ describe('limits and stacking', () => {
     await expectVerified(h, p.programId);
   });
 
+  it('holds budgets, caps and times limits across the events of one batch and the next', async () => {
+    const p = await h.program({ settings: NO_BASE });
+    await rule(p, { name: 'Budget', trigger: 'app_installed', effects: [{ type: 'fixed', points: 100 }], limits: { budget: { points: 450 } } });
+    await rule(p, { name: 'Daily', trigger: 'store_checkin', effects: [{ type: 'fixed', points: 40 }], limits: { per_member: [{ period: 'day', points: 100 }] } });
+    await rule(p, { name: 'Twice', trigger: 'review_submitted', effects: [{ type: 'fixed', points: 5 }], limits: { per_member: [{ period: 'lifetime', times: 2 }] } });
+    const [a, b] = [await enrol(p), await enrol(p)];
+    const ev = (type: string, m: string) => ({ type, id: uniq('e'), member: { id: m }, occurred_at: '2026-03-02T10:00:00Z' });
+    const send = async (events: Record<string, unknown>[]) => {
+      const res = await p.api('POST', '/v1/events/batch', { events });
+      expect(res.body.rejected).toBe(0);
+      return res.body.results.map((r: { result: { points: { points?: number } } }) => r.result.points.points ?? 0);
+    };
+    const first = await send([ev('app_installed', a), ev('store_checkin', a), ev('app_installed', b), ev('store_checkin', a), ev('review_submitted', b), ev('store_checkin', a), ev('review_submitted', b), ev('app_installed', a), ev('review_submitted', b)]);
+    expect(first).toEqual([100, 40, 100, 40, 5, 20, 5, 100, 0]);
+    const second = await send([ev('app_installed', b), ev('store_checkin', a), ev('store_checkin', b), ev('app_installed', a), ev('review_submitted', b)]);
+    expect(second).toEqual([100, 0, 40, 50, 0]);
+    expect((await balance(p, a)).available).toBe(100 + 40 + 40 + 20 + 100 + 50);
+    expect((await balance(p, b)).available).toBe(100 + 5 + 5 + 100 + 40);
+    await expectVerified(h, p.programId);
+  });
+
   it('pays only the highest-priority firing rule of an exclusive group; stacking rules add up', async () => {
     const p = await h.program({ settings: NO_BASE });
     await rule(p, { name: 'Gold promo', trigger: 'purchase', priority: 10, stacking: 'exclusive', group: 'promo', effects: [{ type: 'fixed', points: 50 }] });
