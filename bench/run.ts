@@ -192,6 +192,7 @@ function load(
   connections: number,
   body: () => unknown,
   amount?: number,
+  overallRate?: number,
 ): Promise<autocannon.Result> {
   return new Promise((ok, fail) => {
     autocannon(
@@ -199,6 +200,7 @@ function load(
         url: s.url,
         connections,
         timeout: 120,
+        ...(overallRate ? { overallRate } : {}),
         ...(amount ? { amount } : { duration: SECONDS }),
         requests: [
           {
@@ -214,12 +216,32 @@ function load(
   });
 }
 
+function read(s: Server, programId: string, connections: number, path: () => string): Promise<autocannon.Result> {
+  return new Promise((ok, fail) => {
+    autocannon(
+      {
+        url: s.url,
+        connections,
+        duration: SECONDS,
+        requests: [
+          {
+            method: 'GET',
+            headers: { authorization: `Bearer ${s.adminKey}`, 'patron-program': programId },
+            setupRequest: (req) => ({ ...req, path: path() }),
+          },
+        ],
+      },
+      (err, result) => (err ? fail(err) : ok(result)),
+    );
+  });
+}
+
 function ms(n: number) {
   return Math.round(n * 100) / 100;
 }
 
 /** pgbench TPC-B on a scratch database of the same server; undefined when pgbench is not available. */
-async function pgbench(url: string): Promise<{ tps: number; clients: number; scale: number } | undefined> {
+async function pgbench(url: string): Promise<{ tps: number; selectTps: number; clients: number; scale: number } | undefined> {
   const which = spawnSync('pgbench', ['--version'], { encoding: 'utf8' });
   if (which.status !== 0) {
     note('pgbench is not on the PATH: skipping the TPC-B yardstick');
@@ -231,11 +253,14 @@ async function pgbench(url: string): Promise<{ tps: number; clients: number; sca
   const clients = 8;
   const init = spawnSync('pgbench', ['-i', '-q', '-s', String(scale), target], { encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`pgbench -i failed: ${init.stderr}`);
-  const run = spawnSync('pgbench', ['-c', String(clients), '-j', '2', '-T', String(SECONDS), target], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`pgbench failed: ${run.stderr}`);
-  const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(run.stdout) ?? /tps = ([\d.]+)/.exec(run.stdout);
-  if (!m) throw new Error(`could not read tps from pgbench: ${run.stdout}`);
-  return { tps: Number(m[1]), clients, scale };
+  const tps = (extra: string[]) => {
+    const run = spawnSync('pgbench', [...extra, '-c', String(clients), '-j', '2', '-T', String(SECONDS), target], { encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`pgbench failed: ${run.stderr}`);
+    const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(run.stdout) ?? /tps = ([\d.]+)/.exec(run.stdout);
+    if (!m) throw new Error(`could not read tps from pgbench: ${run.stdout}`);
+    return Number(m[1]);
+  };
+  return { tps: tps([]), selectTps: tps(['-S']), clients, scale };
 }
 
 async function main() {
@@ -257,10 +282,12 @@ async function main() {
     for (let i = 0; i < RULES; i++) await call(server, programId, 'POST', '/v1/rules', benchRule(i));
 
     // Members first, through the batch endpoint with auto-enrolment, so the measured phases earn on known members.
+    const memberIds: string[] = [];
     for (let start = 0; start < MEMBERS; start += 1000) {
       const events = [];
       for (let i = start; i < Math.min(MEMBERS, start + 1000); i++) events.push(purchase(i));
-      await call(server, programId, 'POST', '/v1/events/batch', { events });
+      const res = (await call(server, programId, 'POST', '/v1/events/batch', { events })) as { results: { result?: { member_id: string } }[] };
+      for (const r of res.results) if (r.result) memberIds.push(r.result.member_id);
     }
 
     const results: Record<string, number> = {};
@@ -273,6 +300,36 @@ async function main() {
         bench: 'events.single',
         connections,
         events_per_s: Math.round(eps),
+        p50_ms: ms(r.latency.p50),
+        p99_ms: ms(r.latency.p99),
+        errors: r.non2xx + r.errors + r.timeouts,
+        seconds: r.duration,
+      });
+    }
+
+    // The latency a checkout sees at a steady 500 requests/s (the issue's target: p99 ≤ 25 ms).
+    {
+      const rate = Number(process.env.BENCH_RATE ?? 500);
+      const r = await load(server, programId, '/v1/events', 64, () => purchase(Math.floor(Math.random() * MEMBERS)), undefined, rate);
+      emit({
+        bench: 'events.single.rate',
+        target_requests_per_s: rate,
+        events_per_s: Math.round(r['2xx'] / r.duration),
+        p50_ms: ms(r.latency.p50),
+        p99_ms: ms(r.latency.p99),
+        errors: r.non2xx + r.errors + r.timeouts,
+        seconds: r.duration,
+      });
+    }
+
+    // Balance reads, the most frequent call of a checkout or an app.
+    {
+      const r = await read(server, programId, 32, () => `/v1/members/${memberIds[Math.floor(Math.random() * memberIds.length)]}/balance`);
+      results.reads = r['2xx'] / r.duration;
+      emit({
+        bench: 'balance.reads',
+        connections: 32,
+        requests_per_s: Math.round(results.reads),
         p50_ms: ms(r.latency.p50),
         p99_ms: ms(r.latency.p99),
         errors: r.non2xx + r.errors + r.timeouts,
@@ -323,10 +380,12 @@ async function main() {
         const bestSingle = Math.max(results.single_1!, results.single_8!, results.single_32!);
         const bestBatch = Math.max(results.batch_1!, results.batch_4!);
         emit({ bench: 'pgbench.tpcb', clients: yard.clients, scale: yard.scale, tps: Math.round(yard.tps) });
+        emit({ bench: 'pgbench.select_only', clients: yard.clients, scale: yard.scale, tps: Math.round(yard.selectTps) });
         emit({
           bench: 'ratio',
           batch_events_per_s_over_tpcb_tps: ms(bestBatch / yard.tps),
           single_events_per_s_over_tpcb_tps: ms(bestSingle / yard.tps),
+          balance_reads_over_select_only_tps: ms(results.reads! / yard.selectTps),
         });
         await dropDatabase(baseUrl, 'patron_pgbench');
       }

@@ -28,7 +28,11 @@ export function createIngestQueue(deps: { db: Db; events: EventsService; log: Lo
   async function write(program: Program, group: Waiting[]) {
     let outcomes: (IngestOutcome | AppError)[];
     try {
-      outcomes = await db.tx((q) => events.ingestMany(q, program, group.map((w) => w.event)));
+      // A lone event takes the single-event path: fewer statements than a batch's set-up.
+      outcomes =
+        group.length === 1
+          ? [await db.tx((q) => events.ingest(q, program, group[0]!.event)).catch((err: unknown) => (err instanceof AppError ? err : Promise.reject(err)))]
+          : await db.tx((q) => events.ingestMany(q, program, group.map((w) => w.event)));
     } catch (err) {
       // Something other than a refused event broke the group: each event is tried on its own, so one bad
       // event cannot fail the requests it happened to share a transaction with.

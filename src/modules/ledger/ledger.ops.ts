@@ -222,17 +222,21 @@ export function createLedgerService(deps: LedgerDeps & { members: MembersService
     },
 
     async balance(program: Program, memberId: string, currency?: string) {
-      await memberExists(db, program, memberId);
       const c = mainCurrency(program, currency);
       if (!program.point_currencies.includes(c)) throw invalid('ledger.unknown_currency', `The program has no point currency "${c}"`, 'currency');
-      return ledgerViews.balance(db, program.id, memberId, c, clock.now());
+      const view = await ledgerViews.balance(db, program.id, memberId, c, clock.now());
+      if (!view) throw notFound('member.not_found', `No member ${memberId}`, 'member_id');
+      return view;
     },
 
     async balances(program: Program, memberId: string) {
-      await memberExists(db, program, memberId);
       const now = clock.now();
       const out = [];
-      for (const c of program.point_currencies) out.push(await ledgerViews.balance(db, program.id, memberId, c, now));
+      for (const c of program.point_currencies) {
+        const view = await ledgerViews.balance(db, program.id, memberId, c, now);
+        if (!view) throw notFound('member.not_found', `No member ${memberId}`, 'member_id');
+        out.push(view);
+      }
       return out;
     },
 

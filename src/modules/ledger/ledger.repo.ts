@@ -96,7 +96,7 @@ export interface HoldRow {
 /** Held points that still count: holds past their expiry no longer reserve anything, even before the sweep. */
 const STALE_HELD = `coalesce((select sum(h.amount) from holds h
    where h.program_id = a.program_id and h.account_id = a.id and h.status = 'active' and h.expires_at <= $NOW), 0)`;
-const staleHeld = (nowParam: number) => STALE_HELD.replace('$NOW', `$${nowParam}`);
+export const staleHeld = (nowParam: number) => STALE_HELD.replace('$NOW', `$${nowParam}`);
 
 export const ledgerRepo = {
   async systemAccounts(q: Queryable, programId: string) {

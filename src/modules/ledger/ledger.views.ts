@@ -1,6 +1,6 @@
 import type { Queryable } from '../../platform/db.js';
 import { invalid } from '../../platform/errors.js';
-import { ledgerRepo as repo, type HoldRow, type TxnRow } from './ledger.repo.js';
+import { ledgerRepo as repo, staleHeld, type HoldRow, type TxnRow } from './ledger.repo.js';
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 
@@ -50,22 +50,37 @@ export function decodeCursor(cursor: string | undefined, field = 'cursor'): stri
 }
 
 export const ledgerViews = {
+  /**
+   * A member's balance in one currency, in one statement (the most frequent read there is): the accounts, the
+   * next expiries and the pending releases. Undefined when the program has no such member.
+   */
   async balance(q: Queryable, programId: string, memberId: string, currency: string, now: Date) {
-    const accounts = (await repo.accountsOf(q, programId, memberId, now)).filter((a) => a.currency === currency);
-    const avail = accounts.find((a) => a.kind === 'available');
-    const pend = accounts.find((a) => a.kind === 'pending');
-    const expiries = await q.query<{ expires_at: Date; points: number }>(
-      `select expires_at, sum(remaining)::bigint as points from lots
-       where program_id = $1 and account_id = $2 and not pending and remaining > 0 and expires_at is not null
-       group by expires_at order by expires_at limit 10`,
-      [programId, avail?.id ?? -1],
+    const [row] = await q.query<{
+      member: boolean;
+      avail: { id: number; balance: number; live_held: number; earned: number; spent: number; expired: number } | null;
+      pending: number | null;
+      expiries: { expires_at: string; points: number }[];
+      releases: { available_at: string; points: number }[];
+    }>(
+      `with acc as (
+         select a.id, a.kind, a.balance, (a.held - ${staleHeld(4)})::bigint as live_held, a.earned, a.spent, a.expired
+         from accounts a where a.program_id = $1 and a.owner = $2 and a.currency = $3
+       ), av as (select * from acc where kind = 'available')
+       select exists (select 1 from members where program_id = $1 and id = $2) as member,
+              (select row_to_json(av) from av) as avail,
+              (select balance from acc where kind = 'pending') as pending,
+              coalesce((select json_agg(x order by x.expires_at) from (
+                 select l.expires_at, sum(l.remaining)::bigint as points from lots l join av on l.account_id = av.id
+                 where l.program_id = $1 and not l.pending and l.remaining > 0 and l.expires_at is not null
+                 group by l.expires_at order by l.expires_at limit 10) x), '[]') as expiries,
+              coalesce((select json_agg(x order by x.available_at) from (
+                 select l.available_at, sum(l.remaining)::bigint as points from lots l join av on l.account_id = av.id
+                 where l.program_id = $1 and l.pending and l.remaining > 0
+                 group by l.available_at order by l.available_at limit 10) x), '[]') as releases`,
+      [programId, memberId, currency, now],
     );
-    const releases = await q.query<{ available_at: Date; points: number }>(
-      `select available_at, sum(remaining)::bigint as points from lots
-       where program_id = $1 and account_id = $2 and pending and remaining > 0
-       group by available_at order by available_at limit 10`,
-      [programId, avail?.id ?? -1],
-    );
+    if (!row?.member) return undefined;
+    const avail = row.avail;
     const balance = avail?.balance ?? 0;
     const held = avail?.live_held ?? 0;
     return {
@@ -73,12 +88,12 @@ export const ledgerViews = {
       currency,
       available: Math.max(0, balance - held),
       balance,
-      pending: pend?.balance ?? 0,
+      pending: row.pending ?? 0,
       held,
       negative: balance < 0,
       lifetime: { earned: avail?.earned ?? 0, spent: avail?.spent ?? 0, expired: avail?.expired ?? 0 },
-      next_expiries: expiries.map((e) => ({ expires_at: iso(e.expires_at), points: e.points })),
-      pending_releases: releases.map((e) => ({ available_at: iso(e.available_at), points: e.points })),
+      next_expiries: row.expiries.map((e) => ({ expires_at: iso(e.expires_at), points: Number(e.points) })),
+      pending_releases: row.releases.map((e) => ({ available_at: iso(e.available_at), points: Number(e.points) })),
     };
   },
 
