@@ -115,6 +115,45 @@ export const eventsRepo = {
     return rows.length > 0;
   },
 
+  /** Which of these order ids the program already has. */
+  async existingOrderIds(q: Queryable, programId: string, ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await q.query<{ id: string }>(`select id from orders where program_id = $1 and id = any($2::text[])`, [programId, pgArray(ids)]);
+    return rows.map((r) => r.id);
+  },
+
+  /** Many orders in one statement; answers the ids inserted (an id another transaction took is left out). */
+  async insertOrders(
+    q: Queryable,
+    programId: string,
+    orders: readonly { id: string; memberId: string; eventId: string; currency: string; amount: number; lines: OrderLine[]; occurredAt: Date; now: Date }[],
+  ): Promise<string[]> {
+    if (orders.length === 0) return [];
+    const rows = await q.query<{ id: string }>(
+      `insert into orders (program_id, id, member_id, event_id, currency, amount, lines, occurred_at, created_at)
+       select $1, x.id, x.member_id, x.event_id, x.currency, x.amount, x.lines, x.occurred_at, x.created_at
+       from jsonb_to_recordset($2::text::jsonb)
+         as x(id text, member_id text, event_id text, currency text, amount bigint, lines jsonb, occurred_at timestamptz, created_at timestamptz)
+       on conflict do nothing returning id`,
+      [
+        programId,
+        JSON.stringify(
+          orders.map((o) => ({
+            id: o.id,
+            member_id: o.memberId,
+            event_id: o.eventId,
+            currency: o.currency,
+            amount: o.amount,
+            lines: o.lines,
+            occurred_at: o.occurredAt,
+            created_at: o.now,
+          })),
+        ),
+      ],
+    );
+    return rows.map((r) => r.id);
+  },
+
   async getOrder(q: Queryable, programId: string, id: string, lock = false) {
     const rows = await q.query<OrderRow>(
       `select * from orders where program_id = $1 and id = $2${lock ? ' for update' : ''}`,

@@ -38,11 +38,14 @@ export interface BatchScope {
   get<T>(key: string, make: () => T): T;
   /** Runs once, in the batch's transaction, after its last event and before the batch commits. */
   beforeEnd(fn: () => Promise<void>): void;
+  /** Runs if the batch is rolled back to run again: forget what was kept for it. */
+  onAbort(fn: () => void): void;
 }
 
 function batchScope() {
   const state = new Map<string, unknown>();
   const ends: (() => Promise<void>)[] = [];
+  const aborts: (() => void)[] = [];
   return {
     get<T>(key: string, make: () => T): T {
       if (!state.has(key)) state.set(key, make());
@@ -51,8 +54,15 @@ function batchScope() {
     beforeEnd(fn: () => Promise<void>) {
       ends.push(fn);
     },
+    onAbort(fn: () => void) {
+      aborts.push(fn);
+    },
     async end() {
-      for (const fn of ends) await fn();
+      // An end step may add another (settling the ledger can run hooks): run until none is left.
+      while (ends.length) await ends.shift()!();
+    },
+    abort() {
+      for (const fn of aborts) fn();
     },
   };
 }
@@ -79,6 +89,17 @@ interface Run {
   earn: boolean;
   known?: Map<string, KnownMember>;
   batch?: BatchScope;
+  /** The batch's orders not yet written, and the slot of the event running now. */
+  orders?: OrderBuffer;
+  index?: number;
+}
+
+/** Orders a batch run together writes in one statement: before anything reads orders, or at its end. */
+interface OrderBuffer {
+  programId: string;
+  rows: (Parameters<typeof repo.insertOrder>[2] & { index: number })[];
+  /** Order ids the program had before the batch, and those the batch has taken. */
+  taken: Set<string>;
 }
 
 interface KnownMember {
@@ -155,17 +176,15 @@ export function createEventsService(deps: {
     if (e.amount === undefined && lines.length === 0) throw invalid('event.amount_required', 'A purchase needs an amount or lines', 'amount');
     if (!Number.isSafeInteger(amount)) throw invalid('event.amount_too_large', 'The lines add up to more than 2^53', 'lines');
     const m = await memberFor(q, program, e, occurredAt, run);
-    const inserted = await repo.insertOrder(q, program.id, {
-      id: e.order_id,
-      memberId: m.memberId,
-      eventId: e.id,
-      currency: e.currency,
-      amount,
-      lines,
-      occurredAt,
-      now: tx.now,
-    });
-    if (!inserted) throw conflict('order.duplicate', `Order ${e.order_id} was already reported by another event`, { field: 'order_id' });
+    const order = { id: e.order_id, memberId: m.memberId, eventId: e.id, currency: e.currency, amount, lines, occurredAt, now: tx.now };
+    const duplicate = () => conflict('order.duplicate', `Order ${e.order_id} was already reported by another event`, { field: 'order_id' });
+    if (run.orders) {
+      if (run.orders.taken.has(order.id)) throw duplicate();
+      run.orders.taken.add(order.id);
+      run.orders.rows.push({ ...order, index: run.index! });
+    } else if (!(await repo.insertOrder(q, program.id, order))) {
+      throw duplicate();
+    }
     const result: EventResult = { ...base, member_id: m.memberId, member_enrolled: m.enrolled, points: {}, transactions: [] };
     const ctx: EventContext = {
       tx,
@@ -185,6 +204,9 @@ export function createEventsService(deps: {
     if ((e.amount === undefined) === (e.lines === undefined)) {
       throw invalid('refund.amount_or_lines', 'A refund gives either an amount or lines, not both or neither', e.lines ? 'amount' : 'lines');
     }
+    // The order and its points may still be waiting in the batch: write them before reading.
+    await flushOrders(q);
+    await ledger.settle(q);
     const order = await repo.getOrder(q, program.id, e.order_id, true);
     if (!order) throw notFound('order.not_found', `No order ${e.order_id}`, 'order_id');
     if (e.currency && e.currency !== order.currency) {
@@ -275,6 +297,25 @@ export function createEventsService(deps: {
     });
   }
 
+  /** The order buffer of the batch running on a transaction handle, for readers that only have the handle. */
+  const orderBuffers = new WeakMap<Queryable, OrderBuffer>();
+
+  /**
+   * Writes a batch's buffered orders. An id that another transaction took since the batch looked (a race the
+   * up-front check cannot see) fails the event that reported it, so the batch runs again without it.
+   */
+  async function flushOrders(q: Queryable) {
+    const b = orderBuffers.get(q);
+    if (!b || b.rows.length === 0) return;
+    const rows = b.rows;
+    b.rows = [];
+    const inserted = new Set(await repo.insertOrders(q, b.programId, rows));
+    const lost = rows.find((r) => !inserted.has(r.id));
+    if (lost) {
+      throw new EventFailed(lost.index, conflict('order.duplicate', `Order ${lost.id} was already reported by another event`, { field: 'order_id' }));
+    }
+  }
+
   let earning: EarningEngine = baseEarning;
   const hooks: EventHook[] = [];
 
@@ -329,7 +370,7 @@ export function createEventsService(deps: {
       occurred_at: iso(occurredAt),
       received_at: iso(now),
     };
-    const tx: Tx = { q, program, now };
+    const tx: Tx = { q, program, now, batch: run.batch };
     return e.type === 'purchase'
       ? purchase(tx, e as PurchaseEvent, occurredAt, base, run)
       : e.type === 'refund'
@@ -384,20 +425,32 @@ export function createEventsService(deps: {
     }
     const done: EventResult[] = [];
     const scope = batchScope();
-    const batchRun: Run = { ...run, known: new Map(known), batch: scope };
-    for (const it of items) {
-      if (!claimed.has(it.e.id)) continue;
-      let result: EventResult;
-      try {
-        result = await apply(q, program, it.e, it.occurredAt, it.now, batchRun);
-      } catch (err) {
-        if (err instanceof AppError) throw new EventFailed(it.index, err);
-        throw err;
+    const purchases = items.filter((it) => it.e.type === 'purchase' && claimed.has(it.e.id)).map((it) => (it.e as PurchaseEvent).order_id);
+    const orders: OrderBuffer = { programId: program.id, rows: [], taken: new Set(await repo.existingOrderIds(q, program.id, purchases)) };
+    orderBuffers.set(q, orders);
+    scope.beforeEnd(() => flushOrders(q));
+    const batchRun: Run = { ...run, known: new Map(known), batch: scope, orders };
+    try {
+      for (const it of items) {
+        if (!claimed.has(it.e.id)) continue;
+        let result: EventResult;
+        try {
+          batchRun.index = it.index;
+          result = await apply(q, program, it.e, it.occurredAt, it.now, batchRun);
+        } catch (err) {
+          if (err instanceof AppError) throw new EventFailed(it.index, err);
+          throw err;
+        }
+        done.push(result);
+        out.set(it.index, { result, replayed: false });
       }
-      done.push(result);
-      out.set(it.index, { result, replayed: false });
+      await scope.end();
+    } catch (err) {
+      scope.abort();
+      throw err;
+    } finally {
+      orderBuffers.delete(q);
     }
-    await scope.end();
     await repo.completeMany(q, program.id, done);
     return out;
   }
@@ -475,7 +528,8 @@ export function createEventsService(deps: {
      * A member's purchase history in [from, to) (null = open end): orders, money net of refunds (minor units),
      * first and last purchase time. Runs on `q` so it sees the current transaction's own writes.
      */
-    purchaseStats(q: Queryable, programId: string, memberId: string, range: { from?: Date | null; to?: Date | null } = {}) {
+    async purchaseStats(q: Queryable, programId: string, memberId: string, range: { from?: Date | null; to?: Date | null } = {}) {
+      await flushOrders(q);
       return repo.purchaseStats(q, programId, memberId, range.from ?? null, range.to ?? null);
     },
     /** Replaces the earning engine (the rules module installs its own). */

@@ -58,6 +58,9 @@ export function createLedgerService(deps: LedgerDeps & { members: MembersService
     core,
     releaseLot: maintenance.releaseLot,
 
+    /** Writes credits a batch of events has kept back on `q` (see `core.settle`). */
+    settle: (q: Queryable) => core.settle(q),
+
     /** Adds a hook that runs after every manual adjustment, in the adjustment's transaction. */
     addAdjustmentHook(hook: (tx: Tx, memberId: string, currency: string) => Promise<void>) {
       adjustmentHooks.push(hook);
@@ -67,11 +70,13 @@ export function createLedgerService(deps: LedgerDeps & { members: MembersService
      * Points of `currency` credited to a member (earn and adjustment transactions, net of their reversals and of
      * debit adjustments) with occurred_at in [from, to) (null = open end). Runs on `q` to see the caller's writes.
      */
-    credited(q: Queryable, programId: string, memberId: string, currency: string, range: { from?: Date | null; to?: Date | null } = {}) {
+    async credited(q: Queryable, programId: string, memberId: string, currency: string, range: { from?: Date | null; to?: Date | null } = {}) {
+      await core.settle(q);
       return repo.creditedBetween(q, programId, memberId, currency, range.from ?? null, range.to ?? null);
     },
 
     async redeem(q: Queryable, program: Program, memberId: string, r: { points: number; currency?: string; reference?: string; reason?: string }) {
+      await core.settle(q);
       await activeMember(q, program, memberId);
       const t = tx(q, program);
       const { txnId } = await core.debit(t, {
@@ -87,6 +92,7 @@ export function createLedgerService(deps: LedgerDeps & { members: MembersService
     },
 
     async adjust(q: Queryable, program: Program, memberId: string, a: { points: number; currency?: string; reason: string; expires_at?: string }) {
+      await core.settle(q);
       await activeMember(q, program, memberId);
       const t = tx(q, program);
       const currency = mainCurrency(program, a.currency);
@@ -104,6 +110,7 @@ export function createLedgerService(deps: LedgerDeps & { members: MembersService
     },
 
     async transfer(q: Queryable, program: Program, r: { from_member_id: string; to_member_id: string; points: number; currency?: string; reason?: string }) {
+      await core.settle(q);
       if (r.from_member_id === r.to_member_id) throw invalid('transfer.same_member', 'A member cannot transfer to themselves', 'to_member_id');
       await activeMember(q, program, r.from_member_id, 'from_member_id');
       await activeMember(q, program, r.to_member_id, 'to_member_id');
@@ -118,6 +125,7 @@ export function createLedgerService(deps: LedgerDeps & { members: MembersService
     },
 
     async createHold(q: Queryable, program: Program, memberId: string, h: { points: number; currency?: string; ttl_seconds?: number; reference?: string }) {
+      await core.settle(q);
       await activeMember(q, program, memberId);
       const t = tx(q, program);
       const currency = mainCurrency(program, h.currency);
@@ -160,6 +168,7 @@ export function createLedgerService(deps: LedgerDeps & { members: MembersService
     },
 
     async confirmHold(q: Queryable, program: Program, id: string) {
+      await core.settle(q);
       const t = tx(q, program);
       const h = await repo.getHold(q, program.id, id, true);
       if (!h) throw notFound('hold.not_found', `No hold ${id}`, 'hold_id');
@@ -181,6 +190,7 @@ export function createLedgerService(deps: LedgerDeps & { members: MembersService
     },
 
     async cancelHold(q: Queryable, program: Program, id: string) {
+      await core.settle(q);
       const t = tx(q, program);
       const h = await repo.getHold(q, program.id, id, true);
       if (!h) throw notFound('hold.not_found', `No hold ${id}`, 'hold_id');
@@ -191,6 +201,7 @@ export function createLedgerService(deps: LedgerDeps & { members: MembersService
 
     /** Reverses what is left of a transaction; a reversal references the original, which stays as it was. */
     async reverse(q: Queryable, program: Program, id: string, r: { reason?: string }) {
+      await core.settle(q);
       const t = tx(q, program);
       const original = await loadTxn(q, program, id);
       // Serialise reversals of one transaction: lock its row.
@@ -218,6 +229,7 @@ export function createLedgerService(deps: LedgerDeps & { members: MembersService
 
     /** The posted balance of a member's available account in the caller's transaction (0 if never used). */
     async postedBalance(q: Queryable, programId: string, memberId: string, currency: string): Promise<number> {
+      await core.settle(q);
       return repo.postedBalance(q, programId, memberId, currency);
     },
 

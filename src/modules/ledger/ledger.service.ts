@@ -32,6 +32,14 @@ export interface Tx {
   q: Queryable;
   program: Program;
   now: Date;
+  /** Set when the write belongs to a batch of events run together: credits then wait for its end (see `settle`). */
+  batch?: TxScope;
+}
+
+/** The part of an event batch's scope the ledger uses. */
+export interface TxScope {
+  beforeEnd(fn: () => Promise<void>): void;
+  onAbort(fn: () => void): void;
 }
 
 export interface CreditInput {
@@ -114,11 +122,130 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
     });
   }
 
+  /** A credit decided but not yet written: its transaction (id included) and where it goes. */
+  interface CreditPlan {
+    c: CreditInput;
+    t: NewTxn;
+    occurredAt: Date;
+    pending: boolean;
+    expiresAt: Date | null;
+    from: number;
+  }
+
+  async function planCredit(tx: Tx, c: CreditInput): Promise<CreditPlan> {
+    assertCurrency(tx.program, c.currency);
+    const occurredAt = c.occurredAt ?? tx.now;
+    const pending = !!c.availableAt && c.availableAt > tx.now;
+    const expiresAt = c.expiresAt === undefined ? expiryFor(tx.program.settings.expiry, occurredAt) : c.expiresAt;
+    const t = txn(tx, {
+      type: c.type,
+      bucket: pending ? 'none' : 'earned',
+      memberId: c.memberId,
+      currency: c.currency,
+      amount: c.amount,
+      eventId: c.eventId,
+      orderId: c.orderId,
+      reason: c.reason,
+      metadata: { ...c.metadata, ...(pending ? { pending: true } : {}) },
+      occurredAt,
+    });
+    return { c, t, occurredAt, pending, expiresAt, from: await systemAccount(tx, c.source, c.currency) };
+  }
+
+  const outcomeOf = (p: CreditPlan) => ({
+    txnId: p.t.id,
+    pending: p.pending,
+    availableAt: p.pending ? p.c.availableAt! : null,
+    expiresAt: p.expiresAt,
+  });
+
+  /** Credits in two statements: the accounts (made or added to, in lock order), then transactions, postings, lots. */
+  async function writePlans(tx: Tx, plans: readonly CreditPlan[]) {
+    // One row per account touched: every currency's available account (pending lots hang off it), and the
+    // pending account where something is pending.
+    const key = (m: string, kind: AccountKind, cur: string) => `${m}\n${kind}\n${cur}`;
+    const sums = new Map<string, { memberId: string; kind: AccountKind; currency: string; amount: number; earned: number }>();
+    const add = (memberId: string, kind: AccountKind, currency: string, amount: number) => {
+      const k = key(memberId, kind, currency);
+      const row = sums.get(k) ?? { memberId, kind, currency, amount: 0, earned: 0 };
+      row.amount += amount;
+      if (kind === 'available') row.earned += amount;
+      sums.set(k, row);
+    };
+    for (const p of plans) {
+      add(p.c.memberId, 'available', p.c.currency, p.pending ? 0 : p.c.amount);
+      if (p.pending) add(p.c.memberId, 'pending', p.c.currency, p.c.amount);
+    }
+    const accounts = new Map(
+      (await repo.creditAccounts(tx.q, tx.program.id, [...sums.values()])).map((a) => [key(a.owner, a.kind, a.currency), a]),
+    );
+    // What each credit adds to lots: a negative balance is paid back first, credit by credit in order.
+    const before = new Map([...sums.entries()].map(([k, r]) => [k, accounts.get(k)!.balance - r.amount]));
+    const txns: NewTxn[] = [];
+    const postings: { txnId: string; accountId: number; amount: number }[] = [];
+    const lots: (NewLot & { txnId: string })[] = [];
+    for (const p of plans) {
+      const { c, pending } = p;
+      const availKey = key(c.memberId, 'available', c.currency);
+      const targetKey = pending ? key(c.memberId, 'pending', c.currency) : availKey;
+      const target = accounts.get(targetKey)!;
+      const prior = before.get(targetKey)!;
+      before.set(targetKey, prior + c.amount);
+      const t = p.t;
+      txns.push(t);
+      postings.push({ txnId: t.id, accountId: p.from, amount: -c.amount }, { txnId: t.id, accountId: target.id, amount: c.amount });
+      const remaining = pending ? c.amount : Math.max(0, Math.min(c.amount, prior + c.amount));
+      if (remaining > 0) {
+        lots.push({
+          txnId: t.id,
+          accountId: accounts.get(availKey)!.id,
+          memberId: c.memberId,
+          currency: c.currency,
+          orderId: c.orderId ?? null,
+          amount: c.amount,
+          remaining,
+          pending,
+          availableAt: pending ? c.availableAt! : null,
+          expiresAt: p.expiresAt,
+        });
+      }
+    }
+    await repo.insertTxns(tx.q, tx.program.id, txns, postings, lots);
+  }
+
+  /**
+   * Credits kept back by a batch of events, per transaction handle. A batch's events mostly only add points;
+   * writing those together at the end turns two statements per event into two per batch. Anything that reads
+   * or changes the ledger in the meantime settles them first, so it sees every point.
+   */
+  const deferred = new WeakMap<Queryable, { tx: Tx; plans: CreditPlan[] }>();
+
+  function defer(tx: Tx, plans: CreditPlan[]) {
+    let d = deferred.get(tx.q);
+    if (!d) {
+      d = { tx, plans: [] };
+      deferred.set(tx.q, d);
+      const q = tx.q;
+      tx.batch!.beforeEnd(() => settle(q));
+      // A batch rolled back to run again forgets what it kept back.
+      tx.batch!.onAbort(() => deferred.delete(q));
+    }
+    d.plans.push(...plans);
+  }
+
+  async function settle(q: Queryable) {
+    const d = deferred.get(q);
+    if (!d) return;
+    deferred.delete(q);
+    if (d.plans.length) await writePlans(d.tx, d.plans);
+  }
+
   const core = {
     systemAccount,
 
     /** Credits a member from a system account, pending or available, making the lot. */
-    async credit(tx: Tx, c: CreditInput) {
+    async credit(tx: Tx, c: CreditInput): Promise<{ txnId: string; pending: boolean; availableAt: Date | null; expiresAt: Date | null }> {
+      if (tx.batch) return (await core.creditMany(tx, [c]))[0]!;
       assertCurrency(tx.program, c.currency);
       const occurredAt = c.occurredAt ?? tx.now;
       const pending = !!c.availableAt && c.availableAt > tx.now;
@@ -141,7 +268,7 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
           orderId: c.orderId ?? null,
           expiresAt,
         });
-        return { txnId: t.id, pending, availableAt: null, expiresAt, balance: after.balance };
+        return { txnId: t.id, pending, availableAt: null, expiresAt };
       }
       // Lock order is the available account first, then pending: the same order every writer uses.
       const avail = await repo.credit(tx.q, {
@@ -203,92 +330,31 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
         ],
         lots,
       );
-      return { txnId: t.id, pending, availableAt: pending ? c.availableAt! : null, expiresAt, balance: after.balance };
+      return { txnId: t.id, pending, availableAt: pending ? c.availableAt! : null, expiresAt };
     },
 
     /**
      * Several credits to members at once (an event's rules paying in several currencies and lock periods):
      * the same postings, lots and transactions as one `credit` each, in two statements whatever their number.
+     * In a batch of events they wait, with the batch's other credits, until the batch ends or something reads
+     * the ledger (see `settle`).
      */
     async creditMany(tx: Tx, credits: readonly CreditInput[]) {
       if (credits.length === 0) return [];
-      if (credits.length === 1) return [await core.credit(tx, credits[0]!)];
-      const plans = [];
-      for (const c of credits) {
-        assertCurrency(tx.program, c.currency);
-        const occurredAt = c.occurredAt ?? tx.now;
-        const pending = !!c.availableAt && c.availableAt > tx.now;
-        const expiresAt = c.expiresAt === undefined ? expiryFor(tx.program.settings.expiry, occurredAt) : c.expiresAt;
-        plans.push({ c, occurredAt, pending, expiresAt, from: await systemAccount(tx, c.source, c.currency) });
-      }
-      // One row per account touched: every currency's available account (pending lots hang off it), and the
-      // pending account where something is pending.
-      const key = (m: string, kind: AccountKind, cur: string) => `${m}\n${kind}\n${cur}`;
-      const sums = new Map<string, { memberId: string; kind: AccountKind; currency: string; amount: number; earned: number }>();
-      const add = (memberId: string, kind: AccountKind, currency: string, amount: number) => {
-        const k = key(memberId, kind, currency);
-        const row = sums.get(k) ?? { memberId, kind, currency, amount: 0, earned: 0 };
-        row.amount += amount;
-        if (kind === 'available') row.earned += amount;
-        sums.set(k, row);
-      };
-      for (const p of plans) {
-        add(p.c.memberId, 'available', p.c.currency, p.pending ? 0 : p.c.amount);
-        if (p.pending) add(p.c.memberId, 'pending', p.c.currency, p.c.amount);
-      }
-      const accounts = new Map(
-        (await repo.creditAccounts(tx.q, tx.program.id, [...sums.values()])).map((a) => [key(a.owner, a.kind, a.currency), a]),
-      );
-      // What each credit adds to lots: a negative balance is paid back first, credit by credit in order.
-      const before = new Map([...sums.entries()].map(([k, r]) => [k, accounts.get(k)!.balance - r.amount]));
-      const txns: NewTxn[] = [];
-      const postings: { txnId: string; accountId: number; amount: number }[] = [];
-      const lots: (NewLot & { txnId: string })[] = [];
-      const out = [];
-      for (const p of plans) {
-        const { c, pending } = p;
-        const availKey = key(c.memberId, 'available', c.currency);
-        const targetKey = pending ? key(c.memberId, 'pending', c.currency) : availKey;
-        const target = accounts.get(targetKey)!;
-        const prior = before.get(targetKey)!;
-        before.set(targetKey, prior + c.amount);
-        const t = txn(tx, {
-          type: c.type,
-          bucket: pending ? 'none' : 'earned',
-          memberId: c.memberId,
-          currency: c.currency,
-          amount: c.amount,
-          eventId: c.eventId,
-          orderId: c.orderId,
-          reason: c.reason,
-          metadata: { ...c.metadata, ...(pending ? { pending: true } : {}) },
-          occurredAt: p.occurredAt,
-        });
-        txns.push(t);
-        postings.push({ txnId: t.id, accountId: p.from, amount: -c.amount }, { txnId: t.id, accountId: target.id, amount: c.amount });
-        const remaining = pending ? c.amount : Math.max(0, Math.min(c.amount, prior + c.amount));
-        if (remaining > 0) {
-          lots.push({
-            txnId: t.id,
-            accountId: accounts.get(availKey)!.id,
-            memberId: c.memberId,
-            currency: c.currency,
-            orderId: c.orderId ?? null,
-            amount: c.amount,
-            remaining,
-            pending,
-            availableAt: pending ? c.availableAt! : null,
-            expiresAt: p.expiresAt,
-          });
-        }
-        out.push({ txnId: t.id, pending, availableAt: pending ? c.availableAt! : null, expiresAt: p.expiresAt, balance: prior + c.amount });
-      }
-      await repo.insertTxns(tx.q, tx.program.id, txns, postings, lots);
-      return out;
+      if (credits.length === 1 && !tx.batch) return [await core.credit(tx, credits[0]!)];
+      const plans: CreditPlan[] = [];
+      for (const c of credits) plans.push(await planCredit(tx, c));
+      if (tx.batch) defer(tx, plans);
+      else await writePlans(tx, plans);
+      return plans.map(outcomeOf);
     },
+
+    /** Writes the credits a batch has kept back on `q`; every ledger read and write calls it first. */
+    settle,
 
     /** Spends points: refused unless what is available (balance less live holds) covers it. */
     async debit(tx: Tx, d: DebitInput & { fromHold?: HoldRow }) {
+      await settle(tx.q);
       assertCurrency(tx.program, d.currency);
       const bucket = bucketOf[d.type];
       let after: AccountState | undefined;
@@ -340,6 +406,7 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
       tx: Tx,
       r: { memberId: string; currency: string; amount: number; bucket: Bucket; lotId?: number },
     ): Promise<{ accountId: number; taken: number }> {
+      await settle(tx.q);
       const acc = await repo.lockAccount(tx.q, tx.program.id, r.memberId, r.currency, 'available', tx.now);
       if (!acc) return { accountId: -1, taken: 0 };
       const taken = tx.program.settings.negative_balance === 'allow' ? r.amount : Math.min(r.amount, Math.max(0, acc.available));
@@ -367,6 +434,7 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
       meta: { reason?: string | null; eventId?: string | null; metadata?: Record<string, unknown> },
     ): Promise<{ txnId: string; taken: number; due: number } | null> {
       if (amount <= 0) return null;
+      await settle(tx.q);
       const [lot] = await repo.lotsOfTxn(tx.q, tx.program.id, original.id);
       const counter = original.type === 'adjustment' ? 'adjustment' : 'issuance';
       const counterId = await systemAccount(tx, counter, original.currency);
@@ -420,6 +488,7 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
 
     /** Moves points between two members, carrying each lot's expiry across so a transfer never extends it. */
     async transfer(tx: Tx, r: { from: string; to: string; currency: string; amount: number; reason?: string | null; reversesId?: string }) {
+      await settle(tx.q);
       assertCurrency(tx.program, r.currency);
       // Lock both accounts in a fixed order so two opposite transfers cannot deadlock.
       const [first, second] = [r.from, r.to].sort();
@@ -471,6 +540,7 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
 
     /** Gives spent points back (reversal of a redemption), restoring the lots they came from with their expiry. */
     async restore(tx: Tx, original: TxnRow, meta: { reason?: string | null }) {
+      await settle(tx.q);
       const after = await repo.credit(tx.q, {
         programId: tx.program.id,
         memberId: original.member_id!,

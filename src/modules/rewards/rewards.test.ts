@@ -378,6 +378,30 @@ describe('stamp cards', () => {
     await expectVerified(h, p.programId);
   });
 
+  it('fills cards inside one batch of purchases: each goal reached issues the reward, mid-batch', async () => {
+    const p = await h.program({ point_currencies: ['points', 'stamps'] });
+    const coffee = await reward(p, { name: 'Free coffee', kind: 'free_product', sku: 'COF', points_cost: 0 });
+    await p.api('PUT', '/v1/stamp-cards/stamps', { goal: 3, reward_id: coffee.id });
+    const rule = await p.api('POST', '/v1/rules', {
+      name: 'A stamp a coffee', trigger: 'purchase', status: 'active', effects: [{ type: 'fixed', points: 1, currency: 'stamps' }],
+    });
+    expect(rule.status).toBe(201);
+    const [m, n] = [await enrol(p), await enrol(p)];
+    const buy = (member: string) => ({ type: 'purchase', id: uniq('evt'), member: { id: member }, order_id: uniq('o'), amount: 250, currency: 'GBP' });
+    const events = [buy(m), buy(n), buy(m), buy(m), buy(n), buy(m), buy(m), buy(n), buy(m), buy(m)];
+    const res = await p.api('POST', '/v1/events/batch', { events });
+    expect(res.body).toMatchObject({ applied: 10, rejected: 0 });
+    const completions = res.body.results.map(
+      (r: { result: { outcomes?: { kind: string }[] } }) => (r.result.outcomes ?? []).filter((o) => o.kind === 'stamp_card_completed').length,
+    );
+    // m's 3rd and 6th purchases (slots 3 and 8), n's 3rd (slot 7) fill a card.
+    expect(completions).toEqual([0, 0, 0, 1, 0, 0, 0, 1, 1, 0]);
+    expect(await balance(p, m, 'stamps')).toMatchObject({ available: 1, lifetime: { earned: 7, spent: 6 } });
+    expect(await balance(p, n, 'stamps')).toMatchObject({ available: 0, lifetime: { earned: 3, spent: 3 } });
+    expect((await balance(p, m)).available).toBe(7 * 2);
+    await expectVerified(h, p.programId);
+  });
+
   it('a card whose reward ran out keeps the stamps and says so', async () => {
     const p = await h.program({ point_currencies: ['points', 'stamps'] });
     const m = await enrol(p);
