@@ -264,7 +264,7 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
           metadata: { ...c.metadata },
           occurredAt,
         });
-        const after = await repo.creditAvailable(tx.q, tx.program.id, { ...t, memberId: c.memberId }, from, {
+        await repo.creditAvailable(tx.q, tx.program.id, { ...t, memberId: c.memberId }, from, {
           orderId: c.orderId ?? null,
           expiresAt,
         });
