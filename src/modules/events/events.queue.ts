@@ -21,7 +21,7 @@ export function createIngestQueue(deps: { db: Db; events: EventsService; log: Lo
   const { db, events, log } = deps;
   const maxBatch = deps.maxBatch ?? 100;
   // PGlite has one connection: a second transaction would only wait for the first.
-  const concurrency = deps.concurrency ?? (db.kind === 'pglite' ? 1 : 4);
+  const concurrency = deps.concurrency ?? (db.kind === 'pglite' ? 1 : 8);
   const queues = new Map<string, { program: Program; waiting: Waiting[] }>();
   let running = 0;
 
