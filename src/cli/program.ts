@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../main.js';
 import { isAppError } from '../platform/errors.js';
+import { demoCommand } from './demo.js';
 import { expireCommand } from './expire.js';
+import { importCommand } from './import.js';
 import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
@@ -25,7 +27,7 @@ export function buildProgram(): Command {
         'Run `patron <command> --help` for the options of each command.',
       ].join('\n'),
     );
-  for (const cmd of [serveCommand(), migrateCommand(), keysCommand(), verifyCommand(), expireCommand()]) {
+  for (const cmd of [serveCommand(), migrateCommand(), keysCommand(), verifyCommand(), expireCommand(), importCommand(), demoCommand()]) {
     program.addCommand(cmd);
   }
   // Commands built on their own do not inherit the program's settings (exit override, help after errors).

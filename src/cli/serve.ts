@@ -7,7 +7,7 @@ import { AppError } from '../platform/errors.js';
 import type { App } from '../platform/http.js';
 import { startJob, type Job } from '../platform/jobs.js';
 import { createLogger, type Logger } from '../platform/logger.js';
-import { cliConfig, describeDatabase, openForCommand } from './context.js';
+import { cliConfig, describeDatabase, openForCommand, type OpenedDb } from './context.js';
 import { errnoCode, out } from './output.js';
 
 function parsePort(raw: string): number {
@@ -86,6 +86,38 @@ async function serve(opts: { port?: number; host?: string }): Promise<void> {
     services = createServices({ db: opened.db, log });
     first = await ensureFirstRun(services, config.dataDir);
     app = createApp(services);
+  } catch (e) {
+    await opened.close();
+    throw e;
+  }
+  const url = await startServer({ app, opened, services, log, port, host, jobsIntervalSeconds: config.jobsIntervalSeconds });
+  const program = first.programId ? await services.programs.program(first.programId).catch(() => undefined) : undefined;
+  for (const line of banner({
+    url,
+    database: describeDatabase(config),
+    first,
+    keyFile: first.adminKeyFile ?? join(config.dataDir, 'admin-key'),
+    program: program ? `${program.name}, ${program.currency}` : undefined,
+  })) {
+    out(line);
+  }
+}
+
+/**
+ * Listens on `host:port`, stops cleanly on SIGINT or SIGTERM (closing the database), and runs the maintenance
+ * job every `jobsIntervalSeconds` (0: never). Answers the base URL to show people. `patron demo` uses it too.
+ */
+export async function startServer(opts: {
+  app: App;
+  opened: OpenedDb;
+  services: Services;
+  log: Logger;
+  port: number;
+  host: string;
+  jobsIntervalSeconds: number;
+}): Promise<string> {
+  const { app, opened, services, log, port, host } = opts;
+  try {
     await app.listen({ port, host });
   } catch (e) {
     await opened.close();
@@ -120,20 +152,11 @@ async function serve(opts: { port?: number; host?: string }): Promise<void> {
   process.on('SIGINT', (s) => void shutdown(s));
   process.on('SIGTERM', (s) => void shutdown(s));
 
-  if (config.jobsIntervalSeconds > 0) job = maintenanceJob(services, log, config.jobsIntervalSeconds);
+  if (opts.jobsIntervalSeconds > 0) job = maintenanceJob(services, log, opts.jobsIntervalSeconds);
 
   const address = app.server.address();
   const actualPort = address && typeof address === 'object' ? address.port : port;
-  const program = first.programId ? await services.programs.program(first.programId).catch(() => undefined) : undefined;
-  for (const line of banner({
-    url: baseUrl(host, actualPort),
-    database: describeDatabase(config),
-    first,
-    keyFile: first.adminKeyFile ?? join(config.dataDir, 'admin-key'),
-    program: program ? `${program.name}, ${program.currency}` : undefined,
-  })) {
-    out(line);
-  }
+  return baseUrl(host, actualPort);
 }
 
 function maintenanceJob(services: Services, log: Logger, everySeconds: number): Job {

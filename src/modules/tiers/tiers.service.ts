@@ -215,9 +215,12 @@ export function createTiersService(deps: {
       return level ? { level_id: level.id, name: level.name, rank: level.rank, benefits: level.benefits } : null;
     },
 
-    /** The events hook: after each applied event, in its transaction, upgrade the member if they now qualify. */
+    /**
+     * The events hook: after each applied event, in its transaction, upgrade the member if they now qualify. The
+     * window is measured as of the event's own occurred_at, so imported history qualifies as it happened.
+     */
     async onEvent(ctx: EventContext) {
-      const change = await evaluate(ctx.tx.q, ctx.tx.program.id, ctx.member.id, ctx.tx.now, ctx.event.id);
+      const change = await evaluate(ctx.tx.q, ctx.tx.program.id, ctx.member.id, ctx.occurredAt, ctx.event.id);
       if (!change) return;
       (ctx.result.outcomes ??= []).push({
         kind: 'tier_changed',

@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupCli, installation, ON_POSTGRES, patron, scratchDatabase, SECRET, SLOW, type Env } from '../../test/cli.js';
+
+// `patron demo` on a slice of the Online Retail data (test/fixtures), spawned for real: it sets up the demo
+// program, imports the slice, serves the API and prints where to look. On PostgreSQL it gets an empty
+// database of its own, as a first start would.
+
+afterAll(cleanupCli);
+
+const FIXTURE = resolve('test/fixtures/online-retail-slice.csv');
+
+/** Runs `patron demo` until it says where it runs; answers its output, and stops it with SIGTERM. */
+function demoServing(env: Env): Promise<{ stdout: string; stop(): Promise<number | null> }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['bin/patron.js', 'demo', '--file', FIXTURE, '--host', '127.0.0.1', '--port', '0'], {
+      cwd: resolve('.'),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      // The banner ends with the note about the maintenance job.
+      if (/maintenance job is off/.test(stdout)) {
+        resolvePromise({
+          stdout,
+          stop: async () => {
+            child.kill('SIGTERM');
+            return exited;
+          },
+        });
+      }
+    });
+    void exited.then((code) => reject(new Error(`patron demo exited (${code}) before it served:\n${stdout}\n${stderr}`)));
+  });
+}
+
+describe('patron demo', () => {
+  it(
+    'sets up the demo program, imports the data, serves the API and says where to look; a second run reuses it all',
+    SLOW,
+    async () => {
+      const { env } = installation(ON_POSTGRES ? { databaseUrl: await scratchDatabase() } : {});
+      const demo = await demoServing(env);
+      let url: string;
+      let key: string;
+      let programId: string;
+      let topSpender: string;
+      try {
+        const out = demo.stdout;
+        expect(out).toMatch(/imported +21 events \(purchase 13, refund 8\)/);
+        expect(out).toMatch(/skipped +3 lines \(guest 3\)/);
+        expect(out).toMatch(/Import wall time: \d+\.\d s for 21 events/);
+        url = /The demo is running at (http:\/\/\S+) /.exec(out)![1]!;
+        expect(out).toContain(`API docs     ${url}/docs`);
+        key = SECRET.exec(/Admin key +(\S+)/.exec(out)![1]!)![0];
+        programId = /Program +(prg_\w+) \(Online Retail demo, GBP\)/.exec(out)![1]!;
+        // 15098 bought 60 picnic baskets at £649.50: by far the top spender of the slice, and Gold on spend.
+        const top = /(mbr_\w+) +top spender #1 +online-retail:15098: 3 orders, 1 return, £39,619\.50 net spend, (\d+) points, Gold/.exec(out);
+        expect(top, out).not.toBeNull();
+        topSpender = top![1]!;
+        expect(out).toMatch(/mbr_\w+ +most returns +online-retail:\d+: \d+ orders, 3 returns/);
+        expect(out).toContain(`curl -s ${url}/v1/members/${topSpender}/balance -H "Authorization: Bearer $PATRON_KEY"`);
+
+        const headers = { authorization: `Bearer ${key}`, 'patron-program': programId };
+        const balance = await fetch(`${url}/v1/members/${topSpender}/balance`, { headers });
+        expect(balance.status).toBe(200);
+        expect((await balance.json()).available).toBe(Number(top![2]));
+        const rules = await fetch(`${url}/v1/rules`, { headers });
+        expect((await rules.json()).data.map((r: { name: string }) => r.name)).toContain('Welcome: 50 bonus points on the first purchase');
+        const tier = await fetch(`${url}/v1/members/${topSpender}/tier`, { headers });
+        expect((await tier.json()).level.name).toBe('Gold');
+      } finally {
+        expect(await demo.stop()).toBe(0);
+      }
+
+      const again = await patron(['demo', '--file', FIXTURE, '--no-serve'], env);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/imported +0 events/);
+      expect(again.stdout).toMatch(/duplicates +21 events already there/);
+      expect(again.stdout).toContain(`Program      ${programId} (Online Retail demo, GBP)`);
+      expect(again.stdout).toContain(topSpender);
+      expect(again.stdout).toContain('`patron demo` (without --no-serve) serves it');
+    },
+  );
+});
