@@ -23,7 +23,7 @@ const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 2000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const RULES = Number(process.env.BENCH_RULES ?? 0);
 /** Which phases run (comma-separated); default all. */
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'single,rate,reads,batch,pgbench').split(',').map((p) => p.trim()));
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'import,single,rate,reads,batch,pgbench').split(',').map((p) => p.trim()));
 const baseUrl = process.env.DATABASE_URL?.trim() || undefined;
 const dbKind = baseUrl ? 'postgres' : 'pglite';
 const runId = Date.now().toString(36);
@@ -305,7 +305,49 @@ async function pgbench(url: string): Promise<{ tps: number; selectTps: number; c
   return { tps: tps([]), selectTps: tps(['-S']), clients, scale };
 }
 
+/**
+ * The whole Online Retail data set through `patron demo --no-serve` (the demo program: base earning, four
+ * rules, tiers on spend, rewards) on a fresh database: the import's own wall time and events/s as it prints
+ * them, and the command's peak memory.
+ */
+async function importPhase() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'patron-bench-import-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, PATRON_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  if (baseUrl) {
+    await recreateDatabase(baseUrl, 'patron_bench_import');
+    env.DATABASE_URL = withDatabase(baseUrl, 'patron_bench_import');
+  } else delete env.DATABASE_URL;
+  try {
+    const t0 = performance.now();
+    // GNU time reports the command's peak memory, where it is installed.
+    const command = [process.execPath, resolve('bin/patron.js'), 'demo', '--no-serve'];
+    const timed = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'maxrss_kb=%M', ...command] : command;
+    const run = spawnSync(timed[0]!, timed.slice(1), {
+      encoding: 'utf8',
+      env,
+      cwd: dataDir,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const wall = (performance.now() - t0) / 1000;
+    if (run.status !== 0) throw new Error(`patron demo failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
+    const m = /Import wall time: ([\d.]+) s for (\d+) events \((\d+) events\/s\)/.exec(run.stdout);
+    const rss = /maxrss_kb=(\d+)/.exec(run.stderr);
+    emit({
+      bench: 'import.online_retail',
+      events: m ? Number(m[2]) : undefined,
+      import_seconds: m ? Number(m[1]) : undefined,
+      events_per_s: m ? Number(m[3]) : undefined,
+      command_seconds: ms(wall),
+      peak_rss_mib: rss ? Math.round(Number(rss[1]) / 1024) : undefined,
+    });
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    if (baseUrl) await dropDatabase(baseUrl, 'patron_bench_import').catch(() => {});
+  }
+}
+
 async function main() {
+  if (PHASES.has('import')) await importPhase();
   const dataDir = mkdtempSync(join(tmpdir(), 'patron-bench-'));
   let databaseUrl: string | undefined;
   if (baseUrl) {
