@@ -100,6 +100,10 @@ interface OrderBuffer {
   rows: (Parameters<typeof repo.insertOrder>[2] & { index: number })[];
   /** Order ids the program had before the batch, and those the batch has taken. */
   taken: Set<string>;
+  /** The batch's members, whose order history is read once when first asked for. */
+  members: string[];
+  /** Each member's orders (net money, time), the written ones and the buffered ones alike; undefined until read. */
+  history?: Map<string, { net: number; at: Date }[]>;
 }
 
 interface KnownMember {
@@ -182,6 +186,7 @@ export function createEventsService(deps: {
       if (run.orders.taken.has(order.id)) throw duplicate();
       run.orders.taken.add(order.id);
       run.orders.rows.push({ ...order, index: run.index! });
+      if (run.orders.history) remember(run.orders.history, order.memberId, { net: order.amount, at: order.occurredAt });
     } else if (!(await repo.insertOrder(q, program.id, order))) {
       throw duplicate();
     }
@@ -220,6 +225,9 @@ export function createEventsService(deps: {
     }
     const next = applyRefund(order, e);
     await repo.updateOrderRefund(q, program.id, order.id, next.refundedAmount, next.lines);
+    // A batch's cached history has this order at its old net amount: read it again when next asked.
+    const buffered = orderBuffers.get(q);
+    if (buffered) buffered.history = undefined;
     const after = { amount: order.amount, refunded_amount: next.refundedAmount };
     const result: EventResult = {
       ...base,
@@ -309,11 +317,42 @@ export function createEventsService(deps: {
     if (!b || b.rows.length === 0) return;
     const rows = b.rows;
     b.rows = [];
+    if (b.history) for (const r of rows) remember(b.history, r.memberId, { net: r.amount, at: r.occurredAt });
     const inserted = new Set(await repo.insertOrders(q, b.programId, rows));
     const lost = rows.find((r) => !inserted.has(r.id));
     if (lost) {
       throw new EventFailed(lost.index, conflict('order.duplicate', `Order ${lost.id} was already reported by another event`, { field: 'order_id' }));
     }
+  }
+
+  function remember(history: Map<string, { net: number; at: Date }[]>, memberId: string, o: { net: number; at: Date }) {
+    const list = history.get(memberId);
+    if (list) list.push(o);
+    else history.set(memberId, [o]);
+  }
+
+  /**
+   * Purchase stats inside a batch, without writing its orders first: the history of every member of the batch
+   * is read in one query on first use, and the batch's own orders are added as they are reported.
+   */
+  async function batchPurchaseStats(q: Queryable, b: OrderBuffer, memberId: string, from: Date | null, to: Date | null) {
+    if (!b.history) {
+      b.history = new Map();
+      for (const r of await repo.ordersOfMembers(q, b.programId, b.members)) remember(b.history, r.member_id, { net: r.net, at: r.occurred_at });
+      for (const r of b.rows) remember(b.history, r.memberId, { net: r.amount, at: r.occurredAt });
+    }
+    let count = 0;
+    let amount = 0;
+    let first: Date | null = null;
+    let last: Date | null = null;
+    for (const o of b.history.get(memberId) ?? []) {
+      if ((from && o.at < from) || (to && o.at >= to)) continue;
+      count++;
+      amount += o.net;
+      if (!first || o.at < first) first = o.at;
+      if (!last || o.at > last) last = o.at;
+    }
+    return { count, amount, first_at: first, last_at: last };
   }
 
   let earning: EarningEngine = baseEarning;
@@ -426,7 +465,12 @@ export function createEventsService(deps: {
     const done: EventResult[] = [];
     const scope = batchScope();
     const purchases = items.filter((it) => it.e.type === 'purchase' && claimed.has(it.e.id)).map((it) => (it.e as PurchaseEvent).order_id);
-    const orders: OrderBuffer = { programId: program.id, rows: [], taken: new Set(await repo.existingOrderIds(q, program.id, purchases)) };
+    const orders: OrderBuffer = {
+      programId: program.id,
+      rows: [],
+      taken: new Set(await repo.existingOrderIds(q, program.id, purchases)),
+      members: [...new Set([...known.values()].map((m) => m.memberId))],
+    };
     orderBuffers.set(q, orders);
     scope.beforeEnd(() => flushOrders(q));
     const batchRun: Run = { ...run, known: new Map(known), batch: scope, orders };
@@ -529,7 +573,8 @@ export function createEventsService(deps: {
      * first and last purchase time. Runs on `q` so it sees the current transaction's own writes.
      */
     async purchaseStats(q: Queryable, programId: string, memberId: string, range: { from?: Date | null; to?: Date | null } = {}) {
-      await flushOrders(q);
+      const b = orderBuffers.get(q);
+      if (b && b.programId === programId) return batchPurchaseStats(q, b, memberId, range.from ?? null, range.to ?? null);
       return repo.purchaseStats(q, programId, memberId, range.from ?? null, range.to ?? null);
     },
     /** Replaces the earning engine (the rules module installs its own). */

@@ -186,6 +186,33 @@ describe('conditions', () => {
     expect(pointsOf(await purchase(p, m, 2000, { occurred_at: '2026-03-06T10:00:00Z' }))).toBe(50); // 5000 in 30 days
   });
 
+  it('reads the same history inside one batch: earlier orders, the batch’s own, and a refund between them', async () => {
+    const p = await h.program({ settings: NO_BASE });
+    await rule(p, { name: 'Third order', trigger: 'purchase', conditions: { field: 'history.purchase_count', op: 'eq', value: 3 }, effects: [{ type: 'fixed', points: 3 }] });
+    await rule(p, { name: 'Big month', trigger: 'purchase', conditions: { field: 'history.spend', days: 30, op: 'gte', value: 5000 }, effects: [{ type: 'fixed', points: 50 }] });
+    await rule(p, { name: 'Win-back', trigger: 'purchase', conditions: { field: 'history.days_since_last_purchase', op: 'gte', value: 60 }, effects: [{ type: 'fixed', points: 600 }] });
+    await rule(p, { name: 'Welcome', trigger: 'purchase', conditions: { field: 'history.first_purchase', op: 'eq', value: true }, effects: [{ type: 'fixed', points: 7 }] });
+    const [m, n] = [await enrol(p), await enrol(p)];
+    expect(pointsOf(await purchase(p, m, 2000, { occurred_at: '2025-12-01T10:00:00Z' }))).toBe(7);
+    const buy = (member: string, amount: number, at: string, order = uniq('o')) => ({
+      type: 'purchase', id: uniq('e'), member: { id: member }, order_id: order, amount, currency: 'GBP', occurred_at: at,
+    });
+    const big = uniq('o');
+    const res = await p.api('POST', '/v1/events/batch', {
+      events: [
+        buy(m, 2000, '2026-03-01T10:00:00Z', big), // 90 days after the order already stored: win-back
+        buy(n, 500, '2026-03-01T11:00:00Z'), // n's first order
+        { type: 'refund', id: uniq('r'), order_id: big, amount: 2000 }, // the batch's own order, refunded in full
+        buy(m, 1000, '2026-03-05T10:00:00Z'), // m's 3rd order; 1000 net in 30 days
+        buy(m, 3000, '2026-03-06T10:00:00Z'), // 4000 net in 30 days: the refunded 2000 no longer counts
+        buy(n, 500, '2026-03-06T11:00:00Z'), // n's second
+        buy(m, 1000, '2026-03-07T10:00:00Z'), // 5000 net in 30 days
+      ],
+    });
+    expect(res.body.rejected).toBe(0);
+    expect(res.body.results.map((r: { result: { points: { points?: number } } }) => r.result.points.points ?? 0)).toEqual([600, 7, -600, 3, 0, 0, 50]);
+  });
+
   it('reads the weekday and hour in the member’s time zone', async () => {
     const p = await h.program({ settings: NO_BASE });
     await rule(p, {
