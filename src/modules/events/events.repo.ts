@@ -186,8 +186,8 @@ export const eventsRepo = {
   /** Every order of these members: net money (paid less refunded) and when it happened. */
   async ordersOfMembers(q: Queryable, programId: string, memberIds: readonly string[]) {
     if (memberIds.length === 0) return [];
-    return q.query<{ member_id: string; net: number; occurred_at: Date }>(
-      `select member_id, (amount - refunded_amount)::bigint as net, occurred_at from orders
+    return q.query<{ id: string; member_id: string; net: number; occurred_at: Date }>(
+      `select id, member_id, (amount - refunded_amount)::bigint as net, occurred_at from orders
        where program_id = $1 and member_id = any($2::text[])`,
       [programId, pgArray(memberIds)],
     );

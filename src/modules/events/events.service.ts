@@ -103,7 +103,7 @@ interface OrderBuffer {
   /** The batch's members, whose order history is read once when first asked for. */
   members: string[];
   /** Each member's orders (net money, time), the written ones and the buffered ones alike; undefined until read. */
-  history?: Map<string, { net: number; at: Date }[]>;
+  history?: Map<string, { id: string; net: number; at: Date }[]>;
 }
 
 interface KnownMember {
@@ -186,7 +186,7 @@ export function createEventsService(deps: {
       if (run.orders.taken.has(order.id)) throw duplicate();
       run.orders.taken.add(order.id);
       run.orders.rows.push({ ...order, index: run.index! });
-      if (run.orders.history) remember(run.orders.history, order.memberId, { net: order.amount, at: order.occurredAt });
+      if (run.orders.history) remember(run.orders.history, order.memberId, { id: order.id, net: order.amount, at: order.occurredAt });
     } else if (!(await repo.insertOrder(q, program.id, order))) {
       throw duplicate();
     }
@@ -225,9 +225,9 @@ export function createEventsService(deps: {
     }
     const next = applyRefund(order, e);
     await repo.updateOrderRefund(q, program.id, order.id, next.refundedAmount, next.lines);
-    // A batch's cached history has this order at its old net amount: read it again when next asked.
-    const buffered = orderBuffers.get(q);
-    if (buffered) buffered.history = undefined;
+    // A batch's cached history has this order at its old net amount.
+    const cached = orderBuffers.get(q)?.history?.get(order.member_id)?.find((o) => o.id === order.id);
+    if (cached) cached.net = order.amount - next.refundedAmount;
     const after = { amount: order.amount, refunded_amount: next.refundedAmount };
     const result: EventResult = {
       ...base,
@@ -317,7 +317,7 @@ export function createEventsService(deps: {
     if (!b || b.rows.length === 0) return;
     const rows = b.rows;
     b.rows = [];
-    if (b.history) for (const r of rows) remember(b.history, r.memberId, { net: r.amount, at: r.occurredAt });
+    // The history (if read) has these rows already: they were added as they were reported.
     const inserted = new Set(await repo.insertOrders(q, b.programId, rows));
     const lost = rows.find((r) => !inserted.has(r.id));
     if (lost) {
@@ -325,7 +325,7 @@ export function createEventsService(deps: {
     }
   }
 
-  function remember(history: Map<string, { net: number; at: Date }[]>, memberId: string, o: { net: number; at: Date }) {
+  function remember(history: Map<string, { id: string; net: number; at: Date }[]>, memberId: string, o: { id: string; net: number; at: Date }) {
     const list = history.get(memberId);
     if (list) list.push(o);
     else history.set(memberId, [o]);
@@ -338,8 +338,8 @@ export function createEventsService(deps: {
   async function batchPurchaseStats(q: Queryable, b: OrderBuffer, memberId: string, from: Date | null, to: Date | null) {
     if (!b.history) {
       b.history = new Map();
-      for (const r of await repo.ordersOfMembers(q, b.programId, b.members)) remember(b.history, r.member_id, { net: r.net, at: r.occurred_at });
-      for (const r of b.rows) remember(b.history, r.memberId, { net: r.amount, at: r.occurredAt });
+      for (const r of await repo.ordersOfMembers(q, b.programId, b.members)) remember(b.history, r.member_id, { id: r.id, net: r.net, at: r.occurred_at });
+      for (const r of b.rows) remember(b.history, r.memberId, { id: r.id, net: r.amount, at: r.occurredAt });
     }
     let count = 0;
     let amount = 0;

@@ -54,6 +54,29 @@ export function createTiersService(deps: {
   const { db, clock, ids, members, ledger, events } = deps;
   const config = createTierConfig({ clock, ids });
 
+  /**
+   * Member tier rows read during a batch of events, per transaction handle: rules (`member.tier`) and this
+   * hook ask for them several times per event. Locked reads always go to the database; writes forget the row.
+   */
+  const batchRows = new WeakMap<Queryable, Map<string, MemberTierRow | undefined>>();
+
+  async function tierRow(q: Queryable, programId: string, memberId: string, lock = false): Promise<MemberTierRow | undefined> {
+    const cache = batchRows.get(q);
+    if (!lock && cache?.has(memberId)) return cache.get(memberId);
+    const row = await repo.memberTier(q, programId, memberId, lock);
+    cache?.set(memberId, row);
+    return row;
+  }
+
+  function forget(q: Queryable, memberId: string) {
+    batchRows.get(q)?.delete(memberId);
+  }
+
+  async function setTier(q: Queryable, programId: string, row: MemberTierRow) {
+    await repo.setMemberTier(q, programId, row);
+    forget(q, row.member_id);
+  }
+
   /** The member's metric over [from, to) (to null: open end), never below zero. */
   async function metric(q: Queryable, programId: string, scheme: Scheme, memberId: string, range: { from: Date; to: Date | null }) {
     if (scheme.metric === 'status_credits') {
@@ -71,10 +94,11 @@ export function createTiersService(deps: {
 
   /** The member's tier row, locked; made (with no level) if it did not exist. */
   async function lockState(q: Queryable, programId: string, memberId: string, now: Date): Promise<MemberTierRow> {
-    const found = await repo.memberTier(q, programId, memberId, true);
+    const found = await tierRow(q, programId, memberId, true);
     if (found) return found;
     await repo.ensureMemberTier(q, programId, memberId, now);
-    return (await repo.memberTier(q, programId, memberId, true))!;
+    forget(q, memberId);
+    return (await tierRow(q, programId, memberId, true))!;
   }
 
   async function record(
@@ -104,7 +128,7 @@ export function createTiersService(deps: {
     const cfg = await config.get(q, programId);
     const scheme = cfg.scheme;
     if (!scheme || cfg.levels.length === 0) return null;
-    const seen = levelOf(cfg, await repo.memberTier(q, programId, memberId));
+    const seen = levelOf(cfg, await tierRow(q, programId, memberId));
     if (seen && seen.rank === cfg.levels.length) return null;
     const value = await metric(q, programId, scheme, memberId, currentWindow(scheme.window, now));
     const target = qualifyingLevel(cfg.levels, value);
@@ -112,7 +136,7 @@ export function createTiersService(deps: {
     const state = await lockState(q, programId, memberId, now);
     const current = state.level_id ? levelOf(cfg, state) : seen;
     if (target.rank <= rankOf(current)) return null;
-    await repo.setMemberTier(q, programId, {
+    await setTier(q, programId, {
       ...state,
       level_id: target.id,
       qualified_at: now,
@@ -129,7 +153,7 @@ export function createTiersService(deps: {
     const value = await metric(q, programId, scheme, state.member_id, currentWindow(scheme.window, now));
     const qualifying = qualifyingLevel(cfg.levels, value);
     const target = rankOf(qualifying) >= current.rank ? qualifying : landing(cfg.levels, current, qualifying, scheme.soft_landing);
-    await repo.setMemberTier(q, programId, {
+    await setTier(q, programId, {
       ...state,
       level_id: target?.id ?? null,
       qualified_at: now,
@@ -149,7 +173,7 @@ export function createTiersService(deps: {
    */
   async function review(q: Queryable, programId: string, cfg: TierConfig, memberId: string, now: Date) {
     const scheme = cfg.scheme!;
-    const state = await repo.memberTier(q, programId, memberId, true);
+    const state = await tierRow(q, programId, memberId, true);
     let current = state?.level_id ? levelOf(cfg, state) : null;
     if (!state || !current) return { grantEnded: false, changes: [] as TierChangeRow[] };
     if (state.granted_until) {
@@ -172,7 +196,7 @@ export function createTiersService(deps: {
       current = next;
       end = current ? nextPeriodEnd(scheme.window, end) : null;
     }
-    await repo.setMemberTier(q, programId, { ...state, level_id: current?.id ?? null, qualified_at: qualifiedAt, period_end: end, updated_at: now });
+    await setTier(q, programId, { ...state, level_id: current?.id ?? null, qualified_at: qualifiedAt, period_end: end, updated_at: now });
     return { grantEnded: false, changes };
   }
 
@@ -182,7 +206,7 @@ export function createTiersService(deps: {
     const scheme = cfg.scheme;
     if (!scheme) throw conflict('tiers.no_scheme', 'This program has no tier scheme yet: PUT /v1/tiers/scheme', { field: 'scheme' });
     const now = clock.now();
-    const state = await repo.memberTier(q, program.id, memberId);
+    const state = await tierRow(q, program.id, memberId);
     const level = levelOf(cfg, state);
     const window = currentWindow(scheme.window, now);
     const value = await metric(q, program.id, scheme, memberId, window);
@@ -211,7 +235,7 @@ export function createTiersService(deps: {
     /** The level a member holds now, for rules (`tierLookup`) and rewards; null when they hold none. */
     async currentTier(q: Queryable, programId: string, memberId: string) {
       const cfg = await config.get(q, programId);
-      const level = levelOf(cfg, await repo.memberTier(q, programId, memberId));
+      const level = levelOf(cfg, await tierRow(q, programId, memberId));
       return level ? { level_id: level.id, name: level.name, rank: level.rank, benefits: level.benefits } : null;
     },
 
@@ -220,6 +244,12 @@ export function createTiersService(deps: {
      * window is measured as of the event's own occurred_at, so imported history qualifies as it happened.
      */
     async onEvent(ctx: EventContext) {
+      const q = ctx.tx.q;
+      if (ctx.batch && !batchRows.has(q)) {
+        batchRows.set(q, new Map());
+        ctx.batch.beforeEnd(async () => void batchRows.delete(q));
+        ctx.batch.onAbort(() => batchRows.delete(q));
+      }
       const change = await evaluate(ctx.tx.q, ctx.tx.program.id, ctx.member.id, ctx.occurredAt, ctx.event.id);
       if (!change) return;
       (ctx.result.outcomes ??= []).push({
@@ -262,7 +292,7 @@ export function createTiersService(deps: {
       if (until <= now) throw invalid('tiers.until_in_past', 'until must be in the future', 'until');
       const state = await lockState(q, program.id, memberId, now);
       const from = levelOf(cfg, state.level_id ? state : undefined);
-      await repo.setMemberTier(q, program.id, { ...state, level_id: level.id, qualified_at: now, period_end: null, granted_until: until, grant_reason: g.reason, updated_at: now });
+      await setTier(q, program.id, { ...state, level_id: level.id, qualified_at: now, period_end: null, granted_until: until, grant_reason: g.reason, updated_at: now });
       const change = await record(q, program.id, { memberId, from, to: level, reason: 'grant', value: null, note: g.reason, at: now });
       return { ...(await memberView(q, program, memberId)), change: changeView(change) };
     },
