@@ -12,7 +12,7 @@ import { createHttp, type App } from './platform/http.js';
 import { authHook, createProgramsService, programsRoutes } from './modules/programs/index.js';
 import { createMembersService, membersRoutes } from './modules/members/index.js';
 import { createLedgerService, ledgerRoutes } from './modules/ledger/index.js';
-import { createEventsService, createIngestQueue, eventsRoutes } from './modules/events/index.js';
+import { createEventsService, createIngestQueue, eventsRoutes, type EventPublisher } from './modules/events/index.js';
 import { createReferralsService, referralsRoutes } from './modules/referrals/index.js';
 import { createRulesService, rulesRoutes } from './modules/rules/index.js';
 import { createTiersService, tiersRoutes } from './modules/tiers/index.js';
@@ -55,7 +55,7 @@ export function createServices(deps: PatronDeps) {
 export type Services = ReturnType<typeof createServices>;
 
 /** The HTTP app over the services: every /v1 route needs an API key. */
-export function createApp(services: Services): App {
+export function createApp(services: Services, opts: { publisher?: EventPublisher } = {}): App {
   const app = createHttp(services.log, { version: VERSION });
   app.get('/health', { schema: { hide: true } }, async () => {
     await services.db.query('select 1');
@@ -67,7 +67,7 @@ export function createApp(services: Services): App {
     programsRoutes(v1, services);
     membersRoutes(v1, services);
     ledgerRoutes(v1, services);
-    eventsRoutes(v1, services);
+    eventsRoutes(v1, { ...services, publisher: opts.publisher });
     referralsRoutes(v1, services);
     rulesRoutes(v1, services);
     tiersRoutes(v1, services);

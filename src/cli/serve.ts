@@ -9,6 +9,7 @@ import { startJob, type Job } from '../platform/jobs.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { cliConfig, describeDatabase, openForCommand, type OpenedDb } from './context.js';
 import { errnoCode, out } from './output.js';
+import { createPublisher, openStream, type OpenStream } from '../modules/stream/index.js';
 
 function parsePort(raw: string): number {
   const n = Number(raw);
@@ -21,6 +22,7 @@ export function serveCommand(): Command {
     .description('Run the REST API and the maintenance job (pending release, expiry, stale holds)')
     .option('--port <port>', 'port to listen on (default: $PORT or 3000)', parsePort)
     .option('--host <host>', 'address to listen on (default: $HOST or 0.0.0.0)')
+    .option('--ingest <mode>', 'inline: apply events in the request (default, or $PATRON_INGEST); nats: queue them on NATS JetStream for `patron worker`')
     .addHelpText(
       'after',
       [
@@ -71,8 +73,13 @@ function banner(opts: { url: string; database: string; first: FirstRun; keyFile:
   return lines;
 }
 
-async function serve(opts: { port?: number; host?: string }): Promise<void> {
+async function serve(opts: { port?: number; host?: string; ingest?: string }): Promise<void> {
   const config = cliConfig();
+  const ingest = opts.ingest ?? config.ingest;
+  if (ingest !== 'inline' && ingest !== 'nats') throw new AppError('invalid', 'config.invalid', `--ingest must be inline or nats, got "${ingest}"`);
+  if (ingest === 'nats' && !config.databaseUrl) {
+    throw new AppError('invalid', 'ingest.needs_postgres', '--ingest=nats needs PostgreSQL (DATABASE_URL): the workers apply events from other processes');
+  }
   const port = opts.port ?? config.port;
   const host = opts.host ?? config.host;
   const log = createLogger(config.logLevel);
@@ -82,15 +89,31 @@ async function serve(opts: { port?: number; host?: string }): Promise<void> {
   let services: Services;
   let first: FirstRun;
   let app: App;
+  let stream: OpenStream | undefined;
   try {
     services = createServices({ db: opened.db, log });
     first = await ensureFirstRun(services, config.dataDir);
-    app = createApp(services);
+    if (ingest === 'nats') {
+      stream = await openStream({ url: config.natsUrl, stream: config.stream, partitions: config.partitions }, 'patron-serve').catch((e: unknown) => {
+        throw new AppError('invalid', 'nats.unavailable', `Cannot reach NATS JetStream at ${config.natsUrl}: ${e instanceof Error ? e.message : String(e)}`);
+      });
+    }
+    app = createApp(services, stream ? { publisher: createPublisher({ db: opened.db, stream, events: services.events, members: services.members }) } : {});
   } catch (e) {
+    await stream?.close();
     await opened.close();
     throw e;
   }
-  const url = await startServer({ app, opened, services, log, port, host, jobsIntervalSeconds: config.jobsIntervalSeconds });
+  const url = await startServer({
+    app,
+    opened,
+    services,
+    log,
+    port,
+    host,
+    jobsIntervalSeconds: config.jobsIntervalSeconds,
+    onClose: stream ? () => stream.close() : undefined,
+  });
   const program = first.programId ? await services.programs.program(first.programId).catch(() => undefined) : undefined;
   for (const line of banner({
     url,
@@ -101,6 +124,7 @@ async function serve(opts: { port?: number; host?: string }): Promise<void> {
   })) {
     out(line);
   }
+  if (stream) out(`Events go through NATS JetStream at ${config.natsUrl} (stream ${config.stream}, ${config.partitions} partitions): run \`patron worker\` to apply them.`);
 }
 
 /**
@@ -115,6 +139,8 @@ export async function startServer(opts: {
   port: number;
   host: string;
   jobsIntervalSeconds: number;
+  /** Closed after the HTTP server, before the database (the NATS connection of --ingest=nats). */
+  onClose?: () => Promise<void>;
 }): Promise<string> {
   const { app, opened, services, log, port, host } = opts;
   try {
@@ -141,6 +167,7 @@ export async function startServer(opts: {
     try {
       await job?.stop();
       await app.close();
+      await opts.onClose?.();
       await opened.close();
       log.info('stopped');
       process.exit(0);

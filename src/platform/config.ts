@@ -13,6 +13,14 @@ export interface Config {
   jobsIntervalSeconds: number;
   /** Connections in the PostgreSQL pool. */
   poolSize: number;
+  /** How `POST /v1/events` applies events: inline (in the request's transaction) or through NATS JetStream. */
+  ingest: 'inline' | 'nats';
+  /** The NATS server of the scaled-out shape. */
+  natsUrl: string;
+  /** The JetStream stream (and subject prefix) events go through. */
+  stream: string;
+  /** Partitions of the stream: the unit of ordering and of work shared between workers. */
+  partitions: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -28,6 +36,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new Error(`DATABASE_URL must start with postgres:// (got "${databaseUrl.split('@').pop()}")`);
   }
+  const ingest = env.PATRON_INGEST || 'inline';
+  if (ingest !== 'inline' && ingest !== 'nats') throw new Error(`PATRON_INGEST must be inline or nats, got "${ingest}"`);
+  const stream = env.PATRON_STREAM || 'PATRON_EVENTS';
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(stream)) throw new Error(`PATRON_STREAM must be letters, digits, _ or -, got "${stream}"`);
+  const partitions = int(env, 'PATRON_PARTITIONS', 8);
+  if (partitions < 1 || partitions > 1024) throw new Error(`PATRON_PARTITIONS must be 1 to 1024, got ${partitions}`);
   return {
     databaseUrl,
     dataDir: resolve(env.PATRON_DATA_DIR || 'data'),
@@ -36,5 +50,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     jobsIntervalSeconds: int(env, 'PATRON_JOBS_INTERVAL', 60),
     poolSize: int(env, 'PATRON_DB_POOL', 10),
+    ingest,
+    natsUrl: env.NATS_URL || 'nats://127.0.0.1:4222',
+    stream,
+    partitions,
   };
 }

@@ -4,7 +4,9 @@ import type { Db } from '../../platform/db.js';
 import { runWrite } from '../../platform/idempotency.js';
 import { programContext, type ProgramsService } from '../programs/index.js';
 import { BatchInput, BatchResponse, EventInput, EventResponse, parseEvent } from './events.contract.js';
-import type { EventsService } from './events.service.js';
+import type { EventsService, IngestOutcome } from './events.service.js';
+import type { Program } from '../programs/index.js';
+import { isAppError } from '../../platform/errors.js';
 import type { IngestQueue } from './events.queue.js';
 
 const EventParams = z.object({ event_id: z.string().min(1).max(200) }).strict();
@@ -13,8 +15,23 @@ const OrderParams = z.object({ order_id: z.string().min(1).max(200) }).strict();
 /** Batches are validated event by event (in the service), so one bad event does not sink the rest. */
 const BatchEnvelope = z.object({ events: z.array(z.unknown()).min(1).max(1000) }).strict();
 
-export function eventsRoutes(app: App, deps: { db: Db; programs: ProgramsService; events: EventsService; ingestQueue: IngestQueue }) {
-  const { db, programs, events, ingestQueue } = deps;
+/**
+ * Where events go instead of the database when the server runs with --ingest=nats (the stream module): a queue
+ * that workers apply from. Answers `queued`, or the stored outcome of an event already applied.
+ */
+export interface EventPublisher {
+  publish(program: Program, e: EventInput): Promise<{ id: string; status: 'queued'; partition: number } | IngestOutcome>;
+  publishMany(program: Program, raws: readonly unknown[]): Promise<unknown[]>;
+  status(program: Program, eventId: string): Promise<{ status: 'queued' } | { status: 'rejected'; error: unknown } | undefined>;
+}
+
+const Queued = z.object({ id: z.string(), status: z.literal('queued'), partition: z.number().int() });
+
+export function eventsRoutes(
+  app: App,
+  deps: { db: Db; programs: ProgramsService; events: EventsService; ingestQueue: IngestQueue; publisher?: EventPublisher },
+) {
+  const { db, programs, events, ingestQueue, publisher } = deps;
   const tags = ['events'];
 
   app.post('/v1/events', {
@@ -25,7 +42,7 @@ export function eventsRoutes(app: App, deps: { db: Db; programs: ProgramsService
         'Idempotent by the event id: a retry returns the first result (200, `replayed: true`) and writes nothing. ' +
         'A purchase earns the program’s base rate; a refund reverses the order’s points pro rata.',
       body: EventInput,
-      response: { 201: EventResponse, 200: EventResponse },
+      response: { 201: EventResponse, 200: EventResponse, 202: Queued.describe('Queued on NATS JetStream (serve --ingest=nats): a worker applies it') },
     },
     // The union is for the OpenAPI document; parsing goes by `type` so errors name the right field.
     validatorCompiler: () => (data) => {
@@ -37,6 +54,11 @@ export function eventsRoutes(app: App, deps: { db: Db; programs: ProgramsService
     },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'server');
+      if (publisher) {
+        const out = await publisher.publish(program, req.body);
+        if ('status' in out) return reply.code(202).send(out);
+        return reply.code(200).send({ ...out.result, replayed: true });
+      }
       // The event id is the idempotency key of an event; a request that also sends Idempotency-Key runs in a
       // transaction of its own with that key, the others commit in groups with whatever arrives alongside.
       if (req.headers['idempotency-key'] === undefined) {
@@ -56,7 +78,7 @@ export function eventsRoutes(app: App, deps: { db: Db; programs: ProgramsService
       summary: 'Report up to 1,000 events in one call',
       description: 'One result per event, in order. A rejected event is reported in its slot and does not stop the others.',
       body: BatchInput,
-      response: { 200: BatchResponse },
+      response: { 200: BatchResponse, 202: z.object({ queued: z.number().int(), replayed: z.number().int(), rejected: z.number().int(), results: z.array(z.unknown()) }) },
     },
     validatorCompiler: () => (data) => {
       const r = BatchEnvelope.safeParse(data);
@@ -65,6 +87,11 @@ export function eventsRoutes(app: App, deps: { db: Db; programs: ProgramsService
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'server');
       const body = req.body as unknown as z.infer<typeof BatchEnvelope>;
+      if (publisher) {
+        const results = (await publisher.publishMany(program, body.events)) as { status: string }[];
+        const count = (s: string) => results.filter((r) => r.status === s).length;
+        return reply.code(202).send({ queued: count('queued'), replayed: count('replayed'), rejected: count('rejected'), results });
+      }
       return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await events.ingestBatch(q, program, body.events) }));
     },
   });
@@ -73,7 +100,14 @@ export function eventsRoutes(app: App, deps: { db: Db; programs: ProgramsService
     schema: { tags, summary: 'A reported event with its stored result', params: EventParams },
     handler: async (req) => {
       const { program } = await programContext(programs, req, 'read');
-      return events.get(program, req.params.event_id);
+      try {
+        return await events.get(program, req.params.event_id);
+      } catch (err) {
+        // Not in the ledger: with --ingest=nats it may still be queued, or a worker may have refused it.
+        const status = publisher && isAppError(err) && err.kind === 'not_found' ? await publisher.status(program, req.params.event_id) : undefined;
+        if (!status) throw err;
+        return { id: req.params.event_id, ...status };
+      }
     },
   });
 

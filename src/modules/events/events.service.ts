@@ -612,6 +612,12 @@ export function createEventsService(deps: {
       return { applied, replayed, rejected, results };
     },
 
+    /** The answer to an event already applied under its id (a replay, or a 409 if the body differs); else undefined. */
+    async previous(program: Program, e: EventInput): Promise<IngestOutcome | undefined> {
+      const prev = await repo.get(db, program.id, e.id);
+      return prev ? replayOf(prev, e, hashOf(e)) : undefined;
+    },
+
     async get(program: Program, id: string) {
       const e = await repo.get(db, program.id, id);
       if (!e) throw notFound('event.not_found', `No event ${id}`, 'event_id');

@@ -1,0 +1,85 @@
+import { AppError, toProblem } from '../../platform/errors.js';
+import type { Db } from '../../platform/db.js';
+import type { Program } from '../programs/index.js';
+import { memberRefKey, type MembersService } from '../members/index.js';
+import type { EventInput, EventsService, IngestOutcome, RefundEvent } from '../events/index.js';
+import { partitionOf, statusKey, subjectOf, type OpenStream } from './stream.nats.js';
+
+export interface Queued {
+  id: string;
+  status: 'queued';
+  partition: number;
+}
+
+/** What a worker leaves in the status bucket for an event it refused. */
+export interface Refusal {
+  status: 'rejected';
+  error: { status: number; code: string; detail: string; field?: string };
+}
+
+/**
+ * The API side of `--ingest=nats`: a validated event is published to its partition and answered once JetStream
+ * has stored it. The partition follows the member, so one member's events keep their order: the member the
+ * event names (looked up, so that two identities of one member agree), or for a refund without a member the
+ * member of its order; a member not enrolled yet goes by the identity given.
+ */
+export function createPublisher(deps: { db: Db; stream: OpenStream; events: EventsService; members: MembersService }) {
+  const { db, stream, events, members } = deps;
+
+  async function memberKey(program: Program, e: EventInput): Promise<string> {
+    const ref = 'member' in e ? e.member : undefined;
+    if (ref) {
+      const key = memberRefKey(ref);
+      const found = key ? (await members.lookup(db, program.id, [ref])).get(key) : undefined;
+      return found ? found.memberId : (key ?? JSON.stringify(ref));
+    }
+    if (e.type === 'refund') {
+      const orderId = (e as RefundEvent).order_id;
+      const order = await events.order(program, orderId).catch(() => undefined);
+      return order ? order.member_id : `order:${orderId}`;
+    }
+    return `event:${e.id}`;
+  }
+
+  async function publish(program: Program, e: EventInput): Promise<Queued | IngestOutcome> {
+    // An event already applied is answered from the ledger, as inline ingestion would.
+    const prev = await events.previous(program, e);
+    if (prev) return prev;
+    const partition = partitionOf(`${program.id}\n${await memberKey(program, e)}`, stream.settings.partitions);
+    const body = JSON.stringify({ program_id: program.id, event: e });
+    // The message id makes a client's retry within the duplicate window a no-op in the stream.
+    await stream.js.publish(subjectOf(stream.settings, program.id, partition), body, { msgID: `${program.id}:${e.id}` });
+    await stream.status.put(statusKey(program.id, e.id), JSON.stringify({ status: 'queued' }));
+    return { id: e.id, status: 'queued', partition };
+  }
+
+  return {
+    publish,
+
+    /** Publishes a batch event by event; a bad event is answered in its slot. */
+    async publishMany(program: Program, raws: readonly unknown[]) {
+      const results = [];
+      for (const [index, raw] of raws.entries()) {
+        const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : null;
+        try {
+          const out = await publish(program, events.parseEvent(raw, `events.${index}.`));
+          results.push('status' in out ? { index, id, status: out.status } : { index, id, status: 'replayed' as const, result: out.result });
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          const p = toProblem(err);
+          results.push({ index, id, status: 'rejected' as const, error: { status: p.status, code: p.code, detail: p.detail, ...(p.field ? { field: p.field } : {}) } });
+        }
+      }
+      return results;
+    },
+
+    /** Where an event not (yet) in the ledger stands: queued, refused by a worker, or unknown. */
+    async status(program: Program, eventId: string): Promise<{ status: 'queued' } | Refusal | undefined> {
+      const entry = await stream.status.get(statusKey(program.id, eventId));
+      if (!entry || entry.operation !== 'PUT') return undefined;
+      return entry.json<{ status: 'queued' } | Refusal>();
+    },
+  };
+}
+
+export type Publisher = ReturnType<typeof createPublisher>;

@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import type { JsMsg } from '@nats-io/jetstream';
+import type { Db } from '../../platform/db.js';
+import type { Logger } from '../../platform/logger.js';
+import type { ProgramsService } from '../programs/index.js';
+import type { EventsService } from '../events/index.js';
+import { consumerOf, HEARTBEAT_MS, statusKey, type OpenStream } from './stream.nats.js';
+import type { Refusal } from './stream.publisher.js';
+
+interface Lease {
+  partition: number;
+  revision: number;
+}
+
+/**
+ * A worker: holds leases on a fair share of the partitions and applies what it reads from them in batches,
+ * one database transaction per program per batch, acknowledging the messages only after the commit. A
+ * worker that dies leaves its messages unacknowledged and its leases to expire: another worker takes the
+ * partitions over, JetStream delivers the messages again, and the ledger's event ids make the second
+ * delivery a replay that writes nothing.
+ */
+export function createWorker(deps: { db: Db; stream: OpenStream; programs: ProgramsService; events: EventsService; log: Logger; batch: number }) {
+  const { db, stream, programs, events, log } = deps;
+  const id = `w-${randomBytes(5).toString('hex')}`;
+  const owned = new Map<number, Lease>();
+  let stopping = false;
+  let applied = 0;
+
+  /** Renews this worker's leases, gives back what is over its share, and takes free partitions up to it. */
+  async function balance() {
+    const { leases, settings } = stream;
+    await leases.put(`worker.${id}`, String(Date.now()));
+    for (const [p, lease] of owned) {
+      try {
+        lease.revision = await leases.update(`partition.${p}`, id, lease.revision);
+      } catch {
+        owned.delete(p);
+        log.warn({ worker: id, partition: p }, 'lost the lease of a partition');
+      }
+    }
+    let workers = 0;
+    for await (const k of await leases.keys('worker.*')) if (k) workers++;
+    const share = Math.ceil(settings.partitions / Math.max(1, workers));
+    for (const p of [...owned.keys()].slice(share)) {
+      owned.delete(p);
+      await leases.delete(`partition.${p}`).catch(() => {});
+    }
+    const order = Array.from({ length: settings.partitions }, (_, p) => p).sort(() => Math.random() - 0.5);
+    for (const p of order) {
+      if (owned.size >= share) break;
+      if (owned.has(p)) continue;
+      try {
+        owned.set(p, { partition: p, revision: await leases.create(`partition.${p}`, id) });
+        log.info({ worker: id, partition: p }, 'took a partition');
+      } catch {
+        /* held by another worker */
+      }
+    }
+  }
+
+  /** Applies one partition's fetched messages: per program, one transaction; acks after it commits. */
+  async function apply(msgs: JsMsg[]) {
+    const byProgram = new Map<string, { msg: JsMsg; event: unknown }[]>();
+    for (const msg of msgs) {
+      const body = msg.json<{ program_id: string; event: unknown }>();
+      const list = byProgram.get(body.program_id) ?? [];
+      list.push({ msg, event: body.event });
+      byProgram.set(body.program_id, list);
+    }
+    for (const [programId, items] of byProgram) {
+      const program = await programs.program(programId);
+      const out = await db.tx((q) => events.ingestBatch(q, program, items.map((i) => i.event)));
+      for (const r of out.results) {
+        if (r.status !== 'rejected') continue;
+        const refusal: Refusal = { status: 'rejected', error: r.error! };
+        await stream.status.put(statusKey(programId, r.id ?? ''), JSON.stringify(refusal));
+      }
+      for (const i of items) i.msg.ack();
+      applied += out.applied;
+    }
+  }
+
+  async function consume() {
+    while (!stopping) {
+      if (owned.size === 0) {
+        await sleep(200);
+        continue;
+      }
+      let idle = true;
+      for (const p of [...owned.keys()]) {
+        if (stopping) break;
+        const consumer = await stream.js.consumers.get(stream.settings.stream, consumerOf(p));
+        const msgs: JsMsg[] = [];
+        for await (const m of await consumer.fetch({ max_messages: deps.batch, expires: 1000 })) msgs.push(m);
+        if (msgs.length === 0) continue;
+        idle = false;
+        try {
+          await apply(msgs);
+        } catch (err) {
+          // The database refused the batch as a whole: give the messages back and try again shortly.
+          log.error({ err, worker: id, partition: p }, 'could not apply a batch; it will be delivered again');
+          for (const m of msgs) m.nak(1000);
+          await sleep(1000);
+        }
+      }
+      if (idle) await sleep(50);
+    }
+  }
+
+  return {
+    id,
+    get applied() {
+      return applied;
+    },
+    /** Runs until `stop`; the current batch is finished and acknowledged first. */
+    async run() {
+      await balance();
+      const timer = setInterval(() => {
+        balance().catch((err: unknown) => log.warn({ err, worker: id }, 'lease heartbeat failed'));
+      }, HEARTBEAT_MS);
+      try {
+        await consume();
+      } finally {
+        clearInterval(timer);
+        // Give the partitions back at once rather than after the leases expire.
+        for (const p of owned.keys()) await stream.leases.delete(`partition.${p}`).catch(() => {});
+        await stream.leases.delete(`worker.${id}`).catch(() => {});
+      }
+    },
+    stop() {
+      stopping = true;
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
