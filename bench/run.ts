@@ -17,13 +17,15 @@ import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 2000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const RULES = Number(process.env.BENCH_RULES ?? 0);
 /** Which phases run (comma-separated); default all. */
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'import,single,rate,reads,batch,pgbench').split(',').map((p) => p.trim()));
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'import,single,rate,reads,batch,nats,pgbench').split(',').map((p) => p.trim()));
 const baseUrl = process.env.DATABASE_URL?.trim() || undefined;
 const dbKind = baseUrl ? 'postgres' : 'pglite';
 const runId = Date.now().toString(36);
@@ -81,10 +83,11 @@ interface Server {
   child: ChildProcess;
 }
 
-async function startServer(dataDir: string, databaseUrl: string | undefined): Promise<Server> {
+async function startServer(dataDir: string, databaseUrl: string | undefined, extraEnv: NodeJS.ProcessEnv = {}): Promise<Server> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...extraEnv,
     PORT: String(port),
     HOST: '127.0.0.1',
     PATRON_DATA_DIR: dataDir,
@@ -346,6 +349,83 @@ async function importPhase() {
   }
 }
 
+/**
+ * Scaled-out ingestion: `patron serve --ingest=nats` and 1 or 2 `patron worker`s on a database of their own.
+ * The events go in through the batch endpoint (each answered once JetStream stored it); the figure is the
+ * rate at which they are applied, from the first publish until the last one is in the ledger.
+ */
+async function natsPhase(workerCount: number) {
+  const natsUrl = process.env.NATS_URL || 'nats://127.0.0.1:4222';
+  const name = `patron_bench_nats`;
+  await recreateDatabase(baseUrl!, name);
+  const databaseUrl = withDatabase(baseUrl!, name);
+  const dataDir = mkdtempSync(join(tmpdir(), 'patron-bench-nats-'));
+  const streamName = `PATRON_BENCH_${runId}_${workerCount}`.toUpperCase();
+  const extra = { PATRON_INGEST: 'nats', NATS_URL: natsUrl, PATRON_STREAM: streamName, PATRON_PARTITIONS: '8' };
+  const server = await startServer(dataDir, databaseUrl, extra);
+  const workers: ChildProcess[] = [];
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const program = await call(server, undefined, 'POST', '/v1/programs', {
+      name: 'Bench NATS',
+      currency: 'GBP',
+      settings: { auto_enrol: true, base_earning: { points: 1, per_amount: 100 } },
+    });
+    const programId = program.id as string;
+    const env = { ...process.env, ...extra, DATABASE_URL: databaseUrl, PATRON_DATA_DIR: dataDir, LOG_LEVEL: 'warn', PATRON_DB_POOL: '4' };
+    for (let i = 0; i < workerCount; i++) {
+      workers.push(spawn(process.execPath, [resolve('bin/patron.js'), 'worker', '--batch', '500'], { env, stdio: ['ignore', 'ignore', 'inherit'] }));
+    }
+    const total = Number(process.env.BENCH_NATS_EVENTS ?? 20_000);
+    const t0 = performance.now();
+    let published = 0;
+    const publishers = Array.from({ length: 4 }, async () => {
+      while (published < total) {
+        const n = Math.min(500, total - published);
+        published += n;
+        const events = Array.from({ length: n }, () => purchase(Math.floor(Math.random() * MEMBERS)));
+        await call(server, programId, 'POST', '/v1/events/batch', { events });
+      }
+    });
+    await Promise.all(publishers);
+    const publishSeconds = (performance.now() - t0) / 1000;
+    for (;;) {
+      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from events`;
+      if (row!.n >= total) break;
+      if (performance.now() - t0 > 600_000) throw new Error(`only ${row!.n} of ${total} events applied after 10 minutes`);
+      await sleep(100);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    emit({
+      bench: 'events.nats',
+      workers: workerCount,
+      events: total,
+      events_per_s: Math.round(total / seconds),
+      publish_events_per_s: Math.round(total / publishSeconds),
+      seconds: ms(seconds),
+    });
+  } finally {
+    await sql.end();
+    for (const w of workers) w.kill('SIGTERM');
+    await Promise.all(workers.map((w) => new Promise((r) => (w.exitCode !== null ? r(null) : w.once('exit', r)))));
+    await stop(server);
+    rmSync(dataDir, { recursive: true, force: true });
+    await dropDatabase(baseUrl!, name).catch(() => {});
+    await dropStream(natsUrl, streamName);
+  }
+}
+
+/** Removes a bench stream and its KV buckets from the NATS server. */
+async function dropStream(url: string, name: string) {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (const s of [name, `KV_${name}_status`, `KV_${name}_leases`]) await jsm.streams.delete(s).catch(() => false);
+  } finally {
+    await nc.close();
+  }
+}
+
 async function main() {
   if (PHASES.has('import')) await importPhase();
   const dataDir = mkdtempSync(join(tmpdir(), 'patron-bench-'));
@@ -458,6 +538,10 @@ async function main() {
     });
     emit({ bench: 'ledger.verify', ok: v.status === 0 });
     if (v.status !== 0) note(`patron verify failed:\n${v.stdout}${v.stderr}`);
+
+    if (baseUrl && PHASES.has('nats')) {
+      for (const n of [1, 2]) await natsPhase(n);
+    }
 
     if (baseUrl && PHASES.has('pgbench')) {
       const yard = await pgbench(baseUrl);

@@ -115,6 +115,7 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
     onClose: stream ? () => stream.close() : undefined,
   });
   const program = first.programId ? await services.programs.program(first.programId).catch(() => undefined) : undefined;
+  if (stream) out(`Events go through NATS JetStream at ${config.natsUrl} (stream ${config.stream}, ${config.partitions} partitions): run \`patron worker\` to apply them.`);
   for (const line of banner({
     url,
     database: describeDatabase(config),
@@ -124,7 +125,6 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
   })) {
     out(line);
   }
-  if (stream) out(`Events go through NATS JetStream at ${config.natsUrl} (stream ${config.stream}, ${config.partitions} partitions): run \`patron worker\` to apply them.`);
 }
 
 /**

@@ -612,6 +612,24 @@ export function createEventsService(deps: {
       return { applied, replayed, rejected, results };
     },
 
+    /** `previous` for many events in one query: the answers of those already applied, by event id. */
+    async previousMany(program: Program, list: readonly EventInput[]): Promise<Map<string, IngestOutcome | AppError>> {
+      const out = new Map<string, IngestOutcome | AppError>();
+      if (list.length === 0) return out;
+      const stored = new Map((await repo.getMany(db, program.id, list.map((e) => e.id))).map((r) => [r.id, r]));
+      for (const e of list) {
+        const prev = stored.get(e.id);
+        if (!prev) continue;
+        try {
+          out.set(e.id, replayOf(prev, e, hashOf(e)));
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          out.set(e.id, err);
+        }
+      }
+      return out;
+    },
+
     /** The answer to an event already applied under its id (a replay, or a 409 if the body differs); else undefined. */
     async previous(program: Program, e: EventInput): Promise<IngestOutcome | undefined> {
       const prev = await repo.get(db, program.id, e.id);

@@ -46,31 +46,68 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
     const prev = await events.previous(program, e);
     if (prev) return prev;
     const partition = partitionOf(`${program.id}\n${await memberKey(program, e)}`, stream.settings.partitions);
+    await send(program, e, partition);
+    return { id: e.id, status: 'queued', partition };
+  }
+
+  async function send(program: Program, e: EventInput, partition: number) {
     const body = JSON.stringify({ program_id: program.id, event: e });
     // The message id makes a client's retry within the duplicate window a no-op in the stream.
     await stream.js.publish(subjectOf(stream.settings, program.id, partition), body, { msgID: `${program.id}:${e.id}` });
     await stream.status.put(statusKey(program.id, e.id), JSON.stringify({ status: 'queued' }));
-    return { id: e.id, status: 'queued', partition };
+  }
+
+  function refuse(slot: { status: string; error?: unknown }, err: unknown) {
+    if (!(err instanceof AppError)) throw err;
+    const p = toProblem(err);
+    slot.status = 'rejected';
+    slot.error = { status: p.status, code: p.code, detail: p.detail, ...(p.field ? { field: p.field } : {}) };
   }
 
   return {
     publish,
 
-    /** Publishes a batch event by event; a bad event is answered in its slot. */
+    /**
+     * Publishes a batch: the replays and the members looked up in one query each, then every event published
+     * at once (JetStream acknowledges them as they are stored). A bad event is answered in its slot.
+     */
     async publishMany(program: Program, raws: readonly unknown[]) {
-      const results = [];
+      type Slot = { index: number; id: string | null; status: string; result?: unknown; error?: unknown };
+      const slots: Slot[] = [];
+      const good: { slot: Slot; e: EventInput }[] = [];
       for (const [index, raw] of raws.entries()) {
         const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : null;
+        const slot: Slot = { index, id, status: 'queued' };
+        slots.push(slot);
         try {
-          const out = await publish(program, events.parseEvent(raw, `events.${index}.`));
-          results.push('status' in out ? { index, id, status: out.status } : { index, id, status: 'replayed' as const, result: out.result });
+          good.push({ slot, e: events.parseEvent(raw, `events.${index}.`) });
         } catch (err) {
-          if (!(err instanceof AppError)) throw err;
-          const p = toProblem(err);
-          results.push({ index, id, status: 'rejected' as const, error: { status: p.status, code: p.code, detail: p.detail, ...(p.field ? { field: p.field } : {}) } });
+          refuse(slot, err);
         }
       }
-      return results;
+      const previous = await events.previousMany(program, good.map((g) => g.e));
+      const refs = good.flatMap((g) => ('member' in g.e && g.e.member ? [g.e.member] : []));
+      const known = await members.lookup(db, program.id, refs);
+      // Partitions first, then every publish started in the batch's order: one connection keeps that order,
+      // so a member's events of one batch are stored as they were sent.
+      const sends: { slot: Slot; e: EventInput; partition: number }[] = [];
+      for (const { slot, e } of good) {
+        const prev = previous.get(e.id);
+        if (prev instanceof AppError) {
+          refuse(slot, prev);
+          continue;
+        }
+        if (prev) {
+          Object.assign(slot, { status: 'replayed', result: prev.result });
+          continue;
+        }
+        const ref = 'member' in e ? e.member : undefined;
+        const key = ref ? memberRefKey(ref) : null;
+        const member = ref ? (known.get(key ?? '')?.memberId ?? key ?? JSON.stringify(ref)) : await memberKey(program, e);
+        sends.push({ slot, e, partition: partitionOf(`${program.id}\n${member}`, stream.settings.partitions) });
+      }
+      await Promise.all(sends.map(({ slot, e, partition }) => send(program, e, partition).catch((err: unknown) => refuse(slot, err))));
+      return slots;
     },
 
     /** Where an event not (yet) in the ledger stands: queued, refused by a worker, or unknown. */

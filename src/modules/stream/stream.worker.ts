@@ -4,7 +4,7 @@ import type { Db } from '../../platform/db.js';
 import type { Logger } from '../../platform/logger.js';
 import type { ProgramsService } from '../programs/index.js';
 import type { EventsService } from '../events/index.js';
-import { consumerOf, HEARTBEAT_MS, statusKey, type OpenStream } from './stream.nats.js';
+import { ACK_WAIT_MS, consumerOf, HEARTBEAT_MS, statusKey, type OpenStream } from './stream.nats.js';
 import type { Refusal } from './stream.publisher.js';
 
 interface Lease {
@@ -80,31 +80,60 @@ export function createWorker(deps: { db: Db; stream: OpenStream; programs: Progr
     }
   }
 
-  async function consume() {
-    while (!stopping) {
-      if (owned.size === 0) {
-        await sleep(200);
-        continue;
-      }
-      let idle = true;
-      for (const p of [...owned.keys()]) {
-        if (stopping) break;
-        const consumer = await stream.js.consumers.get(stream.settings.stream, consumerOf(p));
-        const msgs: JsMsg[] = [];
-        for await (const m of await consumer.fetch({ max_messages: deps.batch, expires: 1000 })) msgs.push(m);
-        if (msgs.length === 0) continue;
-        idle = false;
+  /**
+   * Reads one partition while this worker holds it: messages stream in (the client keeps a request open), and
+   * whatever has arrived by the time the previous batch is done becomes the next batch, so a busy partition
+   * fills batches and a quiet one is applied message by message without waiting.
+   */
+  async function readPartition(p: number) {
+    const consumer = await stream.js.consumers.get(stream.settings.stream, consumerOf(p));
+    // Messages delivered to a worker that died are redelivered when their ack wait ends, and JetStream hands
+    // out redeliveries before new messages: waiting for them keeps a member's events in order.
+    const info = await consumer.info();
+    if (info.num_ack_pending > 0) {
+      log.info({ worker: id, partition: p, unacknowledged: info.num_ack_pending }, 'waiting for the previous holder’s messages to come back');
+      const until = Date.now() + ACK_WAIT_MS;
+      while (Date.now() < until && !stopping && owned.has(p)) await sleep(200);
+      if (stopping || !owned.has(p)) return;
+    }
+    const messages = await consumer.consume({ max_messages: deps.batch * 2 });
+    readers.set(p, messages);
+    let batch: JsMsg[] = [];
+    try {
+      for await (const m of messages) {
+        batch.push(m);
+        if (batch.length < deps.batch && messages.getPending() > 0) continue;
+        const msgs = batch;
+        batch = [];
         try {
           await apply(msgs);
         } catch (err) {
           // The database refused the batch as a whole: give the messages back and try again shortly.
           log.error({ err, worker: id, partition: p }, 'could not apply a batch; it will be delivered again');
-          for (const m of msgs) m.nak(1000);
+          for (const x of msgs) x.nak(1000);
           await sleep(1000);
         }
+        if (stopping || !owned.has(p)) break;
       }
-      if (idle) await sleep(50);
+    } finally {
+      readers.delete(p);
+      await messages.close().catch(() => {});
     }
+  }
+
+  const readers = new Map<number, { close(): Promise<void | Error> }>();
+  const reading = new Map<number, Promise<void>>();
+
+  /** Starts a reader for each partition held and not yet read; readers of partitions no longer held stop. */
+  function follow() {
+    for (const p of owned.keys()) {
+      if (reading.has(p) || stopping) continue;
+      const r = readPartition(p)
+        .catch((err: unknown) => log.warn({ err, worker: id, partition: p }, 'reading a partition stopped'))
+        .finally(() => reading.delete(p));
+      reading.set(p, r);
+    }
+    for (const [p, r] of readers) if (!owned.has(p)) void r.close();
   }
 
   return {
@@ -115,11 +144,16 @@ export function createWorker(deps: { db: Db; stream: OpenStream; programs: Progr
     /** Runs until `stop`; the current batch is finished and acknowledged first. */
     async run() {
       await balance();
+      follow();
       const timer = setInterval(() => {
-        balance().catch((err: unknown) => log.warn({ err, worker: id }, 'lease heartbeat failed'));
+        balance()
+          .then(follow)
+          .catch((err: unknown) => log.warn({ err, worker: id }, 'lease heartbeat failed'));
       }, HEARTBEAT_MS);
       try {
-        await consume();
+        while (!stopping) await sleep(100);
+        for (const r of readers.values()) await r.close().catch(() => {});
+        await Promise.all(reading.values());
       } finally {
         clearInterval(timer);
         // Give the partitions back at once rather than after the leases expire.
