@@ -372,9 +372,9 @@ async function natsPhase(workerCount: number) {
       settings: { auto_enrol: true, base_earning: { points: 1, per_amount: 100 } },
     });
     const programId = program.id as string;
-    const env = { ...process.env, ...extra, DATABASE_URL: databaseUrl, PATRON_DATA_DIR: dataDir, LOG_LEVEL: 'warn', PATRON_DB_POOL: '4' };
+    const env = { ...process.env, ...extra, DATABASE_URL: databaseUrl, PATRON_DATA_DIR: dataDir, LOG_LEVEL: process.env.BENCH_WORKER_LOG ?? 'warn', PATRON_DB_POOL: '4' };
     for (let i = 0; i < workerCount; i++) {
-      workers.push(spawn(process.execPath, [resolve('bin/patron.js'), 'worker', '--batch', '500'], { env, stdio: ['ignore', 'ignore', 'inherit'] }));
+      workers.push(spawn(process.execPath, [resolve('bin/patron.js'), 'worker', '--batch', '500'], { env, stdio: ['ignore', process.env.BENCH_WORKER_LOG ? 2 : 'ignore', 'inherit'] }));
     }
     const total = Number(process.env.BENCH_NATS_EVENTS ?? 20_000);
     const t0 = performance.now();

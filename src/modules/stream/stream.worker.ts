@@ -23,6 +23,8 @@ export function createWorker(deps: { db: Db; stream: OpenStream; programs: Progr
   const { db, stream, programs, events, log } = deps;
   const id = `w-${randomBytes(5).toString('hex')}`;
   const owned = new Map<number, Lease>();
+  /** Partitions given up, with the lease revision to delete once their reader has handed back its messages. */
+  const released = new Map<number, number>();
   let stopping = false;
   let applied = 0;
 
@@ -41,9 +43,11 @@ export function createWorker(deps: { db: Db; stream: OpenStream; programs: Progr
     let workers = 0;
     for await (const k of await leases.keys('worker.*')) if (k) workers++;
     const share = Math.ceil(settings.partitions / Math.max(1, workers));
+    // Over its share (another worker joined): stop reading those partitions; the lease is given back once the
+    // reader has handed back what it held (see `readPartition`).
     for (const p of [...owned.keys()].slice(share)) {
+      released.set(p, owned.get(p)!.revision);
       owned.delete(p);
-      await leases.delete(`partition.${p}`).catch(() => {});
     }
     const order = Array.from({ length: settings.partitions }, (_, p) => p).sort(() => Math.random() - 0.5);
     for (const p of order) {
@@ -89,42 +93,54 @@ export function createWorker(deps: { db: Db; stream: OpenStream; programs: Progr
     const consumer = await stream.js.consumers.get(stream.settings.stream, consumerOf(p));
     // Messages delivered to a worker that died are redelivered when their ack wait ends, and JetStream hands
     // out redeliveries before new messages: waiting for them keeps a member's events in order.
-    const info = await consumer.info();
-    if (info.num_ack_pending > 0) {
-      log.info({ worker: id, partition: p, unacknowledged: info.num_ack_pending }, 'waiting for the previous holder’s messages to come back');
-      const until = Date.now() + ACK_WAIT_MS;
-      while (Date.now() < until && !stopping && owned.has(p)) await sleep(200);
+    const until = Date.now() + ACK_WAIT_MS;
+    for (let waited = false; (await consumer.info()).num_ack_pending > 0 && Date.now() < until; waited = true) {
+      if (!waited) log.info({ worker: id, partition: p }, 'waiting for the previous holder’s messages to come back');
       if (stopping || !owned.has(p)) return;
+      await sleep(200);
     }
-    const messages = await consumer.consume({ max_messages: deps.batch * 2 });
-    readers.set(p, messages);
-    let batch: JsMsg[] = [];
+    // Bounded pulls (at most a batch, for at most a second), each read to its end: a partition given up or a
+    // worker stopping never leaves messages delivered but neither applied nor handed back.
+    const applySafely = async (msgs: JsMsg[]) => {
+      try {
+        await apply(msgs);
+      } catch (err) {
+        // The database refused the batch as a whole: give the messages back and try again shortly.
+        log.error({ err, worker: id, partition: p }, 'could not apply a batch; it will be delivered again');
+        for (const x of msgs) x.nak(1000);
+        await sleep(1000);
+      }
+    };
     try {
-      for await (const m of messages) {
-        batch.push(m);
-        if (batch.length < deps.batch && messages.getPending() > 0) continue;
-        const msgs = batch;
-        batch = [];
+      while (!stopping && owned.has(p)) {
+        // Read the whole pull first (it ends at a full batch or after a second): applying inside it would
+        // starve the pull's heartbeats and cut it short.
+        const batch: JsMsg[] = [];
         try {
-          await apply(msgs);
+          for await (const m of await consumer.fetch({ max_messages: deps.batch, expires: 1000 })) batch.push(m);
         } catch (err) {
-          // The database refused the batch as a whole: give the messages back and try again shortly.
-          log.error({ err, worker: id, partition: p }, 'could not apply a batch; it will be delivered again');
-          for (const x of msgs) x.nak(1000);
-          await sleep(1000);
+          log.warn({ err, worker: id, partition: p, received: batch.length }, 'a pull ended early');
         }
-        if (stopping || !owned.has(p)) break;
+        if (batch.length === 0) continue;
+        if (stopping || !owned.has(p)) {
+          for (const m of batch) m.nak();
+          break;
+        }
+        await applySafely(batch);
       }
     } finally {
-      readers.delete(p);
-      await messages.close().catch(() => {});
+      const revision = released.get(p);
+      if (!owned.has(p) && revision !== undefined) {
+        released.delete(p);
+        // Only if it is still this worker's lease (it may have expired and gone to another worker).
+        await stream.leases.delete(`partition.${p}`, { previousSeq: revision }).catch(() => {});
+      }
     }
   }
 
-  const readers = new Map<number, { close(): Promise<void | Error> }>();
   const reading = new Map<number, Promise<void>>();
 
-  /** Starts a reader for each partition held and not yet read; readers of partitions no longer held stop. */
+  /** Starts a reader for each partition held and not yet read (a reader stops by itself once it is not held). */
   function follow() {
     for (const p of owned.keys()) {
       if (reading.has(p) || stopping) continue;
@@ -133,7 +149,6 @@ export function createWorker(deps: { db: Db; stream: OpenStream; programs: Progr
         .finally(() => reading.delete(p));
       reading.set(p, r);
     }
-    for (const [p, r] of readers) if (!owned.has(p)) void r.close();
   }
 
   return {
@@ -152,12 +167,11 @@ export function createWorker(deps: { db: Db; stream: OpenStream; programs: Progr
       }, HEARTBEAT_MS);
       try {
         while (!stopping) await sleep(100);
-        for (const r of readers.values()) await r.close().catch(() => {});
         await Promise.all(reading.values());
       } finally {
         clearInterval(timer);
         // Give the partitions back at once rather than after the leases expire.
-        for (const p of owned.keys()) await stream.leases.delete(`partition.${p}`).catch(() => {});
+        for (const [p, lease] of owned) await stream.leases.delete(`partition.${p}`, { previousSeq: lease.revision }).catch(() => {});
         await stream.leases.delete(`worker.${id}`).catch(() => {});
       }
     },
