@@ -94,9 +94,7 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
     services = createServices({ db: opened.db, log });
     first = await ensureFirstRun(services, config.dataDir);
     if (ingest === 'nats') {
-      stream = await openStream({ url: config.natsUrl, stream: config.stream, partitions: config.partitions }, 'patron-serve').catch((e: unknown) => {
-        throw new AppError('invalid', 'nats.unavailable', `Cannot reach NATS JetStream at ${config.natsUrl}: ${e instanceof Error ? e.message : String(e)}`);
-      });
+      stream = await openStream({ url: config.natsUrl, stream: config.stream, partitions: config.partitions }, 'api');
     }
     app = createApp(services, stream ? { publisher: createPublisher({ db: opened.db, stream, events: services.events, members: services.members }) } : {});
   } catch (e) {

@@ -8,7 +8,8 @@ export type ErrorKind =
   | 'forbidden' // 403: the key lacks the scope
   | 'not_found' // 404
   | 'conflict' // 409: the state does not allow it (already exists, already used)
-  | 'unprocessable'; // 422: well-formed but refused by a business rule (insufficient points, …)
+  | 'unprocessable' // 422: well-formed but refused by a business rule (insufficient points, …)
+  | 'unavailable'; // 503: a service Patron depends on is away (NATS with --ingest=nats); retrying later is safe
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -17,6 +18,7 @@ const STATUS: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   unprocessable: 422,
+  unavailable: 503,
 };
 
 export interface FieldError {
@@ -77,6 +79,7 @@ const TITLES: Record<number, string> = {
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 export function toProblem(e: AppError, requestId?: string): Problem {

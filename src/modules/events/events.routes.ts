@@ -105,8 +105,10 @@ export function eventsRoutes(
       } catch (err) {
         // Not in the ledger: with --ingest=nats it may still be queued, or a worker may have refused it.
         const status = publisher && isAppError(err) && err.kind === 'not_found' ? await publisher.status(program, req.params.event_id) : undefined;
-        if (!status) throw err;
-        return { id: req.params.event_id, ...status };
+        if (status) return { id: req.params.event_id, ...status };
+        // A worker may have applied it (and so taken it off the stream) since the first look.
+        if (publisher) return events.get(program, req.params.event_id);
+        throw err;
       }
     },
   });

@@ -245,6 +245,27 @@ export function membersRepo(db: Queryable) {
       );
     },
 
+    /**
+     * For each existing member named by an identity (`types`/`values`) or an id: its oldest identity as
+     * `<type>:<value>` (ties broken by type and value), or `id:<member id>` if it has none.
+     */
+    async routingKeys(q: Queryable, programId: string, ids: readonly string[], types: readonly string[], values: readonly string[]) {
+      return q.query<{ type: string; value: string; key: string }>(
+        `with named as (
+           select x.type, x.value, i.member_id from unnest($3::text[], $4::text[]) as x(type, value)
+           join member_identities i on i.program_id = $1 and i.type = x.type and i.value = x.value
+           union all
+           select 'id', m.id, m.id from members m where m.program_id = $1 and m.id = any($2::text[])
+         )
+         select n.type, n.value,
+                coalesce((select o.type || ':' || o.value from member_identities o
+                          where o.program_id = $1 and o.member_id = n.member_id
+                          order by o.created_at, o.type, o.value limit 1), 'id:' || n.member_id) as key
+         from named n`,
+        [programId, pgArray(ids), pgArray(types), pgArray(values)],
+      );
+    },
+
     async statusesByIds(q: Queryable, programId: string, ids: readonly string[]) {
       return q.query<{ id: string; status: MemberStatus }>(
         `select id, status from members where program_id = $1 and id = any($2::text[])`,

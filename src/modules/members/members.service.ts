@@ -300,6 +300,32 @@ export function createMembersService(deps: { db: Db; clock: Clock; ids: Ids }) {
       return found;
     },
 
+    /**
+     * A key per reference (by `memberRefKey`) that stays the same for one member from before its enrolment on:
+     * the member's oldest identity, which is the identity an event enrolled it by, or its id if it has none;
+     * a reference that names nobody yet keys by itself. Used to keep one member's queued events in order.
+     */
+    async routingKeys(q: Queryable, programId: string, refs: readonly MemberRef[]): Promise<Map<string, string>> {
+      const keys = new Map<string, string>();
+      const ids: string[] = [];
+      const types: string[] = [];
+      const values: string[] = [];
+      for (const ref of refs) {
+        const key = memberRefKey(ref);
+        if (!key) continue;
+        keys.set(key, key);
+        if ('id' in ref) ids.push(ref.id);
+        else {
+          const identity = refIdentity(ref);
+          types.push(identity.type);
+          values.push(identity.value);
+        }
+      }
+      if (keys.size === 0) return keys;
+      for (const r of await repo.routingKeys(q, programId, ids, types, values)) keys.set(`${r.type}:${r.value}`, r.key);
+      return keys;
+    },
+
     async resolve(
       q: Queryable,
       programId: string,

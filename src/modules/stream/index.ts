@@ -1,3 +1,4 @@
-export { openStream, backlog, type OpenStream, type StreamSettings } from './stream.nats.js';
-export { createPublisher, type Publisher, type Queued, type Refusal } from './stream.publisher.js';
-export { createWorker } from './stream.worker.js';
+export { openStream, backlog, type OpenStream, type StreamSettings, type PartitionState } from './stream.nats.js';
+export { createPublisher, type Publisher, type Queued } from './stream.publisher.js';
+export { createWorker, type WorkerOptions } from './stream.worker.js';
+export type { Refusal } from './stream.contract.js';

@@ -1,11 +1,26 @@
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerConfig,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
+import { AppError } from '../../platform/errors.js';
 
 /**
- * The JetStream side of scaled-out ingestion. One stream holds accepted events under
- * `<stream>.<program id>.<partition>`; each partition has a durable pull consumer that one worker at a time
- * reads (its lease), so one member's events are applied in the order they were accepted.
+ * The JetStream side of scaled-out ingestion.
+ *
+ * One work-queue stream holds the accepted events, one message each, under
+ * `<stream>.<program id>.<partition>.<event key>`: a message is removed once a worker acknowledges it, so
+ * what the stream holds is exactly what waits. Each partition has a durable pull consumer that one worker
+ * at a time reads (it holds the partition's lease), so one member's events are applied in the order they
+ * were accepted. Refusals are kept in a KV bucket for whoever asks later.
  */
 export interface StreamSettings {
   url: string;
@@ -14,32 +29,46 @@ export interface StreamSettings {
   partitions: number;
 }
 
-export const LEASE_MS = 6_000;
-export const HEARTBEAT_MS = 2_000;
-/** How long a fetched, unacknowledged message waits before JetStream delivers it again (a worker died). */
-export const ACK_WAIT_MS = 15_000;
-const STATUS_TTL_MS = 7 * 24 * 3600 * 1000;
-const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
+/** How often a worker renews its leases (and tells JetStream it is still working on a long batch). */
+export const HEARTBEAT_MS = 1_000;
+/** How long a delivered, unacknowledged message waits before JetStream delivers it again. */
+export const ACK_WAIT_MS = 4_000;
+/** How long a pull request of a worker stays open when its partition has nothing more. */
+export const FETCH_EXPIRES_MS = 1_000;
+/**
+ * How long a lease outlives its last renewal. Longer than a fetch plus the ack wait plus a heartbeat, so that
+ * when a dead worker's lease runs out, every message it had been handed is already due for redelivery, and
+ * JetStream hands those out before anything newer: the next holder keeps each member's order.
+ */
+export const LEASE_MS = FETCH_EXPIRES_MS + ACK_WAIT_MS + HEARTBEAT_MS + 2_000;
+/** A client's retry within this window is stored once (the message id); after it, the ledger's event id still dedupes. */
+export const DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
+/** How long a worker's refusal stays answerable by `GET /v1/events/{id}`. */
+export const REFUSAL_TTL_MS = 7 * 24 * 3600 * 1000;
+/** Messages a partition may have delivered and unacknowledged: bounds what a worker holds at once. */
+const MAX_ACK_PENDING = 20_000;
 
 export interface OpenStream {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
   settings: StreamSettings;
-  /** Event status while queued or after a worker refused it, by `statusKey`. */
-  status: KV;
-  /** Partition leases (`partition.<n>` → worker id) and live workers (`worker.<id>`). */
-  leases: KV;
+  /** Refusals of workers, by `eventKey`. */
+  refusals: KV;
+  /** Partition leases (`partition.<n>` → worker id) and live workers (`worker.<id>`); only workers open it. */
+  leases?: KV;
   close(): Promise<void>;
 }
 
-export const subjectOf = (s: StreamSettings, programId: string, partition: number) => `${s.stream}.${programId}.${partition}`;
+/** An event id is free text: encoded to stand as one subject token and in the message id. */
+export const eventKey = (programId: string, eventId: string) => `${programId}.${Buffer.from(eventId, 'utf8').toString('base64url')}`;
+/** `partition` '*' matches the event's message whatever its partition. */
+export const subjectOf = (s: StreamSettings, programId: string, partition: number | '*', eventId: string) =>
+  `${s.stream}.${programId}.${partition}.${Buffer.from(eventId, 'utf8').toString('base64url')}`;
 export const consumerOf = (partition: number) => `p${partition}`;
+const filterOf = (s: StreamSettings, partition: number) => `${s.stream}.*.${partition}.*`;
 
-/** The KV key of an event's status: the event id is free text, so it is encoded. */
-export const statusKey = (programId: string, eventId: string) => `${programId}.${Buffer.from(eventId, 'utf8').toString('base64url')}`;
-
-/** A stable partition for a member key (FNV-1a), so a member's events share one. */
+/** A stable partition for a key (FNV-1a over its UTF-16 code units). */
 export function partitionOf(key: string, partitions: number): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
@@ -57,53 +86,122 @@ async function bucket(kvm: Kvm, name: string, ttl: number): Promise<KV> {
   }
 }
 
-/** Connects, and makes the stream, its consumers and buckets if they are not there yet. */
-export async function openStream(settings: StreamSettings, name: string): Promise<OpenStream> {
-  const nc = await connect({ servers: settings.url, name });
+/** The stream's description records its number of partitions, so that a process configured otherwise notices. */
+const describePartitions = (n: number) => `Patron events in ${n} partitions`;
+
+async function ensureStream(jsm: JetStreamManager, s: StreamSettings) {
+  const existing = await jsm.streams.info(s.stream).catch(() => null);
+  if (existing) {
+    if (existing.config.retention !== RetentionPolicy.Workqueue) {
+      throw new AppError('conflict', 'stream.incompatible', `The JetStream stream ${s.stream} exists but is not a work queue: drain and delete it, or pick another PATRON_STREAM`);
+    }
+    const recorded = Number(/ in (\d+) partitions$/.exec(existing.config.description ?? '')?.[1] ?? s.partitions);
+    if (recorded === s.partitions) return;
+    // Events already queued stay in the partitions they were given: the number changes only on an empty stream.
+    if (existing.state.messages > 0) {
+      throw new AppError(
+        'conflict',
+        'stream.partitions_mismatch',
+        `The stream ${s.stream} has ${recorded} partitions and ${existing.state.messages} events waiting, but PATRON_PARTITIONS is ${s.partitions}: every process must use the same number (change it only once the stream is empty)`,
+      );
+    }
+    await jsm.streams.update(s.stream, { description: describePartitions(s.partitions) });
+    return;
+  }
+  await jsm.streams
+    .add({
+      name: s.stream,
+      description: describePartitions(s.partitions),
+      subjects: [`${s.stream}.>`],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    })
+    .catch(async (e: unknown) => {
+      // Another process made it first.
+      if (!(await jsm.streams.info(s.stream).catch(() => null))) throw e;
+    });
+}
+
+/** The durable consumer of each partition, made or brought to the settings above. */
+async function ensureConsumers(jsm: JetStreamManager, s: StreamSettings) {
+  for (let p = 0; p < s.partitions; p++) {
+    const config: Partial<ConsumerConfig> = {
+      durable_name: consumerOf(p),
+      filter_subject: filterOf(s, p),
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(ACK_WAIT_MS),
+      max_ack_pending: MAX_ACK_PENDING,
+    };
+    const info = await jsm.consumers.info(s.stream, consumerOf(p)).catch(() => null);
+    if (!info) {
+      await jsm.consumers.add(s.stream, config).catch(async (e: unknown) => {
+        if (!(await jsm.consumers.info(s.stream, consumerOf(p)).catch(() => null))) throw e;
+      });
+    } else if (info.config.ack_wait !== config.ack_wait || info.config.max_ack_pending !== MAX_ACK_PENDING) {
+      await jsm.consumers.update(s.stream, consumerOf(p), { ack_wait: config.ack_wait, max_ack_pending: MAX_ACK_PENDING });
+    }
+  }
+}
+
+/**
+ * Connects, and makes the stream and the refusals bucket if they are not there yet; `role: 'worker'` also
+ * makes the partitions' consumers, and workers and `admin` (status) open the leases bucket; `admin` makes no
+ * stream. NATS being away is a clear error.
+ */
+export async function openStream(settings: StreamSettings, role: 'api' | 'worker' | 'admin'): Promise<OpenStream> {
+  let nc: NatsConnection;
   try {
-    const jsm = await jetstreamManager(nc);
-    const config = { name: settings.stream, subjects: [`${settings.stream}.>`], duplicate_window: nanos(DUPLICATE_WINDOW_MS) };
-    try {
-      await jsm.streams.info(settings.stream);
-    } catch {
-      await jsm.streams.add(config).catch(async (e: unknown) => {
-        // Another process made it first.
-        if (!(await jsm.streams.info(settings.stream).catch(() => null))) throw e;
-      });
+    nc = await connect({ servers: settings.url, name: `patron-${role}` });
+  } catch (e) {
+    throw new AppError('invalid', 'nats.unavailable', `Cannot reach NATS at ${settings.url}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  try {
+    const jsm = await jetstreamManager(nc).catch((e: unknown) => {
+      throw new AppError('invalid', 'nats.no_jetstream', `NATS at ${settings.url} has no JetStream (start nats-server with -js): ${e instanceof Error ? e.message : String(e)}`);
+    });
+    if (role === 'admin' && !(await jsm.streams.info(settings.stream).catch(() => null))) {
+      throw new AppError('not_found', 'stream.not_found', `No stream ${settings.stream} at ${settings.url} yet: \`patron serve --ingest=nats\` or \`patron worker\` makes it`);
     }
-    for (let p = 0; p < settings.partitions; p++) {
-      await jsm.consumers.add(settings.stream, {
-        durable_name: consumerOf(p),
-        filter_subject: `${settings.stream}.*.${p}`,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        ack_wait: nanos(ACK_WAIT_MS),
-        max_ack_pending: 20_000,
-      });
-    }
-    const js = jetstream(nc);
+    await ensureStream(jsm, settings);
+    if (role === 'worker') await ensureConsumers(jsm, settings);
     const kvm = new Kvm(nc);
-    const status = await bucket(kvm, `${settings.stream}_status`, STATUS_TTL_MS);
-    const leases = await bucket(kvm, `${settings.stream}_leases`, LEASE_MS);
-    return { nc, js, jsm, settings, status, leases, close: () => nc.drain() };
+    const refusals = await bucket(kvm, `${settings.stream}_status`, REFUSAL_TTL_MS);
+    const leases = role === 'api' ? undefined : await bucket(kvm, `${settings.stream}_leases`, LEASE_MS);
+    return { nc, js: jetstream(nc), jsm, settings, refusals, leases, close: () => nc.drain() };
   } catch (e) {
     await nc.close();
     throw e;
   }
 }
 
-/** What is waiting in each partition: not yet delivered, and delivered but not yet acknowledged. */
-export async function backlog(s: OpenStream) {
-  const out = [];
+export interface PartitionState {
+  partition: number;
+  /** Not yet delivered to a worker. */
+  pending: number;
+  /** Delivered to a worker and not yet acknowledged (being applied, or due for redelivery). */
+  unacknowledged: number;
+  /** The worker holding the partition's lease, if any. */
+  worker: string | null;
+}
+
+/** What waits in the stream, per partition, and the live workers. */
+export async function backlog(s: OpenStream): Promise<{ waiting: number; partitions: PartitionState[]; workers: string[] }> {
+  const info = await s.jsm.streams.info(s.settings.stream);
+  const partitions: PartitionState[] = [];
   for (let p = 0; p < s.settings.partitions; p++) {
-    const info = await s.jsm.consumers.info(s.settings.stream, consumerOf(p));
-    const lease = await s.leases.get(`partition.${p}`);
-    out.push({
+    const c = await s.jsm.consumers.info(s.settings.stream, consumerOf(p)).catch(() => null);
+    const lease = s.leases ? await s.leases.get(`partition.${p}`) : null;
+    partitions.push({
       partition: p,
-      pending: info.num_pending,
-      unacknowledged: info.num_ack_pending,
+      pending: c?.num_pending ?? 0,
+      unacknowledged: c?.num_ack_pending ?? 0,
       worker: lease && lease.operation === 'PUT' ? lease.string() : null,
     });
   }
-  return out;
+  const workers: string[] = [];
+  if (s.leases) for await (const k of await s.leases.keys('worker.*')) workers.push(k.slice('worker.'.length));
+  // A work queue removes what is acknowledged: its message count is what still waits to be applied.
+  return { waiting: info.state.messages, partitions, workers };
 }

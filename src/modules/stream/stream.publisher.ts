@@ -1,9 +1,10 @@
 import { AppError, toProblem } from '../../platform/errors.js';
 import type { Db } from '../../platform/db.js';
 import type { Program } from '../programs/index.js';
-import { memberRefKey, type MembersService } from '../members/index.js';
-import type { EventInput, EventsService, IngestOutcome, RefundEvent } from '../events/index.js';
-import { partitionOf, statusKey, subjectOf, type OpenStream } from './stream.nats.js';
+import { memberRefKey, type MemberRef, type MembersService } from '../members/index.js';
+import type { EventInput, EventsService, IngestOutcome } from '../events/index.js';
+import { eventKey, partitionOf, subjectOf, type OpenStream } from './stream.nats.js';
+import { Refusal, type Message } from './stream.contract.js';
 
 export interface Queued {
   id: string;
@@ -11,53 +12,78 @@ export interface Queued {
   partition: number;
 }
 
-/** What a worker leaves in the status bucket for an event it refused. */
-export interface Refusal {
-  status: 'rejected';
-  error: { status: number; code: string; detail: string; field?: string };
+/** A batch slot as `POST /v1/events/batch` answers it with --ingest=nats. */
+interface Slot {
+  index: number;
+  id: string | null;
+  status: 'queued' | 'replayed' | 'rejected';
+  result?: unknown;
+  error?: { status: number; code: string; detail: string; field?: string };
 }
 
+/** The order a refund without a member refers to. */
+const refundOrder = (e: EventInput): string | null => (e.type === 'refund' && 'order_id' in e ? e.order_id : null);
+
+/** JetStream did not take the event (NATS away or too slow): nothing is promised, the client retries. */
+const unavailable = (e: unknown) =>
+  new AppError('unavailable', 'ingest.unavailable', `The event could not be queued (${e instanceof Error ? e.message : String(e)}); retry it`);
+
 /**
- * The API side of `--ingest=nats`: a validated event is published to its partition and answered once JetStream
- * has stored it. The partition follows the member, so one member's events keep their order: the member the
- * event names (looked up, so that two identities of one member agree), or for a refund without a member the
- * member of its order; a member not enrolled yet goes by the identity given.
+ * The API side of `--ingest=nats`: a validated event is published to its partition and answered once
+ * JetStream has stored it.
+ *
+ * The partition is a hash of the event's member, so that one member's events are applied in the order they
+ * were accepted. The member's key has to be the same before and after its enrolment (an event can enrol it
+ * while the next ones wait behind it), so it is the member's oldest identity, the one it was enrolled by
+ * (see `members.routingKeys`), and for a member nobody enrolled yet the identity the event gives. A refund
+ * without a member goes by its order's member.
  */
 export function createPublisher(deps: { db: Db; stream: OpenStream; events: EventsService; members: MembersService }) {
   const { db, stream, events, members } = deps;
+  const { settings } = stream;
 
-  async function memberKey(program: Program, e: EventInput): Promise<string> {
-    const ref = 'member' in e ? e.member : undefined;
-    if (ref) {
-      const key = memberRefKey(ref);
-      const found = key ? (await members.lookup(db, program.id, [ref])).get(key) : undefined;
-      return found ? found.memberId : (key ?? JSON.stringify(ref));
+  /** The routing key of each event, in order: two queries for any number of events, more only for refunds without a member. */
+  async function routingKeys(program: Program, list: readonly EventInput[]): Promise<string[]> {
+    const refs: MemberRef[] = [];
+    const orderOwner = new Map<string, string | null>();
+    for (const e of list) {
+      const order = refundOrder(e);
+      if ('member' in e && e.member) refs.push(e.member);
+      else if (order) orderOwner.set(order, null);
     }
-    if (e.type === 'refund') {
-      const orderId = (e as RefundEvent).order_id;
+    for (const orderId of orderOwner.keys()) {
       const order = await events.order(program, orderId).catch(() => undefined);
-      return order ? order.member_id : `order:${orderId}`;
+      if (order) {
+        orderOwner.set(orderId, order.member_id);
+        refs.push({ id: order.member_id });
+      }
     }
-    return `event:${e.id}`;
+    const keys = refs.length ? await members.routingKeys(db, program.id, refs) : new Map<string, string>();
+    return list.map((e) => {
+      if ('member' in e && e.member) {
+        const ref = memberRefKey(e.member);
+        return ref ? (keys.get(ref) ?? ref) : JSON.stringify(e.member);
+      }
+      const order = refundOrder(e);
+      if (order) {
+        const owner = orderOwner.get(order);
+        // The order is not applied yet (or never was): the refund cannot follow its member.
+        return owner ? (keys.get(`id:${owner}`) ?? `id:${owner}`) : `order:${order}`;
+      }
+      return `event:${e.id}`;
+    });
   }
 
-  async function publish(program: Program, e: EventInput): Promise<Queued | IngestOutcome> {
-    // An event already applied is answered from the ledger, as inline ingestion would.
-    const prev = await events.previous(program, e);
-    if (prev) return prev;
-    const partition = partitionOf(`${program.id}\n${await memberKey(program, e)}`, stream.settings.partitions);
-    await send(program, e, partition);
-    return { id: e.id, status: 'queued', partition };
+  /** Starts publishing one event (the write to the connection happens now, in call order) and answers its partition. */
+  function send(program: Program, e: EventInput, key: string): { partition: number; stored: Promise<unknown> } {
+    const partition = partitionOf(`${program.id}\n${key}`, settings.partitions);
+    const message: Message = { program_id: program.id, event: e };
+    // The message id makes a client's retry within the duplicate window one message in the stream.
+    const stored = stream.js.publish(subjectOf(settings, program.id, partition, e.id), JSON.stringify(message), { msgID: eventKey(program.id, e.id) });
+    return { partition, stored: stored.catch((err: unknown) => Promise.reject(unavailable(err))) };
   }
 
-  async function send(program: Program, e: EventInput, partition: number) {
-    const body = JSON.stringify({ program_id: program.id, event: e });
-    // The message id makes a client's retry within the duplicate window a no-op in the stream.
-    await stream.js.publish(subjectOf(stream.settings, program.id, partition), body, { msgID: `${program.id}:${e.id}` });
-    await stream.status.put(statusKey(program.id, e.id), JSON.stringify({ status: 'queued' }));
-  }
-
-  function refuse(slot: { status: string; error?: unknown }, err: unknown) {
+  function refuse(slot: Slot, err: unknown) {
     if (!(err instanceof AppError)) throw err;
     const p = toProblem(err);
     slot.status = 'rejected';
@@ -65,14 +91,21 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
   }
 
   return {
-    publish,
+    /** Queues one event, or answers the stored outcome of one already applied (a replay, or a 409 if it differs). */
+    async publish(program: Program, e: EventInput): Promise<Queued | IngestOutcome> {
+      const [prev, [key]] = await Promise.all([events.previous(program, e), routingKeys(program, [e])]);
+      if (prev) return prev;
+      const { partition, stored } = send(program, e, key!);
+      await stored;
+      return { id: e.id, status: 'queued', partition };
+    },
 
     /**
-     * Publishes a batch: the replays and the members looked up in one query each, then every event published
-     * at once (JetStream acknowledges them as they are stored). A bad event is answered in its slot.
+     * Queues a batch: every event is checked first (a bad one is answered in its slot), the replays and the
+     * members are looked up in one query each, then all are published at once in the batch's order, which
+     * one connection keeps, so a member's events of one batch are stored as they were sent.
      */
-    async publishMany(program: Program, raws: readonly unknown[]) {
-      type Slot = { index: number; id: string | null; status: string; result?: unknown; error?: unknown };
+    async publishMany(program: Program, raws: readonly unknown[]): Promise<Slot[]> {
       const slots: Slot[] = [];
       const good: { slot: Slot; e: EventInput }[] = [];
       for (const [index, raw] of raws.entries()) {
@@ -85,36 +118,31 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
           refuse(slot, err);
         }
       }
-      const previous = await events.previousMany(program, good.map((g) => g.e));
-      const refs = good.flatMap((g) => ('member' in g.e && g.e.member ? [g.e.member] : []));
-      const known = await members.lookup(db, program.id, refs);
-      // Partitions first, then every publish started in the batch's order: one connection keeps that order,
-      // so a member's events of one batch are stored as they were sent.
-      const sends: { slot: Slot; e: EventInput; partition: number }[] = [];
-      for (const { slot, e } of good) {
+      const [previous, keys] = await Promise.all([
+        events.previousMany(program, good.map((g) => g.e)),
+        routingKeys(program, good.map((g) => g.e)),
+      ]);
+      const sends: Promise<void>[] = [];
+      good.forEach(({ slot, e }, i) => {
         const prev = previous.get(e.id);
-        if (prev instanceof AppError) {
-          refuse(slot, prev);
-          continue;
-        }
-        if (prev) {
-          Object.assign(slot, { status: 'replayed', result: prev.result });
-          continue;
-        }
-        const ref = 'member' in e ? e.member : undefined;
-        const key = ref ? memberRefKey(ref) : null;
-        const member = ref ? (known.get(key ?? '')?.memberId ?? key ?? JSON.stringify(ref)) : await memberKey(program, e);
-        sends.push({ slot, e, partition: partitionOf(`${program.id}\n${member}`, stream.settings.partitions) });
-      }
-      await Promise.all(sends.map(({ slot, e, partition }) => send(program, e, partition).catch((err: unknown) => refuse(slot, err))));
+        if (prev instanceof AppError) return refuse(slot, prev);
+        if (prev) return Object.assign(slot, { status: 'replayed', result: prev.result });
+        sends.push(send(program, e, keys[i]!).stored.then(() => undefined, (err: unknown) => refuse(slot, err)));
+      });
+      await Promise.all(sends);
       return slots;
     },
 
-    /** Where an event not (yet) in the ledger stands: queued, refused by a worker, or unknown. */
+    /**
+     * Where an event that is not in the ledger stands: queued while its message is in the stream (a work
+     * queue keeps a message until a worker has applied it), rejected if a worker refused it, else unknown.
+     */
     async status(program: Program, eventId: string): Promise<{ status: 'queued' } | Refusal | undefined> {
-      const entry = await stream.status.get(statusKey(program.id, eventId));
+      const subject = subjectOf(settings, program.id, '*', eventId);
+      if (await stream.jsm.streams.getMessage(settings.stream, { last_by_subj: subject })) return { status: 'queued' };
+      const entry = await stream.refusals.get(eventKey(program.id, eventId));
       if (!entry || entry.operation !== 'PUT') return undefined;
-      return entry.json<{ status: 'queued' } | Refusal>();
+      return Refusal.parse(entry.json());
     },
   };
 }

@@ -2,31 +2,56 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupCli, installation, ON_POSTGRES, patron, scratchDatabase, SECRET, serve, type Env } from '../../../test/cli.js';
 
 // The scaled-out shape through the real binaries: `patron serve --ingest=nats` queues events on the NATS
-// JetStream server at NATS_URL, `patron worker` processes apply them. It needs PostgreSQL (several processes
-// share the database), so it runs in the postgres project when NATS_URL is set (.ci/run sets both).
+// JetStream server at NATS_URL and `patron worker` processes apply them. Several processes share the
+// database, so this needs PostgreSQL: it runs in the postgres project when NATS_URL is set (.ci/run sets
+// both). Each test has a stream of its own (PATRON_STREAM), deleted afterwards.
 const NATS_URL = process.env.NATS_URL;
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const workers = new Set<ChildProcess>();
+const children = new Set<ChildProcess>();
+const streams: string[] = [];
+
+if (!NATS_URL) console.warn('stream.test.ts: the scaled-out tests are skipped: NATS_URL is not set (they need NATS with JetStream)');
+else if (!ON_POSTGRES) console.warn('stream.test.ts: the scaled-out tests run in the postgres project only (PGlite serves one process)');
 
 afterAll(async () => {
-  for (const w of workers) w.kill('SIGKILL');
+  for (const c of children) c.kill('SIGKILL');
   await cleanupCli();
+  if (!NATS_URL || streams.length === 0) return;
+  const nc = await connect({ servers: NATS_URL });
+  const jsm = await jetstreamManager(nc);
+  for (const s of streams) {
+    for (const name of [s, `KV_${s}_status`, `KV_${s}_leases`]) await jsm.streams.delete(name).catch(() => false);
+  }
+  await nc.close();
 });
 
-function startWorker(env: Env): ChildProcess {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'patron.js'), 'worker', '--batch', '40'], { cwd: ROOT, env, stdio: 'ignore' });
-  workers.add(child);
-  return child;
+interface Worker {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  output(): string;
+}
+
+function startWorker(env: Env, args: string[] = []): Worker {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'patron.js'), 'worker', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  void exited.then(() => children.delete(child));
+  return { child, exited, output: () => output };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -36,105 +61,174 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 90_
   }
 }
 
+/** An installation on a scratch database with a stream of its own, and `patron serve --ingest=nats` on it. */
+async function scaledOut(partitions = 4) {
+  const databaseUrl = await scratchDatabase();
+  const stream = `PATRON_TEST_${randomBytes(4).toString('hex')}`;
+  streams.push(stream);
+  const env: Env = { ...installation({ databaseUrl }).env, NATS_URL, PATRON_STREAM: stream, PATRON_PARTITIONS: String(partitions), LOG_LEVEL: 'info' };
+  const server = await serve({ ...env, PATRON_INGEST: 'nats', LOG_LEVEL: 'warn' });
+  const key = SECRET.exec(server.output())![0];
+  const programId = /program (prg_[0-9a-z]+)/.exec(server.output())![1]!;
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(server.url + path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'patron-program': programId, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const waiting = async () => {
+    const r = await patron(['stream', 'status', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    return (JSON.parse(r.stdout) as { waiting: number }).waiting;
+  };
+  return { env, server, api, waiting, databaseUrl };
+}
+
 describe.runIf(ON_POSTGRES && NATS_URL)('scale-out on NATS JetStream', () => {
-  it('queues events, shares them between workers, and applies each exactly once when a worker is killed mid-stream', async () => {
-    const databaseUrl = await scratchDatabase();
-    const base = installation({ databaseUrl }).env;
-    const env: Env = { ...base, NATS_URL, PATRON_INGEST: 'nats', PATRON_STREAM: `PATRON_TEST_${randomBytes(4).toString('hex')}`, PATRON_PARTITIONS: '4' };
-    const server = await serve(env);
-    const key = SECRET.exec(server.output())![0];
-    const programId = /program (prg_[0-9a-z]+)/.exec(server.output())![1]!;
+  it('queues events (202), applies each exactly once in member order while a worker is killed mid-stream, and verify passes', async () => {
+    const { env, server, api, waiting, databaseUrl } = await scaledOut(4);
     expect(server.output()).toMatch(/Events go through NATS JetStream/);
-    const api = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(server.url + path, {
-        method,
-        headers: { authorization: `Bearer ${key}`, 'patron-program': programId, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: res.status, body: (await res.json()) as any };
-    };
     const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
     try {
       // Bad input is refused at once and queues nothing.
       const bad = await api('POST', '/v1/events', { type: 'purchase', id: 'bad', member: { email: 'x@example.com' }, order_id: 'o', amount: -1, currency: 'GBP' });
       expect(bad.status).toBe(400);
       expect(bad.body).toMatchObject({ code: 'validation.too_small', field: 'amount' });
+      expect((await api('GET', '/v1/events/bad')).status).toBe(404);
+      expect(await waiting()).toBe(0);
 
-      // Purchases of 40 members; amounts in whole pounds so each earns amount/100 points at the default rate.
-      const events = Array.from({ length: 1200 }, (_, i) => ({
-        type: 'purchase',
-        id: `ev-${i}`,
-        member: { external_id: `shop:${i % 40}` },
-        order_id: `o-${i}`,
-        amount: 100 * (1 + (i % 7)),
-        currency: 'GBP',
-      }));
+      // 61 members; purchases of whole pounds earn amount/100 points each. Every tenth event refunds that
+      // member's purchase of 61 events before in full: applied out of order, the refund would find no order.
+      const MEMBERS = 61;
+      const events = Array.from({ length: 2400 }, (_, i) => {
+        const member = { external_id: `shop:${i % MEMBERS}` };
+        const amount = (n: number) => 100 * (1 + (n % 7));
+        if (i % 10 === 9 && i >= MEMBERS) return { type: 'refund', id: `ev-${i}`, member, order_id: `o-${i - MEMBERS}`, amount: amount(i - MEMBERS) };
+        return { type: 'purchase', id: `ev-${i}`, member, order_id: `o-${i}`, amount: amount(i), currency: 'GBP' };
+      });
+      const refunded = new Set(events.filter((e) => e.type === 'refund').map((e) => e.order_id));
+      const expected = new Map<string, number>();
+      for (const e of events) {
+        if (e.type !== 'purchase' || refunded.has(e.order_id)) continue;
+        expected.set(e.member.external_id, (expected.get(e.member.external_id) ?? 0) + e.amount! / 100);
+      }
+
       const first = await api('POST', '/v1/events', events[0]);
       expect(first.status).toBe(202);
       expect(first.body).toMatchObject({ id: 'ev-0', status: 'queued' });
       expect((await api('GET', '/v1/events/ev-0')).body).toEqual({ id: 'ev-0', status: 'queued' });
       // A client's retry of an event still queued is one message in the stream (its message id).
       expect((await api('POST', '/v1/events', events[0])).status).toBe(202);
-      for (let i = 0; i < events.length; i += 400) {
-        const res = await api('POST', '/v1/events/batch', { events: events.slice(i, i + 400) });
-        expect(res.status).toBe(202);
-      }
-      // A worker refuses this one (the order id is taken): the refusal is kept for whoever asks.
-      // Same member as ev-5, so the same partition: it is applied after ev-5, whose order it reuses.
+      expect(await waiting()).toBe(1);
+
+      // Two workers start while the events are still coming in, so members are enrolled as their later
+      // events queue up behind them.
+      const a = startWorker(env, ['--batch', '50']);
+      const b = startWorker(env, ['--batch', '50']);
+      const post = async (from: number, to: number) => {
+        for (let i = from; i < to; i += 300) {
+          const res = await api('POST', '/v1/events/batch', { events: events.slice(i, Math.min(i + 300, to)) });
+          expect(res.status).toBe(202);
+          expect(res.body.rejected).toBe(0);
+        }
+      };
+      await post(1, 1200);
+      // A worker refuses this one (its order id is taken): the refusal is kept for whoever asks.
       const dup = await api('POST', '/v1/events', { type: 'purchase', id: 'dup', member: { external_id: 'shop:5' }, order_id: 'o-5', amount: 900, currency: 'GBP' });
       expect(dup.status).toBe(202);
 
-      const applied = async () => Number((await sql`select count(*)::int as n from events`)[0]!.n);
-      const a = startWorker(env);
-      startWorker(env);
-      await until('the workers to start applying', async () => ((await applied()) >= 100 ? true : undefined));
-      a.kill('SIGKILL'); // mid-stream: its fetched, unacknowledged messages come back to another worker
-      workers.delete(a);
-      startWorker(env);
+      const count = async () => Number((await sql`select count(*)::int as n from events`)[0]!.n);
+      await until('the workers to start applying', async () => ((await count()) >= 200 ? true : undefined));
+      a.child.kill('SIGKILL'); // mid-stream: what it was handed and did not acknowledge goes to another worker
+      await post(1200, events.length);
+      const c = startWorker(env, ['--batch', '50']);
 
-      await until('every event to be applied', async () => ((await applied()) === events.length ? true : undefined));
-      const status = await until('the stream to drain', async () => {
-        const r = await patron(['stream', 'status', '--json'], env);
-        const s = JSON.parse(r.stdout) as { waiting: number };
-        return s.waiting === 0 ? s : undefined;
-      });
-      expect(status.waiting).toBe(0);
-      await sleep(500);
-      expect(await applied()).toBe(events.length);
+      await until('the stream to drain', async () => ((await waiting()) === 0 ? true : undefined), 90_000);
+      expect(await count()).toBe(events.length);
 
-      // Exactly once: each member's balance is the sum of its purchases' points, and each order earned once.
-      const rows = await sql<{ owner: string; balance: number; external: string }[]>`
-        select a.owner, a.balance::int as balance, i.value as external from accounts a
+      // Exactly once, in order: each member's balance is its purchases' points less the refunded ones,
+      // every refund found its order, and no order earned twice.
+      const balances = await sql<{ external: string; balance: number }[]>`
+        select i.value as external, a.balance::int as balance from accounts a
         join member_identities i on i.program_id = a.program_id and i.member_id = a.owner and i.type = 'external'
         where a.kind = 'available' and a.currency = 'points'`;
-      expect(rows).toHaveLength(40);
-      for (const r of rows) {
-        const n = Number(r.external.split(':').pop());
-        const expected = events.filter((e) => e.member.external_id === `shop:${n}`).reduce((s, e) => s + e.amount / 100, 0);
-        expect(r.balance, r.external).toBe(expected);
-      }
-      const earnings = await sql`select order_id, count(*)::int as n from transactions where type = 'earn' group by order_id having count(*) > 1`;
-      expect(earnings).toEqual([]);
+      expect(balances).toHaveLength(MEMBERS);
+      for (const r of balances) expect(r.balance, r.external).toBe(expected.get(r.external) ?? 0);
+      expect(await sql`select order_id from transactions where type = 'earn' group by order_id having count(*) > 1`).toEqual([]);
       expect((await api('GET', '/v1/events/ev-7')).body).toMatchObject({ id: 'ev-7', result: { status: 'applied', points: { points: 1 } } });
-      expect((await api('GET', '/v1/events/dup')).body).toMatchObject({ id: 'dup', status: 'rejected', error: { code: 'order.duplicate' } });
+      expect((await api('GET', '/v1/events/ev-79')).body).toMatchObject({ id: 'ev-79', type: 'refund', result: { status: 'applied' } });
+      const refused = await api('GET', '/v1/events/dup');
+      expect(refused.status).toBe(200);
+      expect(refused.body).toMatchObject({ id: 'dup', status: 'rejected', error: { status: 409, code: 'order.duplicate', field: 'order_id' } });
       // An event already applied is answered from the ledger, not queued again.
       const again = await api('POST', '/v1/events', events[3]);
       expect(again.status).toBe(200);
       expect(again.body).toMatchObject({ id: 'ev-3', replayed: true });
+
+      // A refund without a member goes to its order's member's partition, and is applied.
+      const refund = await api('POST', '/v1/events', { type: 'refund', id: 'late-refund', order_id: 'o-3', amount: 400 });
+      expect(refund.status).toBe(202);
+      const late = await until('the refund to be applied', async () => {
+        const r = await api('GET', '/v1/events/late-refund');
+        return r.body.status === 'queued' ? undefined : r.body;
+      });
+      expect(late).toMatchObject({ id: 'late-refund', result: { status: 'applied', points: { points: -4 } } });
+
+      // SIGTERM: the workers finish what they hold and stop cleanly.
+      for (const w of [b, c]) w.child.kill('SIGTERM');
+      for (const w of [b, c]) expect(await w.exited, w.output()).toBe(0);
+      expect(c.output()).toMatch(/"msg":"took a partition"/);
     } finally {
       await sql.end();
-      for (const w of workers) w.kill('SIGTERM');
       await server.stop();
     }
     const verify = await patron(['verify'], env);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
   }, 180_000);
 
-  it('refuses to run a worker on the embedded database', async () => {
+  it('a worker with --drain applies what waits and stops', async () => {
+    const { env, server, api, waiting } = await scaledOut(2);
+    try {
+      const res = await api('POST', '/v1/events/batch', {
+        events: [
+          { type: 'signup', id: 's-1', member: { email: 'ann@example.com' } },
+          { type: 'purchase', id: 'p-1', member: { email: 'ann@example.com' }, order_id: 'p-1', amount: 2500, currency: 'GBP' },
+          { type: 'purchase', id: 'p-2', member: { email: 'bob@example.com' }, order_id: 'p-2', amount: -5, currency: 'GBP' },
+        ],
+      });
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({ queued: 2, rejected: 1, results: [{ status: 'queued' }, { status: 'queued' }, { index: 2, status: 'rejected', error: { field: 'events.2.amount' } }] });
+      expect(await waiting()).toBe(2);
+      // A process configured with another number of partitions would miss events: it is refused.
+      const other = await patron(['worker', '--partitions', '3'], env);
+      expect(other.code).toBe(1);
+      expect(other.stderr).toMatch(/has 2 partitions and 2 events waiting, but PATRON_PARTITIONS is 3.*\(stream\.partitions_mismatch\)/);
+      const w = startWorker(env, ['--drain']);
+      expect(await w.exited, w.output()).toBe(0);
+      expect(await waiting()).toBe(0);
+      expect((await api('GET', '/v1/events/p-1')).body).toMatchObject({ id: 'p-1', result: { status: 'applied', points: { points: 25 } } });
+      expect((await api('GET', '/v1/events/p-2')).status).toBe(404);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
+
+describe('the scaled-out shape without PostgreSQL or NATS', () => {
+  // Runs once, in the PGlite project: it needs neither a NATS server nor PostgreSQL.
+  it.runIf(!ON_POSTGRES)('refuses the embedded database, and says when NATS is away', async () => {
     const { env } = installation();
     delete env.DATABASE_URL;
-    const r = await patron(['worker'], { ...env, NATS_URL });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/needs PostgreSQL.*\(worker\.needs_postgres\)/);
+    const worker = await patron(['worker'], env);
+    expect(worker.code).toBe(1);
+    expect(worker.stderr).toMatch(/needs PostgreSQL.*\(worker\.needs_postgres\)/);
+    const api = await patron(['serve', '--ingest=nats'], env);
+    expect(api.code).toBe(1);
+    expect(api.stderr).toMatch(/needs PostgreSQL.*\(ingest\.needs_postgres\)/);
+    const away = await patron(['stream', 'status'], { ...env, NATS_URL: 'nats://127.0.0.1:1' });
+    expect(away.code).toBe(1);
+    expect(away.stderr).toMatch(/Cannot reach NATS at nats:\/\/127\.0\.0\.1:1.*\(nats\.unavailable\)/);
   });
 });

@@ -1,184 +1,327 @@
 import { randomBytes } from 'node:crypto';
-import type { JsMsg } from '@nats-io/jetstream';
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Db } from '../../platform/db.js';
+import { AppError, toProblem } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
-import type { ProgramsService } from '../programs/index.js';
+import type { Program, ProgramsService } from '../programs/index.js';
 import type { EventsService } from '../events/index.js';
-import { ACK_WAIT_MS, consumerOf, HEARTBEAT_MS, statusKey, type OpenStream } from './stream.nats.js';
-import type { Refusal } from './stream.publisher.js';
+import { ACK_WAIT_MS, consumerOf, eventKey, FETCH_EXPIRES_MS, HEARTBEAT_MS, type OpenStream } from './stream.nats.js';
+import { createLeases } from './stream.leases.js';
+import { Message, type Refusal } from './stream.contract.js';
 
-interface Lease {
+export interface WorkerOptions {
+  /** Most events per database transaction. */
+  batch: number;
+  /** Most batches applied at once (each partition is applied by one batch at a time). */
+  concurrency: number;
+  /** Stop once the stream holds nothing (after applying what it held). */
+  drain?: boolean;
+}
+
+/** A partition this worker reads. `stop` lets it finish what it was handed, then it gives the lease back. */
+interface Runner {
   partition: number;
-  revision: number;
+  stopping: boolean;
+  done: Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** At most `n` at once. */
+function limiter(n: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T,>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= n) await new Promise<void>((r) => waiting.push(r));
+    else active++;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
+
+/** A refusal as the batch path answers it, as problem details; its field loses the batch prefix. */
+function refusalOf(error: { status: number; code: string; detail: string; field?: string }): Refusal {
+  const field = error.field?.replace(/^events\.\d+\./, '');
+  return { status: 'rejected', error: { type: `https://patron.dev/problems/${error.code}`, status: error.status, code: error.code, detail: error.detail, ...(field ? { field } : {}) } };
 }
 
 /**
- * A worker: holds leases on a fair share of the partitions and applies what it reads from them in batches,
- * one database transaction per program per batch, acknowledging the messages only after the commit. A
- * worker that dies leaves its messages unacknowledged and its leases to expire: another worker takes the
- * partitions over, JetStream delivers the messages again, and the ledger's event ids make the second
- * delivery a replay that writes nothing.
+ * A worker: it holds leases on its fair share of the partitions and applies what it reads from them in
+ * batches, one database transaction per program per batch, acknowledging the messages only after the commit.
+ *
+ * Order: one worker reads a partition at a time, a partition's batches run one after another, and a fetch is
+ * always read to its end, so everything JetStream handed this worker is applied (or handed back) before the
+ * partition changes hands. A worker that dies leaves its messages unacknowledged and its leases to expire;
+ * the lease outlives the ack wait, so by the time another worker takes the partition JetStream redelivers
+ * those messages first, and the ledger's event ids make any that were committed replays that write nothing.
  */
-export function createWorker(deps: { db: Db; stream: OpenStream; programs: ProgramsService; events: EventsService; log: Logger; batch: number }) {
+export function createWorker(deps: { db: Db; stream: OpenStream; programs: ProgramsService; events: EventsService; log: Logger } & WorkerOptions) {
   const { db, stream, programs, events, log } = deps;
   const id = `w-${randomBytes(5).toString('hex')}`;
-  const owned = new Map<number, Lease>();
-  /** Partitions given up, with the lease revision to delete once their reader has handed back its messages. */
-  const released = new Map<number, number>();
+  if (!stream.leases) throw new Error('a worker needs the leases bucket: open the stream as a worker');
+  const leases = createLeases(stream.leases, id);
+  const runners = new Map<number, Runner>();
+  const slot = limiter(deps.concurrency);
+  const totals = { applied: 0, replayed: 0, rejected: 0, batches: 0 };
   let stopping = false;
-  let applied = 0;
+  let stopped: () => void = () => {};
+  const finished = new Promise<void>((r) => (stopped = r));
 
-  /** Renews this worker's leases, gives back what is over its share, and takes free partitions up to it. */
-  async function balance() {
-    const { leases, settings } = stream;
-    await leases.put(`worker.${id}`, String(Date.now()));
-    for (const [p, lease] of owned) {
-      try {
-        lease.revision = await leases.update(`partition.${p}`, id, lease.revision);
-      } catch {
-        owned.delete(p);
-        log.warn({ worker: id, partition: p }, 'lost the lease of a partition');
-      }
-    }
-    let workers = 0;
-    for await (const k of await leases.keys('worker.*')) if (k) workers++;
-    const share = Math.ceil(settings.partitions / Math.max(1, workers));
-    // Over its share (another worker joined): stop reading those partitions; the lease is given back once the
-    // reader has handed back what it held (see `readPartition`).
-    for (const p of [...owned.keys()].slice(share)) {
-      released.set(p, owned.get(p)!.revision);
-      owned.delete(p);
-    }
-    const order = Array.from({ length: settings.partitions }, (_, p) => p).sort(() => Math.random() - 0.5);
-    for (const p of order) {
-      if (owned.size >= share) break;
-      if (owned.has(p)) continue;
-      try {
-        owned.set(p, { partition: p, revision: await leases.create(`partition.${p}`, id) });
-        log.info({ worker: id, partition: p }, 'took a partition');
-      } catch {
-        /* held by another worker */
-      }
-    }
-  }
-
-  /** Applies one partition's fetched messages: per program, one transaction; acks after it commits. */
+  /**
+   * Applies a batch: per program, one transaction; refusals are kept, and messages acknowledged after the
+   * commit. What is done leaves `msgs`, so that a retry (another program's transaction failed) skips it.
+   */
   async function apply(msgs: JsMsg[]) {
+    const done = new Set<JsMsg>();
+    const forget = () => msgs.splice(0, msgs.length, ...msgs.filter((m) => !done.has(m)));
     const byProgram = new Map<string, { msg: JsMsg; event: unknown }[]>();
     for (const msg of msgs) {
-      const body = msg.json<{ program_id: string; event: unknown }>();
-      const list = byProgram.get(body.program_id) ?? [];
-      list.push({ msg, event: body.event });
-      byProgram.set(body.program_id, list);
-    }
-    for (const [programId, items] of byProgram) {
-      const program = await programs.program(programId);
-      const out = await db.tx((q) => events.ingestBatch(q, program, items.map((i) => i.event)));
-      for (const r of out.results) {
-        if (r.status !== 'rejected') continue;
-        const refusal: Refusal = { status: 'rejected', error: r.error! };
-        await stream.status.put(statusKey(programId, r.id ?? ''), JSON.stringify(refusal));
+      const body = Message.safeParse(safeJson(msg));
+      if (!body.success) {
+        // Nothing Patron publishes looks like this: dropping it is better than blocking the partition.
+        log.error({ worker: id, subject: msg.subject, seq: msg.seq }, 'dropped a message that is not a queued event');
+        msg.term();
+        done.add(msg);
+        continue;
       }
-      for (const i of items) i.msg.ack();
-      applied += out.applied;
+      const list = byProgram.get(body.data.program_id) ?? [];
+      list.push({ msg, event: body.data.event });
+      byProgram.set(body.data.program_id, list);
+    }
+    forget();
+    for (const [programId, items] of byProgram) {
+      const program = await programOrRefusal(programId);
+      const refusals: { id: string | null; refusal: Refusal }[] = [];
+      if ('refusal' in program) {
+        for (const { event } of items) refusals.push({ id: idOf(event), refusal: program.refusal });
+      } else {
+        const out = await db.tx((q) => events.ingestBatch(q, program, items.map((i) => i.event)));
+        for (const r of out.results) if (r.status === 'rejected' && r.error) refusals.push({ id: r.id, refusal: refusalOf(r.error) });
+        totals.applied += out.applied;
+        totals.replayed += out.replayed;
+      }
+      await Promise.all(refusals.flatMap(({ id: eventId, refusal }) => (eventId ? [stream.refusals.put(eventKey(programId, eventId), JSON.stringify(refusal))] : [])));
+      totals.rejected += refusals.length;
+      for (const { msg } of items) {
+        msg.ack();
+        done.add(msg);
+      }
+      forget();
+    }
+    totals.batches++;
+  }
+
+  async function programOrRefusal(programId: string): Promise<Program | { refusal: Refusal }> {
+    try {
+      return await programs.program(programId);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.kind !== 'not_found') throw err;
+      const p = toProblem(err);
+      return { refusal: refusalOf({ status: p.status, code: p.code, detail: p.detail }) };
     }
   }
 
   /**
-   * Reads one partition while this worker holds it: messages stream in (the client keeps a request open), and
-   * whatever has arrived by the time the previous batch is done becomes the next batch, so a busy partition
-   * fills batches and a quiet one is applied message by message without waiting.
+   * Reads one fetch to its end, applying whatever has arrived whenever the previous batch is done: a busy
+   * partition fills batches, a quiet one is applied as it comes. A batch the database refuses is tried again
+   * (the order of the partition waits for it) unless the partition is being given up: then it and everything
+   * after it are handed back (nak), which JetStream redelivers before anything newer.
    */
-  async function readPartition(p: number) {
-    const consumer = await stream.js.consumers.get(stream.settings.stream, consumerOf(p));
-    // Messages delivered to a worker that died are redelivered when their ack wait ends, and JetStream hands
-    // out redeliveries before new messages: waiting for them keeps a member's events in order.
-    const until = Date.now() + ACK_WAIT_MS;
-    for (let waited = false; (await consumer.info()).num_ack_pending > 0 && Date.now() < until; waited = true) {
-      if (!waited) log.info({ worker: id, partition: p }, 'waiting for the previous holder’s messages to come back');
-      if (stopping || !owned.has(p)) return;
-      await sleep(200);
-    }
-    // Bounded pulls (at most a batch, for at most a second), each read to its end: a partition given up or a
-    // worker stopping never leaves messages delivered but neither applied nor handed back.
-    const applySafely = async (msgs: JsMsg[]) => {
+  async function drainFetch(r: Runner, msgs: ConsumerMessages): Promise<{ cutShort: boolean }> {
+    const queue: JsMsg[] = [];
+    let current: JsMsg[] = [];
+    let ended = false;
+    let cutShort = false;
+    let handBack = false;
+    let busySince = 0;
+    let wake: (() => void) | undefined;
+    const reading = (async () => {
       try {
-        await apply(msgs);
+        for await (const m of msgs) {
+          queue.push(m);
+          wake?.();
+        }
       } catch (err) {
-        // The database refused the batch as a whole: give the messages back and try again shortly.
-        log.error({ err, worker: id, partition: p }, 'could not apply a batch; it will be delivered again');
-        for (const x of msgs) x.nak(1000);
-        await sleep(1000);
+        cutShort = true;
+        log.warn({ err, worker: id, partition: r.partition }, 'a fetch ended early');
+      } finally {
+        ended = true;
+        wake?.();
       }
-    };
+    })();
+    // A batch that takes long (a slow database) tells JetStream it is still being worked on.
+    const keepAlive = setInterval(() => {
+      if (busySince && Date.now() - busySince > ACK_WAIT_MS / 2) for (const m of [...current, ...queue]) m.working();
+    }, HEARTBEAT_MS);
     try {
-      while (!stopping && owned.has(p)) {
-        // Read the whole pull first (it ends at a full batch or after a second): applying inside it would
-        // starve the pull's heartbeats and cut it short.
-        const batch: JsMsg[] = [];
-        try {
-          for await (const m of await consumer.fetch({ max_messages: deps.batch, expires: 1000 })) batch.push(m);
-        } catch (err) {
-          log.warn({ err, worker: id, partition: p, received: batch.length }, 'a pull ended early');
+      for (;;) {
+        if (queue.length === 0) {
+          if (ended) break;
+          await new Promise<void>((res) => (wake = res));
+          wake = undefined;
+          continue;
         }
-        if (batch.length === 0) continue;
-        if (stopping || !owned.has(p)) {
-          for (const m of batch) m.nak();
-          break;
+        // Let the rest of a burst that is arriving join this batch.
+        await new Promise((res) => setImmediate(res));
+        current = queue.splice(0, deps.batch);
+        if (handBack) {
+          for (const m of current) m.nak();
+          continue;
         }
-        await applySafely(batch);
+        busySince = Date.now();
+        for (let attempt = 1; current.length > 0; attempt++) {
+          try {
+            await slot(() => apply(current));
+          } catch (err) {
+            log.error({ err, worker: id, partition: r.partition, attempt }, 'could not apply a batch');
+            if (r.stopping) {
+              handBack = true;
+              for (const m of current) m.nak();
+              break;
+            }
+            await sleep(Math.min(5_000, 100 * 2 ** attempt));
+          }
+        }
+        busySince = 0;
       }
+      await reading;
     } finally {
-      const revision = released.get(p);
-      if (!owned.has(p) && revision !== undefined) {
-        released.delete(p);
-        // Only if it is still this worker's lease (it may have expired and gone to another worker).
-        await stream.leases.delete(`partition.${p}`, { previousSeq: revision }).catch(() => {});
+      clearInterval(keepAlive);
+    }
+    return { cutShort };
+  }
+
+  /**
+   * Reads a partition until told to stop; a fetch under way is always read to its end first. A fetch cut
+   * short (missed heartbeats, a lost connection) may still have had messages sent to it that nobody reads:
+   * they come back once their ack wait is over, so the partition waits for that before it reads anything
+   * newer, or before it is handed to another worker.
+   */
+  async function readPartition(r: Runner) {
+    while (!r.stopping) {
+      const startedAt = Date.now();
+      let msgs: ConsumerMessages;
+      try {
+        const consumer = await stream.js.consumers.get(stream.settings.stream, consumerOf(r.partition));
+        msgs = await consumer.fetch({ max_messages: deps.batch, expires: FETCH_EXPIRES_MS });
+      } catch (err) {
+        log.warn({ err, worker: id, partition: r.partition }, 'could not read a partition; trying again');
+        await sleep(HEARTBEAT_MS);
+        continue;
+      }
+      const { cutShort } = await drainFetch(r, msgs);
+      if (cutShort) await sleep(startedAt + FETCH_EXPIRES_MS + ACK_WAIT_MS + 500 - Date.now());
+    }
+  }
+
+  function start(p: number) {
+    const r: Runner = { partition: p, stopping: false, done: Promise.resolve() };
+    r.done = readPartition(r)
+      .catch((err: unknown) => log.error({ err, worker: id, partition: p }, 'reading a partition failed'))
+      .finally(async () => {
+        runners.delete(p);
+        // Given back at once (if still ours) rather than when the lease runs out.
+        if (!leases.holds(p)) return;
+        await leases.release(p);
+        log.info({ worker: id, partition: p }, 'gave a partition back');
+      });
+    runners.set(p, r);
+    log.info({ worker: id, partition: p }, 'took a partition');
+  }
+
+  /** One heartbeat: renew the leases, keep to a fair share of the partitions, and notice a drained stream. */
+  async function beat() {
+    await leases.beat();
+    for (const p of await leases.renew()) {
+      log.warn({ worker: id, partition: p }, 'lost the lease of a partition; stopping reading it');
+      const r = runners.get(p);
+      if (r) r.stopping = true;
+    }
+    if (stopping) return;
+    // A work queue keeps a message until it is acknowledged: none left means everything is applied.
+    if (deps.drain && (await stream.jsm.streams.info(stream.settings.stream)).state.messages === 0) {
+      log.info({ worker: id }, 'the stream is drained');
+      stop();
+      return;
+    }
+    const share = Math.ceil(stream.settings.partitions / Math.max(1, (await leases.workers()).length));
+    const active = [...runners.values()].filter((r) => !r.stopping);
+    for (const r of active.slice(share)) r.stopping = true;
+    let count = Math.min(active.length, share);
+    for (const p of shuffled(stream.settings.partitions)) {
+      if (count >= share) break;
+      if (runners.has(p)) continue;
+      if (await leases.take(p)) {
+        start(p);
+        count++;
       }
     }
   }
 
-  const reading = new Map<number, Promise<void>>();
-
-  /** Starts a reader for each partition held and not yet read (a reader stops by itself once it is not held). */
-  function follow() {
-    for (const p of owned.keys()) {
-      if (reading.has(p) || stopping) continue;
-      const r = readPartition(p)
-        .catch((err: unknown) => log.warn({ err, worker: id, partition: p }, 'reading a partition stopped'))
-        .finally(() => reading.delete(p));
-      reading.set(p, r);
-    }
+  function stop() {
+    if (stopping) return;
+    stopping = true;
+    for (const r of runners.values()) r.stopping = true;
+    void Promise.all([...runners.values()].map((r) => r.done)).then(() => stopped());
+    if (runners.size === 0) stopped();
   }
 
   return {
     id,
-    get applied() {
-      return applied;
-    },
-    /** Runs until `stop`; the current batch is finished and acknowledged first. */
+    totals,
+    /** Runs until `stop` (or a drained stream with `drain`); what it was handed is applied and acknowledged first. */
     async run() {
-      await balance();
-      follow();
-      const timer = setInterval(() => {
-        balance()
-          .then(follow)
-          .catch((err: unknown) => log.warn({ err, worker: id }, 'lease heartbeat failed'));
-      }, HEARTBEAT_MS);
+      await leases.beat();
+      // Workers started together see each other before taking partitions, rather than rebalancing at once.
+      await sleep(HEARTBEAT_MS);
+      let beating = false;
+      const heartbeat = async () => {
+        if (beating) return;
+        beating = true;
+        try {
+          await beat();
+        } catch (err) {
+          log.warn({ err, worker: id }, 'heartbeat failed');
+        } finally {
+          beating = false;
+        }
+      };
+      await heartbeat();
+      const timer = setInterval(() => void heartbeat(), HEARTBEAT_MS);
       try {
-        while (!stopping) await sleep(100);
-        await Promise.all(reading.values());
+        await finished;
       } finally {
         clearInterval(timer);
-        // Give the partitions back at once rather than after the leases expire.
-        for (const [p, lease] of owned) await stream.leases.delete(`partition.${p}`, { previousSeq: lease.revision }).catch(() => {});
-        await stream.leases.delete(`worker.${id}`).catch(() => {});
+        await leases.leave();
       }
     },
-    stop() {
-      stopping = true;
-    },
+    stop,
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+function shuffled(n: number): number[] {
+  const out = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+function safeJson(msg: JsMsg): unknown {
+  try {
+    return msg.json();
+  } catch {
+    return undefined;
+  }
+}
+
+function idOf(event: unknown): string | null {
+  const id = (event as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : null;
+}
