@@ -232,6 +232,7 @@ async function paced(s: Server, programId: string, rate: number, body: () => unk
   const headers = { authorization: `Bearer ${s.adminKey}`, 'content-type': 'application/json', 'patron-program': programId };
   const latencies: number[] = [];
   let failed = 0;
+  const failures: Record<string, number> = {};
   const inflight: Promise<void>[] = [];
   const start = performance.now();
   const total = Math.round(rate * SECONDS);
@@ -243,11 +244,16 @@ async function paced(s: Server, programId: string, rate: number, body: () => unk
         fetch(`${s.url}/v1/events`, { method: 'POST', headers, body: JSON.stringify(body()) }).then(
           async (res) => {
             await res.arrayBuffer();
-            if (res.status >= 300) failed++;
+            if (res.status >= 300) {
+              failed++;
+              failures[res.status] = (failures[res.status] ?? 0) + 1;
+            }
             latencies.push(performance.now() - t0);
           },
-          () => {
+          (err: unknown) => {
             failed++;
+            const why = (err as { cause?: { code?: string } })?.cause?.code ?? 'network';
+            failures[why] = (failures[why] ?? 0) + 1;
           },
         ),
       );
@@ -258,7 +264,7 @@ async function paced(s: Server, programId: string, rate: number, body: () => unk
   const seconds = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-  return { ok: latencies.length - failed, failed, seconds, p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? 0 };
+  return { ok: latencies.length - failed, failed, failures, seconds, p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? 0 };
 }
 
 function read(s: Server, programId: string, connections: number, path: () => string): Promise<autocannon.Result> {
@@ -483,6 +489,7 @@ async function main() {
         p99_ms: ms(r.p99),
         max_ms: ms(r.max),
         errors: r.failed,
+        ...(r.failed ? { failures: r.failures } : {}),
         seconds: ms(r.seconds),
       });
     }
