@@ -107,11 +107,6 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
     return { ...t, id: ids.next('txn'), bucket: t.bucket ?? bucketOf[t.type], occurredAt: t.occurredAt ?? tx.now, createdAt: tx.now };
   }
 
-  /** How much of a new credit lands in lots: a negative balance is paid back first. */
-  function lotShare(after: AccountState, amount: number): number {
-    return Math.max(0, Math.min(amount, after.balance));
-  }
-
   async function insufficient(tx: Tx, memberId: string, currency: string, requested: number): Promise<never> {
     const acc = await repo.lockAccount(tx.q, tx.program.id, memberId, currency, 'available', tx.now);
     const available = Math.max(0, acc?.available ?? 0);
@@ -245,92 +240,13 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
 
     /** Credits a member from a system account, pending or available, making the lot. */
     async credit(tx: Tx, c: CreditInput): Promise<{ txnId: string; pending: boolean; availableAt: Date | null; expiresAt: Date | null }> {
-      if (tx.batch) return (await core.creditMany(tx, [c]))[0]!;
-      assertCurrency(tx.program, c.currency);
-      const occurredAt = c.occurredAt ?? tx.now;
-      const pending = !!c.availableAt && c.availableAt > tx.now;
-      const expiresAt = c.expiresAt === undefined ? expiryFor(tx.program.settings.expiry, occurredAt) : c.expiresAt;
-      const from = await systemAccount(tx, c.source, c.currency);
-      if (!pending) {
-        const t = txn(tx, {
-          type: c.type,
-          bucket: 'earned',
-          memberId: c.memberId,
-          currency: c.currency,
-          amount: c.amount,
-          eventId: c.eventId,
-          orderId: c.orderId,
-          reason: c.reason,
-          metadata: { ...c.metadata },
-          occurredAt,
-        });
-        await repo.creditAvailable(tx.q, tx.program.id, { ...t, memberId: c.memberId }, from, {
-          orderId: c.orderId ?? null,
-          expiresAt,
-        });
-        return { txnId: t.id, pending, availableAt: null, expiresAt };
-      }
-      // Lock order is the available account first, then pending: the same order every writer uses.
-      const avail = await repo.credit(tx.q, {
-        programId: tx.program.id,
-        memberId: c.memberId,
-        kind: 'available',
-        currency: c.currency,
-        amount: pending ? 0 : c.amount,
-        earned: pending ? 0 : c.amount,
-      });
-      const after = pending
-        ? await repo.credit(tx.q, {
-            programId: tx.program.id,
-            memberId: c.memberId,
-            kind: 'pending',
-            currency: c.currency,
-            amount: c.amount,
-            earned: 0,
-          })
-        : avail;
-      const t = txn(tx, {
-        type: c.type,
-        bucket: pending ? 'none' : 'earned',
-        memberId: c.memberId,
-        currency: c.currency,
-        amount: c.amount,
-        eventId: c.eventId,
-        orderId: c.orderId,
-        reason: c.reason,
-        metadata: { ...c.metadata, ...(pending ? { pending: true } : {}) },
-        occurredAt,
-      });
-      // Pending lots hang off the member's available account, so release just flips them.
-      const lotAccount = avail.id;
-      const remaining = pending ? c.amount : lotShare(after, c.amount);
-      const lots: NewLot[] =
-        remaining > 0
-          ? [
-              {
-                accountId: lotAccount,
-                memberId: c.memberId,
-                currency: c.currency,
-                orderId: c.orderId ?? null,
-                amount: c.amount,
-                remaining,
-                pending,
-                availableAt: pending ? c.availableAt! : null,
-                expiresAt,
-              },
-            ]
-          : [];
-      await repo.insertTxn(
-        tx.q,
-        tx.program.id,
-        t,
-        [
-          { accountId: from, amount: -c.amount },
-          { accountId: after.id, amount: c.amount },
-        ],
-        lots,
-      );
-      return { txnId: t.id, pending, availableAt: pending ? c.availableAt! : null, expiresAt };
+      const plan = await planCredit(tx, c);
+      if (tx.batch) defer(tx, [plan]);
+      // Available now: account, transaction, postings and lot in one statement.
+      else if (!plan.pending) {
+        await repo.creditAvailable(tx.q, tx.program.id, { ...plan.t, memberId: c.memberId }, plan.from, { orderId: c.orderId ?? null, expiresAt: plan.expiresAt });
+      } else await writePlans(tx, [plan]);
+      return outcomeOf(plan);
     },
 
     /**
