@@ -97,14 +97,13 @@ export interface Server {
   stop(): Promise<number | null>;
 }
 
-/** Starts `patron serve` on a free port and waits for the banner that names its URLs. */
-export function serve(env: Env): Promise<Server> {
+/**
+ * Starts a long-running `patron` command and waits until its output matches `ready` (its banner); the child
+ * is killed in `cleanupCli` if the test does not stop it.
+ */
+export function running(args: string[], env: Env, ready: RegExp): Promise<{ match: RegExpExecArray; output(): string; stop(): Promise<number | null> }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     let stdout = '';
     let stderr = '';
@@ -112,10 +111,10 @@ export function serve(env: Env): Promise<Server> {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      const m = /Health\s+(http:\/\/\S+)\/health/.exec(stdout);
-      if (m) {
+      const match = ready.exec(stdout);
+      if (match) {
         resolvePromise({
-          url: m[1]!,
+          match,
           output: () => stdout,
           stop: async () => {
             child.kill('SIGTERM');
@@ -126,8 +125,14 @@ export function serve(env: Env): Promise<Server> {
         });
       }
     });
-    void exited.then((code) => reject(new Error(`patron serve exited (${code}) before it was ready:\n${stdout}\n${stderr}`)));
+    void exited.then((code) => reject(new Error(`patron ${args[0]} exited (${code}) before it was ready:\n${stdout}\n${stderr}`)));
   });
+}
+
+/** Starts `patron serve` on a free port and waits for the banner that names its URLs. */
+export async function serve(env: Env): Promise<Server> {
+  const r = await running(['serve', '--host', '127.0.0.1', '--port', '0'], env, /Health\s+(http:\/\/\S+)\/health/);
+  return { url: r.match[1]!, output: r.output, stop: r.stop };
 }
 
 /** A workspace and program of this test's own, made through the services as an operator's tooling would. */

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupCli, installation, ON_POSTGRES, patron, scratchDatabase, SECRET, SLOW, type Env } from '../../test/cli.js';
+import { cleanupCli, installation, ON_POSTGRES, patron, running, scratchDatabase, SECRET, SLOW, type Env } from '../../test/cli.js';
 
 // `patron demo` on a slice of the Online Retail data (test/fixtures), spawned for real: it sets up the demo
 // program, imports the slice, serves the API and prints where to look. On PostgreSQL it gets an empty
@@ -12,32 +11,10 @@ afterAll(cleanupCli);
 const FIXTURE = resolve('test/fixtures/online-retail-slice.csv');
 
 /** Runs `patron demo` until it says where it runs; answers its output, and stops it with SIGTERM. */
-function demoServing(env: Env): Promise<{ stdout: string; stop(): Promise<number | null> }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['bin/patron.js', 'demo', '--file', FIXTURE, '--host', '127.0.0.1', '--port', '0'], {
-      cwd: resolve('.'),
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      // The banner ends with the note about the maintenance job.
-      if (/maintenance job is off/.test(stdout)) {
-        resolvePromise({
-          stdout,
-          stop: async () => {
-            child.kill('SIGTERM');
-            return exited;
-          },
-        });
-      }
-    });
-    void exited.then((code) => reject(new Error(`patron demo exited (${code}) before it served:\n${stdout}\n${stderr}`)));
-  });
+async function demoServing(env: Env): Promise<{ stdout: string; stop(): Promise<number | null> }> {
+  // The banner ends with the note about the maintenance job.
+  const r = await running(['demo', '--file', FIXTURE, '--host', '127.0.0.1', '--port', '0'], env, /maintenance job is off/);
+  return { stdout: r.output(), stop: r.stop };
 }
 
 describe('patron demo', () => {
