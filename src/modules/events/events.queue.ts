@@ -32,7 +32,7 @@ export function createIngestQueue(deps: { db: Db; events: EventsService; log: Lo
       outcomes =
         group.length === 1
           ? [await db.tx((q) => events.ingest(q, program, group[0]!.event)).catch((err: unknown) => (err instanceof AppError ? err : Promise.reject(err)))]
-          : await db.tx((q) => events.ingestMany(q, program, group.map((w) => w.event)));
+          : await db.tx((q) => events.ingestMany(q, program, group.map((w) => w.event), { parsed: true }));
     } catch (err) {
       // Something other than a refused event broke the group: each event is tried on its own, so one bad
       // event cannot fail the requests it happened to share a transaction with.

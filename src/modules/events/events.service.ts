@@ -82,6 +82,8 @@ export interface IngestOptions {
   earn?: boolean;
   /** Name a bad field inside the batch (`events.3.amount`) even for a batch of one. */
   prefixFields?: boolean;
+  /** The events were parsed already (a route validated them): skip parsing them again. */
+  parsed?: boolean;
 }
 
 /** How one event runs: whether it earns, and the members its batch already looked up. */
@@ -513,7 +515,7 @@ export function createEventsService(deps: {
     const seen = new Set<string>();
     raws.forEach((raw, index) => {
       try {
-        const e = parseEvent(raw, opts.prefixFields ? `events.${index}.` : '');
+        const e = opts.parsed ? (raw as EventInput) : parseEvent(raw, opts.prefixFields ? `events.${index}.` : '');
         const it = { index, e, hash: hashOf(e), occurredAt: occurredAtOf(e, now), now };
         // A second event with the same id in one batch is answered after the first has run.
         (seen.has(e.id) ? repeats : fresh).push(it);
@@ -562,7 +564,7 @@ export function createEventsService(deps: {
     }
   }
 
-  return {
+  const service = {
     ingest,
     ingestMany,
     parseEvent,
@@ -632,8 +634,9 @@ export function createEventsService(deps: {
 
     /** The answer to an event already applied under its id (a replay, or a 409 if the body differs); else undefined. */
     async previous(program: Program, e: EventInput): Promise<IngestOutcome | undefined> {
-      const prev = await repo.get(db, program.id, e.id);
-      return prev ? replayOf(prev, e, hashOf(e)) : undefined;
+      const prev = (await service.previousMany(program, [e])).get(e.id);
+      if (prev instanceof AppError) throw prev;
+      return prev;
     },
 
     async get(program: Program, id: string) {
@@ -685,6 +688,7 @@ export function createEventsService(deps: {
       return { order_id: id, released_points: released };
     },
   };
+  return service;
 }
 
 export type EventsService = ReturnType<typeof createEventsService>;
