@@ -17,6 +17,7 @@ import { createReferralsService, referralsRoutes } from './modules/referrals/ind
 import { createRulesService, rulesRoutes } from './modules/rules/index.js';
 import { createTiersService, tiersRoutes } from './modules/tiers/index.js';
 import { createRewardsService, rewardsRoutes } from './modules/rewards/index.js';
+import { analyticsRoutes, createAnalyticsJobs, createAnalyticsService, createSegmentsService, segmentsRoutes } from './modules/analytics/index.js';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')) as { version: string }
@@ -50,7 +51,10 @@ export function createServices(deps: PatronDeps) {
   members.addEnrolHook(referrals.onEnrol);
   events.addHook(referrals.onEvent);
   const ingestQueue = createIngestQueue({ db, events, log });
-  return { db, clock, ids, log, programs, members, ledger, events, ingestQueue, rules, tiers, rewards, referrals };
+  const analytics = createAnalyticsService({ db, clock });
+  const analyticsJobs = createAnalyticsJobs({ db, clock, ids, log });
+  const segments = createSegmentsService({ db, clock, ids });
+  return { db, clock, ids, log, programs, members, ledger, events, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -72,6 +76,8 @@ export function createApp(services: Services, opts: { publisher?: EventPublisher
     rulesRoutes(v1, services);
     tiersRoutes(v1, services);
     rewardsRoutes(v1, services);
+    analyticsRoutes(v1, services);
+    segmentsRoutes(v1, services);
   });
   return app;
 }

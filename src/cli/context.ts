@@ -6,6 +6,7 @@ import type { Db } from '../platform/db.js';
 import { AppError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { migrate, type MigrationResult } from '../platform/migrate.js';
+import type { Program } from '../modules/programs/index.js';
 import { lockDataDir } from './lock.js';
 import { errnoCode } from './output.js';
 
@@ -91,4 +92,17 @@ export async function withServices<T>(
   } finally {
     await opened.close();
   }
+}
+
+/** The program named by `--program`, else the only one there is. */
+export async function programOf(services: Services, id: string | undefined): Promise<Program> {
+  if (id) return services.programs.program(id);
+  const ids = await services.programs.allProgramIds();
+  if (ids.length === 1) return services.programs.program(ids[0]!);
+  throw new AppError(
+    'invalid',
+    'cli.program_required',
+    ids.length === 0 ? 'There is no program yet' : `There are ${ids.length} programs: name one with --program prg_…`,
+    { field: 'program' },
+  );
 }

@@ -30,9 +30,10 @@ describe('patron demo', () => {
       let topSpender: string;
       try {
         const out = demo.stdout;
-        expect(out).toMatch(/imported +21 events \(purchase 13, refund 8\)/);
-        expect(out).toMatch(/skipped +3 lines \(guest 3\)/);
-        expect(out).toMatch(/Import wall time: \d+\.\d s for 21 events/);
+        expect(out).toMatch(/imported +22 events \(purchase 14, refund 8\)/);
+        expect(out).toMatch(/guests +1 guest purchase among them/);
+        expect(out).toMatch(/skipped +1 line \(guest 1\)/);
+        expect(out).toMatch(/Import wall time: \d+\.\d s for 22 events/);
         url = /The demo is running at (http:\/\/\S+) /.exec(out)![1]!;
         expect(out).toContain(`API docs     ${url}/docs`);
         key = SECRET.exec(/Admin key +(\S+)/.exec(out)![1]!)![0];
@@ -59,7 +60,7 @@ describe('patron demo', () => {
       const again = await patron(['demo', '--file', FIXTURE, '--no-serve'], env);
       expect(again.code, again.stderr).toBe(0);
       expect(again.stdout).toMatch(/imported +0 events/);
-      expect(again.stdout).toMatch(/duplicates +21 events already there/);
+      expect(again.stdout).toMatch(/duplicates +22 events already there/);
       expect(again.stdout).toContain(`Program      ${programId} (Online Retail demo, GBP)`);
       expect(again.stdout).toContain(topSpender);
       expect(again.stdout).toContain('`patron demo` (without --no-serve) serves it');

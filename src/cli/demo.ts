@@ -68,6 +68,8 @@ interface Seen {
 function tallyMembers() {
   const byMember = new Map<string, Seen>();
   const onEvent = (event: Record<string, unknown>, result: EventResult) => {
+    // A guest purchase (or its refund) has no member to show.
+    if (result.member_id === null) return;
     let m = byMember.get(result.member_id);
     if (!m) {
       const ref = event.member && typeof event.member === 'object' ? Object.values(event.member)[0] : undefined;

@@ -115,6 +115,7 @@ export function printSummary(s: ImportSummary): void {
     : '';
   out(`  read        ${plural(s.read, s.format === 'csv' ? 'line' : 'record')}`);
   out(`  imported    ${plural(s.imported, unit)}${types ? ` (${types})` : ''}`);
+  if (s.guests !== undefined) out(`  guests      ${plural(s.guests, 'guest purchase')} among them (no member: recorded, nothing earned)`);
   out(`  duplicates  ${plural(s.duplicates, unit)} already there, left as they were`);
   out(`  skipped     ${plural(s.skipped.total, 'line')}${s.skipped.total ? ` (${byKey(s.skipped.by_reason)})` : ''}`);
   out(`  rejected    ${n(s.rejected.total)}${s.rejected.total ? ` (${byKey(s.rejected.by_code)})` : ''}`);
@@ -227,7 +228,9 @@ export function importCommand(): Command {
         'A JSON Lines file without --map holds events exactly as POST /v1/events takes them.',
         'Re-running an import changes nothing: events are found by their id (answered as duplicates).',
         'Preset online-retail: each invoice is a purchase of its lines; a C… invoice is a return, matched to the',
-        "customer's earlier purchases of the same stock codes (most recent first); rows without a CustomerID are guests (skipped).",
+        "customer's earlier purchases of the same stock codes (most recent first). Rows without a CustomerID are guest",
+        'purchases (recorded with no member, nothing earned); guest returns name no invoice and are skipped.',
+        'Any file: an empty member column makes a guest purchase; channel and store_id columns are read when present.',
       ].join('\n'),
     )
     .action((file: string, opts: EventsOpts) => withServices('import events', ({ services }) => runImport('events', file, opts, services)));

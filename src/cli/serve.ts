@@ -196,6 +196,7 @@ function maintenanceJob(services: Services, log: Logger, everySeconds: number): 
       if (tiers.downgraded > 0 || tiers.grants_expired > 0) log.info({ job: 'maintenance', ...tiers }, 'maintenance reviewed tiers');
       const rewards = await services.rewards.runMaintenance();
       if (rewards.expired_reservations > 0) log.info({ job: 'maintenance', ...rewards }, 'maintenance released expired reward reservations');
+      for (const r of await services.analyticsJobs.refreshDaily()) log.info({ job: 'maintenance', ...r }, 'daily member scores (RFM, churn risk, CLV)');
     },
   });
 }

@@ -18,21 +18,31 @@ export const PurchaseLine = z
   })
   .strict();
 
-export const PurchaseEvent = z
-  .object({
-    type: z.literal('purchase'),
-    id: EventId,
-    member: MemberRef,
-    order_id: z.string().min(1).max(200),
-    amount: Money.optional().describe('What was paid; default: the sum of the lines'),
-    currency: CurrencyCode,
-    lines: z.array(PurchaseLine).max(1000).optional(),
-    channel: z.string().min(1).max(50).optional().describe('web, app, pos, partner, marketplace, …'),
-    store_id: z.string().min(1).max(100).optional(),
-    occurred_at: OccurredAt.optional(),
-    properties: Properties.optional(),
-  })
-  .strict();
+const PurchaseFields = z.object({
+  type: z.literal('purchase'),
+  id: EventId,
+  order_id: z.string().min(1).max(200),
+  amount: Money.optional().describe('What was paid; default: the sum of the lines'),
+  currency: CurrencyCode,
+  lines: z.array(PurchaseLine).max(1000).optional(),
+  channel: z.string().min(1).max(50).optional().describe('web, app, pos, partner, marketplace, …'),
+  store_id: z.string().min(1).max(100).optional(),
+  occurred_at: OccurredAt.optional(),
+  properties: Properties.optional(),
+});
+
+export const PurchaseEvent = PurchaseFields.extend({
+  member: MemberRef,
+  guest: z.literal(false, { error: 'true for a guest purchase (then without member), else false or left out' }).optional(),
+}).strict();
+
+/**
+ * A checkout without a loyalty member, said explicitly (a purchase that merely forgot its member is refused):
+ * its order is kept for analytics (participation, guest vs. member spend) and it earns nothing.
+ */
+export const GuestPurchaseEvent = PurchaseFields.extend({
+  guest: z.literal(true).describe('A guest checkout: no member, no points; recorded for analytics'),
+}).strict();
 
 export const RefundEvent = z
   .object({
@@ -68,17 +78,18 @@ export const CustomEvent = z
   })
   .strict();
 
-export const EventInput = z.union([PurchaseEvent, RefundEvent, CustomEvent]);
+export const EventInput = z.union([PurchaseEvent, GuestPurchaseEvent, RefundEvent, CustomEvent]);
 export type PurchaseEvent = z.infer<typeof PurchaseEvent>;
+export type GuestPurchaseEvent = z.infer<typeof GuestPurchaseEvent>;
 export type RefundEvent = z.infer<typeof RefundEvent>;
 export type CustomEvent = z.infer<typeof CustomEvent>;
-export type EventInput = PurchaseEvent | RefundEvent | CustomEvent;
+export type EventInput = PurchaseEvent | GuestPurchaseEvent | RefundEvent | CustomEvent;
 
 export const BatchInput = z.object({ events: z.array(EventInput).min(1).max(1000) }).strict();
 
 /**
  * Parses one event by its `type`, so errors name the field of that event's own shape rather than a union's
- * three attempts. `prefix` places the field inside a batch (`events.3.amount`).
+ * attempts. `prefix` places the field inside a batch (`events.3.amount`).
  */
 export function parseEvent(raw: unknown, prefix = ''): EventInput {
   const fail = (issues: z.core.$ZodIssue[]) => {
@@ -97,8 +108,18 @@ export function parseEvent(raw: unknown, prefix = ''): EventInput {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new AppError('invalid', 'validation.invalid_type', 'An event is a JSON object', { field: prefix || 'body' });
   }
-  const type = (raw as { type?: unknown }).type;
-  const schema = type === 'purchase' ? PurchaseEvent : type === 'refund' ? RefundEvent : CustomEvent;
+  const { type, guest, member } = raw as { type?: unknown; guest?: unknown; member?: unknown };
+  // Only an explicit `guest: true` makes a purchase without a member; otherwise the member is required as ever.
+  const isGuest = type === 'purchase' && guest === true;
+  if (isGuest && member !== undefined) {
+    const field = `${prefix}member`;
+    const message = 'a guest purchase names no member: send member or guest: true, not both';
+    throw new AppError('invalid', 'event.guest_with_member', `Invalid event: ${field}: ${message}`, {
+      field,
+      errors: [{ field, code: 'event.guest_with_member', message }],
+    });
+  }
+  const schema = type === 'purchase' ? (isGuest ? GuestPurchaseEvent : PurchaseEvent) : type === 'refund' ? RefundEvent : CustomEvent;
   const r = schema.safeParse(raw);
   if (!r.success) throw fail(r.error.issues);
   return r.data;
@@ -125,8 +146,9 @@ export const EventResult = z.object({
   id: z.string(),
   type: z.string(),
   status: z.literal('applied'),
-  member_id: z.string(),
+  member_id: z.string().nullable().describe('null for a guest purchase, and a refund of one'),
   member_enrolled: z.boolean(),
+  guest: z.literal(true).optional().describe('A guest purchase (or a refund of one): no member, no points'),
   order_id: z.string().nullable(),
   points: z.record(z.string(), z.number().int()).describe('Net change per point currency (available + pending)'),
   transactions: z.array(EventTransaction),

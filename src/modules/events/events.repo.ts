@@ -13,14 +13,31 @@ export interface OrderLine {
 
 export interface OrderRow {
   id: string;
-  member_id: string;
+  /** null: a guest purchase. */
+  member_id: string | null;
   event_id: string;
   currency: string;
   amount: number;
   refunded_amount: number;
   lines: OrderLine[];
+  channel: string | null;
+  store_id: string | null;
   occurred_at: Date;
   created_at: Date;
+}
+
+/** An order as an event writes it; `memberId` null for a guest purchase. */
+export interface NewOrder {
+  id: string;
+  memberId: string | null;
+  eventId: string;
+  currency: string;
+  amount: number;
+  lines: OrderLine[];
+  channel: string | null;
+  storeId: string | null;
+  occurredAt: Date;
+  now: Date;
 }
 
 export interface StoredEvent {
@@ -92,7 +109,7 @@ export const eventsRepo = {
     return rows[0];
   },
 
-  async complete(q: Queryable, programId: string, id: string, memberId: string, orderId: string | null, result: EventResult) {
+  async complete(q: Queryable, programId: string, id: string, memberId: string | null, orderId: string | null, result: EventResult) {
     await q.query(`update events set member_id = $3, order_id = $4, result = $5 where program_id = $1 and id = $2`, [
       programId,
       id,
@@ -102,15 +119,11 @@ export const eventsRepo = {
     ]);
   },
 
-  async insertOrder(
-    q: Queryable,
-    programId: string,
-    o: { id: string; memberId: string; eventId: string; currency: string; amount: number; lines: OrderLine[]; occurredAt: Date; now: Date },
-  ): Promise<boolean> {
+  async insertOrder(q: Queryable, programId: string, o: NewOrder): Promise<boolean> {
     const rows = await q.query(
-      `insert into orders (program_id, id, member_id, event_id, currency, amount, lines, occurred_at, created_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing returning 1`,
-      [programId, o.id, o.memberId, o.eventId, o.currency, o.amount, o.lines, o.occurredAt, o.now],
+      `insert into orders (program_id, id, member_id, event_id, currency, amount, lines, channel, store_id, occurred_at, created_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) on conflict do nothing returning 1`,
+      [programId, o.id, o.memberId, o.eventId, o.currency, o.amount, o.lines, o.channel, o.storeId, o.occurredAt, o.now],
     );
     return rows.length > 0;
   },
@@ -123,17 +136,14 @@ export const eventsRepo = {
   },
 
   /** Many orders in one statement; answers the ids inserted (an id another transaction took is left out). */
-  async insertOrders(
-    q: Queryable,
-    programId: string,
-    orders: readonly { id: string; memberId: string; eventId: string; currency: string; amount: number; lines: OrderLine[]; occurredAt: Date; now: Date }[],
-  ): Promise<string[]> {
+  async insertOrders(q: Queryable, programId: string, orders: readonly NewOrder[]): Promise<string[]> {
     if (orders.length === 0) return [];
     const rows = await q.query<{ id: string }>(
-      `insert into orders (program_id, id, member_id, event_id, currency, amount, lines, occurred_at, created_at)
-       select $1, x.id, x.member_id, x.event_id, x.currency, x.amount, x.lines, x.occurred_at, x.created_at
+      `insert into orders (program_id, id, member_id, event_id, currency, amount, lines, channel, store_id, occurred_at, created_at)
+       select $1, x.id, x.member_id, x.event_id, x.currency, x.amount, x.lines, x.channel, x.store_id, x.occurred_at, x.created_at
        from jsonb_to_recordset($2::text::jsonb)
-         as x(id text, member_id text, event_id text, currency text, amount bigint, lines jsonb, occurred_at timestamptz, created_at timestamptz)
+         as x(id text, member_id text, event_id text, currency text, amount bigint, lines jsonb, channel text, store_id text,
+              occurred_at timestamptz, created_at timestamptz)
        on conflict do nothing returning id`,
       [
         programId,
@@ -145,6 +155,8 @@ export const eventsRepo = {
             currency: o.currency,
             amount: o.amount,
             lines: o.lines,
+            channel: o.channel,
+            store_id: o.storeId,
             occurred_at: o.occurredAt,
             created_at: o.now,
           })),
@@ -193,9 +205,10 @@ export const eventsRepo = {
     );
   },
 
+  /** The members of these orders (guest orders have none). */
   async membersOfOrders(q: Queryable, programId: string, orderIds: readonly string[]) {
     const rows = await q.query<{ member_id: string }>(
-      `select distinct member_id from orders where program_id = $1 and id = any($2::text[])`,
+      `select distinct member_id from orders where program_id = $1 and id = any($2::text[]) and member_id is not null`,
       [programId, pgArray(orderIds)],
     );
     return rows.map((r) => r.member_id);

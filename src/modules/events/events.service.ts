@@ -8,8 +8,16 @@ import { AppError, conflict, invalid, notFound, toProblem, unprocessable } from 
 import type { Program, ProgramsService } from '../programs/index.js';
 import { memberRefKey, type MemberStatus, type MembersService } from '../members/index.js';
 import { basePoints, type LedgerService, type Tx } from '../ledger/index.js';
-import { parseEvent, type CustomEvent, type EventInput, type EventResult, type PurchaseEvent, type RefundEvent } from './events.contract.js';
-import { eventsRepo as repo, type OrderLine } from './events.repo.js';
+import {
+  parseEvent,
+  type CustomEvent,
+  type EventInput,
+  type EventResult,
+  type GuestPurchaseEvent,
+  type PurchaseEvent,
+  type RefundEvent,
+} from './events.contract.js';
+import { eventsRepo as repo, type NewOrder, type OrderLine } from './events.repo.js';
 import { applyRefund, reversalTarget } from './events.refunds.js';
 
 /**
@@ -99,12 +107,15 @@ interface Run {
 /** Orders a batch run together writes in one statement: before anything reads orders, or at its end. */
 interface OrderBuffer {
   programId: string;
-  rows: (Parameters<typeof repo.insertOrder>[2] & { index: number })[];
+  rows: (NewOrder & { index: number })[];
   /** Order ids the program had before the batch, and those the batch has taken. */
   taken: Set<string>;
   /** The batch's members, whose order history is read once when first asked for. */
   members: string[];
-  /** Each member's orders (net money, time), the written ones and the buffered ones alike; undefined until read. */
+  /**
+   * Each member's orders (net money, time), the written ones and the buffered ones alike; undefined until read.
+   * Guest orders have no member and are never in it.
+   */
   history?: Map<string, { id: string; net: number; at: Date }[]>;
 }
 
@@ -170,7 +181,13 @@ export function createEventsService(deps: {
     return m;
   }
 
-  async function purchase(tx: Tx, e: PurchaseEvent, occurredAt: Date, base: Omit<EventResult, 'member_id' | 'member_enrolled'>, run: Run) {
+  async function purchase(
+    tx: Tx,
+    e: PurchaseEvent | GuestPurchaseEvent,
+    occurredAt: Date,
+    base: Omit<EventResult, 'member_id' | 'member_enrolled'>,
+    run: Run,
+  ) {
     const { q, program } = tx;
     if (e.currency !== program.currency) {
       throw unprocessable('event.currency_mismatch', `The program takes ${program.currency}; this purchase is in ${e.currency}`, {
@@ -181,17 +198,30 @@ export function createEventsService(deps: {
     const amount = e.amount ?? lines.reduce((s, l) => s + l.quantity * l.unit_price, 0);
     if (e.amount === undefined && lines.length === 0) throw invalid('event.amount_required', 'A purchase needs an amount or lines', 'amount');
     if (!Number.isSafeInteger(amount)) throw invalid('event.amount_too_large', 'The lines add up to more than 2^53', 'lines');
-    const m = await memberFor(q, program, e, occurredAt, run);
-    const order = { id: e.order_id, memberId: m.memberId, eventId: e.id, currency: e.currency, amount, lines, occurredAt, now: tx.now };
+    const m = e.guest === true ? null : await memberFor(q, program, e, occurredAt, run);
+    const order: NewOrder = {
+      id: e.order_id,
+      memberId: m ? m.memberId : null,
+      eventId: e.id,
+      currency: e.currency,
+      amount,
+      lines,
+      channel: e.channel ?? null,
+      storeId: e.store_id ?? null,
+      occurredAt,
+      now: tx.now,
+    };
     const duplicate = () => conflict('order.duplicate', `Order ${e.order_id} was already reported by another event`, { field: 'order_id' });
     if (run.orders) {
       if (run.orders.taken.has(order.id)) throw duplicate();
       run.orders.taken.add(order.id);
       run.orders.rows.push({ ...order, index: run.index! });
-      if (run.orders.history) remember(run.orders.history, order.memberId, { id: order.id, net: order.amount, at: order.occurredAt });
+      if (run.orders.history && m) remember(run.orders.history, m.memberId, { id: order.id, net: order.amount, at: order.occurredAt });
     } else if (!(await repo.insertOrder(q, program.id, order))) {
       throw duplicate();
     }
+    // A guest checkout is kept for analytics only: no member, so no points, rules or hooks.
+    if (!m || e.guest === true) return { ...base, member_id: null, member_enrolled: false, guest: true, points: {}, transactions: [] } satisfies EventResult;
     const result: EventResult = { ...base, member_id: m.memberId, member_enrolled: m.enrolled, points: {}, transactions: [] };
     const ctx: EventContext = {
       tx,
@@ -222,23 +252,27 @@ export function createEventsService(deps: {
     if (e.member) {
       const m = await members.resolve(q, program.id, e.member, { autoEnrol: false, at: occurredAt });
       if (m.memberId !== order.member_id) {
-        throw unprocessable('refund.member_mismatch', `Order ${order.id} belongs to another member`, { field: 'member' });
+        const whose = order.member_id ? 'belongs to another member' : 'was a guest purchase';
+        throw unprocessable('refund.member_mismatch', `Order ${order.id} ${whose}`, { field: 'member' });
       }
     }
     const next = applyRefund(order, e);
     await repo.updateOrderRefund(q, program.id, order.id, next.refundedAmount, next.lines);
-    // A batch's cached history has this order at its old net amount.
-    const cached = orderBuffers.get(q)?.history?.get(order.member_id)?.find((o) => o.id === order.id);
-    if (cached) cached.net = order.amount - next.refundedAmount;
-    const after = { amount: order.amount, refunded_amount: next.refundedAmount };
     const result: EventResult = {
       ...base,
       member_id: order.member_id,
       member_enrolled: false,
+      ...(order.member_id ? {} : { guest: true as const }),
       points: {},
       transactions: [],
       refund: { amount: next.money, refunded_amount: next.refundedAmount, order_amount: order.amount },
     };
+    // A guest order earned nothing: there is nothing to reverse.
+    if (!order.member_id) return result;
+    // A batch's cached history has this order at its old net amount.
+    const cached = orderBuffers.get(q)?.history?.get(order.member_id)?.find((o) => o.id === order.id);
+    if (cached) cached.net = order.amount - next.refundedAmount;
+    const after = { amount: order.amount, refunded_amount: next.refundedAmount };
     // Per currency: the points the whole refund state calls for, less what earlier refunds already reversed.
     const earnings = await repo.earnings(q, program.id, order.id);
     for (const currency of new Set(earnings.map((t) => t.currency))) {
@@ -341,7 +375,7 @@ export function createEventsService(deps: {
     if (!b.history) {
       b.history = new Map();
       for (const r of await repo.ordersOfMembers(q, b.programId, b.members)) remember(b.history, r.member_id, { id: r.id, net: r.net, at: r.occurred_at });
-      for (const r of b.rows) remember(b.history, r.memberId, { id: r.id, net: r.amount, at: r.occurredAt });
+      for (const r of b.rows) if (r.memberId) remember(b.history, r.memberId, { id: r.id, net: r.amount, at: r.occurredAt });
     }
     let count = 0;
     let amount = 0;
@@ -413,7 +447,7 @@ export function createEventsService(deps: {
     };
     const tx: Tx = { q, program, now, batch: run.batch };
     return e.type === 'purchase'
-      ? purchase(tx, e as PurchaseEvent, occurredAt, base, run)
+      ? purchase(tx, e as PurchaseEvent | GuestPurchaseEvent, occurredAt, base, run)
       : e.type === 'refund'
         ? refund(tx, e as RefundEvent, occurredAt, base)
         : custom(tx, e as CustomEvent, occurredAt, base, run);
@@ -466,7 +500,7 @@ export function createEventsService(deps: {
     }
     const done: EventResult[] = [];
     const scope = batchScope();
-    const purchases = items.filter((it) => it.e.type === 'purchase' && claimed.has(it.e.id)).map((it) => (it.e as PurchaseEvent).order_id);
+    const purchases = items.filter((it) => it.e.type === 'purchase' && claimed.has(it.e.id)).map((it) => (it.e as PurchaseEvent | GuestPurchaseEvent).order_id);
     const orders: OrderBuffer = {
       programId: program.id,
       rows: [],
@@ -672,6 +706,8 @@ export function createEventsService(deps: {
         amount: o.amount,
         refunded_amount: o.refunded_amount,
         lines: o.lines,
+        channel: o.channel,
+        store_id: o.store_id,
         points,
         occurred_at: iso(o.occurred_at),
         created_at: iso(o.created_at),

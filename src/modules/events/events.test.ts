@@ -305,3 +305,154 @@ describe('batches', () => {
     await expectVerified(h, p.programId);
   });
 });
+
+describe('guest purchases', () => {
+  const guestBuy = (extra: Record<string, unknown> = {}) => ({
+    type: 'purchase', id: uniq('g'), guest: true, order_id: uniq('o'), amount: 2500, currency: 'GBP', ...extra,
+  });
+
+  it('records a checkout without a member: the order with its channel and store, no points; a replay answers the same', async () => {
+    const p = await h.program();
+    const ev = guestBuy({ channel: 'pos', store_id: 'london-01', occurred_at: '2026-01-05T10:00:00Z' });
+    const res = await p.api('POST', '/v1/events', ev);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ id: ev.id, status: 'applied', member_id: null, member_enrolled: false, guest: true, order_id: ev.order_id, points: {}, transactions: [], replayed: false });
+    const order = await p.api('GET', `/v1/orders/${ev.order_id}`);
+    expect(order.body).toMatchObject({ member_id: null, event_id: ev.id, amount: 2500, refunded_amount: 0, channel: 'pos', store_id: 'london-01', points: {} });
+    const stored = await p.api('GET', `/v1/events/${ev.id}`);
+    expect(stored.body).toMatchObject({ member_id: null, order_id: ev.order_id, result: { guest: true, points: {} } });
+    const again = await p.api('POST', '/v1/events', ev);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ ...res.body, replayed: true });
+    expect((await p.api('POST', '/v1/events', { ...ev, amount: 2600 })).body.code).toBe('event.id_reused');
+    // Nobody was enrolled and nothing was posted.
+    expect((await p.api('GET', '/v1/members')).body.data).toEqual([]);
+    await expectVerified(h, p.programId);
+  });
+
+  it('still refuses a purchase that forgot its member, and one that names a member and says guest', async () => {
+    const p = await h.program();
+    const m = await enrol(p);
+    const { member: _, ...noMember } = { type: 'purchase', id: uniq('e'), member: { id: m }, order_id: uniq('o'), amount: 100, currency: 'GBP' };
+    const forgot = await p.api('POST', '/v1/events', noMember);
+    expect(forgot.body).toMatchObject({ status: 400, code: 'validation.invalid_union', field: 'member' });
+    for (const guest of [false, 'yes', 1]) {
+      const res = await p.api('POST', '/v1/events', { ...noMember, guest });
+      expect([res.status, res.body.code, res.body.field], JSON.stringify(guest)).toEqual([400, 'validation.invalid_union', 'member']);
+    }
+    const notTrue = await p.api('POST', '/v1/events', { ...noMember, member: { id: m }, guest: 'yes' });
+    expect(notTrue.body).toMatchObject({ status: 400, field: 'guest' });
+    const both = await p.api('POST', '/v1/events', { ...noMember, member: { id: m }, guest: true });
+    expect(both.body).toMatchObject({ status: 400, code: 'event.guest_with_member', field: 'member' });
+    const inBatch = await p.api('POST', '/v1/events/batch', { events: [{ ...noMember, member: { id: m }, guest: true }, noMember] });
+    expect(inBatch.body.results.map((r: { error: { field: string } }) => r.error.field)).toEqual(['events.0.member', 'events.1.member']);
+    // A member purchase may say guest: false.
+    const member = await p.api('POST', '/v1/events', { ...noMember, member: { id: m }, guest: false });
+    expect(member.status).toBe(201);
+    expect(member.body.guest).toBeUndefined();
+    expect(member.body.points).toEqual({ points: 1 });
+    expect((await p.api('GET', `/v1/orders/${noMember.order_id}`)).body.member_id).toBe(m);
+  });
+
+  it('a refund of a guest order updates the order and touches no ledger', async () => {
+    const p = await h.program();
+    const ev = guestBuy({ amount: undefined, lines: [{ sku: 'TEA', quantity: 2, unit_price: 400 }, { sku: 'CUP', quantity: 1, unit_price: 1200 }] });
+    expect((await p.api('POST', '/v1/events', ev)).status).toBe(201);
+    const byLine = await refund(p, { order_id: ev.order_id, lines: [{ sku: 'TEA', quantity: 1 }] });
+    expect(byLine.status).toBe(201);
+    expect(byLine.body).toMatchObject({ member_id: null, guest: true, points: {}, transactions: [], refund: { amount: 400, refunded_amount: 400, order_amount: 2000 } });
+    const byAmount = await refund(p, { order_id: ev.order_id, amount: 1000 });
+    expect(byAmount.body.refund).toEqual({ amount: 1000, refunded_amount: 1400, order_amount: 2000 });
+    expect((await refund(p, { order_id: ev.order_id, amount: 601 })).body.code).toBe('refund.exceeds_paid');
+    const m = await enrol(p);
+    const someone = await refund(p, { order_id: ev.order_id, amount: 1, member: { id: m } });
+    expect(someone.body).toMatchObject({ status: 422, code: 'refund.member_mismatch', field: 'member' });
+    const order = await p.api('GET', `/v1/orders/${ev.order_id}`);
+    expect(order.body).toMatchObject({ amount: 2000, refunded_amount: 1400, points: {} });
+    expect(order.body.lines[0]).toMatchObject({ sku: 'TEA', refunded_quantity: 1 });
+    await expectVerified(h, p.programId);
+  });
+
+  it('an order id already taken is refused, whoever reported it', async () => {
+    const p = await h.program();
+    const m = await enrol(p);
+    await purchase(p, m, 1000, { order_id: 'shared-1' });
+    const guest = await p.api('POST', '/v1/events', guestBuy({ order_id: 'shared-1' }));
+    expect(guest.body).toMatchObject({ status: 409, code: 'order.duplicate', field: 'order_id' });
+    await p.api('POST', '/v1/events', guestBuy({ order_id: 'shared-2' }));
+    const member = await purchase(p, m, 1000, { order_id: 'shared-2' });
+    expect(member.body.code).toBe('order.duplicate');
+    expect((await p.api('GET', '/v1/orders/shared-2')).body.member_id).toBeNull();
+    expect((await balance(p, m)).available).toBe(10);
+  });
+
+  it('a batch mixes guest and member events; guests do not count in a member’s purchase history', async () => {
+    const p = await h.program();
+    const welcome = await p.api('POST', '/v1/rules', {
+      status: 'active', name: 'Welcome', trigger: 'purchase', conditions: { field: 'history.first_purchase', op: 'eq', value: true }, effects: [{ type: 'fixed', points: 50 }],
+    });
+    expect(welcome.status, JSON.stringify(welcome.body)).toBe(201);
+    const m = await enrol(p);
+    const g1 = guestBuy({ amount: 3000, channel: 'web', store_id: 'online' });
+    const g2 = guestBuy({ amount: 900, channel: 'pos', store_id: 'leeds' });
+    const m1 = { type: 'purchase', id: uniq('e'), member: { id: m }, order_id: uniq('o'), amount: 1000, currency: 'GBP', channel: 'app', store_id: 'york' };
+    const m2 = { ...m1, id: uniq('e'), order_id: uniq('o'), amount: 2000 };
+    const events = [
+      g1,
+      m1, // the member's first purchase: welcome bonus, the guest order before it does not count
+      { type: 'refund', id: uniq('r'), order_id: g1.order_id, amount: 1000 }, // the batch's own guest order
+      g2,
+      guestBuy({ order_id: m1.order_id }), // the member's order id: refused
+      m2, // the member's second: no bonus
+      { ...g1 }, // a replay within the batch
+    ];
+    const res = await p.api('POST', '/v1/events/batch', { events });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ applied: 5, replayed: 1, rejected: 1 });
+    expect(res.body.results.map((r: { status: string }) => r.status)).toEqual(['applied', 'applied', 'applied', 'applied', 'rejected', 'applied', 'replayed']);
+    const [rg1, rm1, rrefund, rg2, dup, rm2, replay] = res.body.results;
+    expect(rg1.result).toMatchObject({ member_id: null, guest: true, points: {} });
+    expect(rm1.result).toMatchObject({ member_id: m, points: { points: 60 } });
+    expect(rm1.result.guest).toBeUndefined();
+    expect(rrefund.result).toMatchObject({ member_id: null, guest: true, refund: { refunded_amount: 1000, order_amount: 3000 } });
+    expect(rg2.result).toMatchObject({ guest: true, points: {} });
+    expect(dup.error).toMatchObject({ status: 409, code: 'order.duplicate', field: 'order_id' });
+    expect(rm2.result.points).toEqual({ points: 20 });
+    expect(replay.result).toEqual(rg1.result);
+    expect((await balance(p, m)).available).toBe(80);
+    const orders = await Promise.all([g1, g2, m1, m2].map((e) => p.api('GET', `/v1/orders/${e.order_id}`)));
+    expect(orders.map((o) => [o.body.member_id, o.body.amount, o.body.refunded_amount, o.body.channel, o.body.store_id])).toEqual([
+      [null, 3000, 1000, 'web', 'online'],
+      [null, 900, 0, 'pos', 'leeds'],
+      [m, 1000, 0, 'app', 'york'],
+      [m, 2000, 0, 'app', 'york'],
+    ]);
+    await expectVerified(h, p.programId);
+  });
+
+  it('stores the channel and store of every order, in the database, on the single and the batch path', async () => {
+    const p = await h.program();
+    const m = await enrol(p);
+    const single = await purchase(p, m, 500, { channel: 'pos', store_id: 'store-7' });
+    const plain = await purchase(p, m, 500);
+    const batch = await p.api('POST', '/v1/events/batch', {
+      events: [
+        { type: 'purchase', id: uniq('e'), member: { id: m }, order_id: uniq('o'), amount: 700, currency: 'GBP', channel: 'marketplace', store_id: 'amazon-uk' },
+        guestBuy({ channel: 'pos', store_id: 'store-8' }),
+      ],
+    });
+    expect(batch.body.applied).toBe(2);
+    const ids = [single.body.order_id, plain.body.order_id, ...batch.body.results.map((r: { result: { order_id: string } }) => r.result.order_id)];
+    const rows = await h.db.query<{ id: string; member_id: string | null; channel: string | null; store_id: string | null }>(
+      `select id, member_id, channel, store_id from orders where program_id = $1 order by id`,
+      [p.programId],
+    );
+    const byId = new Map(rows.map((r) => [r.id, [r.member_id, r.channel, r.store_id]]));
+    expect(ids.map((id) => byId.get(id))).toEqual([
+      [m, 'pos', 'store-7'],
+      [m, null, null],
+      [m, 'marketplace', 'amazon-uk'],
+      [null, 'pos', 'store-8'],
+    ]);
+  });
+});

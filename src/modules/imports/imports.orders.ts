@@ -51,7 +51,9 @@ export function createAssembler(opts: { idPrefix: string }) {
   const idOf = (type: string, key: string) => `${opts.idPrefix}${type}:${key}`;
 
   function push(row: EventRow): Emitted[] {
-    if (row.guest && row.type !== 'refund') return [{ skip: { line: row.line, reason: 'guest' } }];
+    // A guest's purchase is recorded as a guest purchase, and a refund names its order; anything else of a guest
+    // (a return, which is matched by its customer's purchases, or a custom event) has no member to go by.
+    if (row.guest && row.type !== 'purchase' && row.type !== 'refund') return [{ skip: { line: row.line, reason: 'guest' } }];
     if (!row.item) return single(row);
     const orderKey = row.order_id ?? row.id;
     if (!orderKey) return [{ reject: reject(row, 'import.missing_value', 'order_id', 'A line item needs an order_id (or id) to join its order') }];
@@ -205,6 +207,7 @@ export function createAssembler(opts: { idPrefix: string }) {
   function common(row: EventRow, id: string, orderId: string | undefined): Record<string, unknown> {
     const e: Record<string, unknown> = { type: row.type, id };
     if (row.member && row.type !== 'refund' && row.type !== 'return') e.member = row.member;
+    if (row.guest && row.type === 'purchase') e.guest = true;
     if (orderId !== undefined && (row.type === 'purchase' || row.type === 'refund' || row.type === 'return')) e.order_id = orderId;
     if (row.channel) e.channel = row.channel;
     if (row.store_id && row.type === 'purchase') e.store_id = row.store_id;

@@ -24,7 +24,13 @@ export async function prepare(kind: ImportKind, input: ImportInput) {
   return { preset, zone, source, explicit: input.map ?? presetMap };
 }
 
-/** The mapping for a file whose first record has been read (a CSV's header): checked, or made by name. */
+/** Event columns taken by their name even when a preset or --map gives the mapping and leaves them out. */
+const ALSO_BY_NAME = ['channel', 'store_id'];
+
+/**
+ * The mapping for a file whose first record has been read (a CSV's header): checked, or made by name. An events
+ * mapping that leaves out channel or store_id takes a column of that name if the file has one.
+ */
 export function settle(kind: ImportKind, source: Source, explicit: Mapping | undefined): Mapping | undefined {
   const columns = source.columns();
   if (!columns) return explicit;
@@ -40,6 +46,10 @@ export function settle(kind: ImportKind, source: Source, explicit: Mapping | und
     throw new AppError('invalid', 'import.unknown_column', `${source.file} has no column ${missing.map((c) => `"${c}"`).join(', ')}; its columns are ${columns.join(', ')}`, {
       field: 'map',
     });
+  }
+  if (kind === 'events') {
+    const more = ALSO_BY_NAME.filter((t) => !explicit.has(t) && columns.includes(t));
+    if (more.length) return new Map([...explicit, ...more.map((t) => [t, t] as const)]);
   }
   return explicit;
 }

@@ -25,7 +25,7 @@ export interface EventRow {
   member?: MemberRef;
   /** The member's identity as written, to recognise the same customer on other rows. */
   memberKey?: string;
-  /** The member field is mapped and empty on this row: a guest's order. */
+  /** The member field is mapped and empty on this row: a guest's order (imported as a guest purchase). */
   guest: boolean;
   order_id?: string;
   amount?: number;

@@ -82,6 +82,7 @@ export function createImportsService(deps: { db: Db; programs: ProgramsService; 
         if (r.status === 'applied') {
           t.s.imported++;
           t.typeOf(type).imported++;
+          if (type === 'purchase' && r.result!.guest) t.s.guests++;
         } else {
           t.s.duplicates++;
           t.typeOf(type).duplicates++;
@@ -153,7 +154,7 @@ export function createImportsService(deps: { db: Db; programs: ProgramsService; 
       await inflight?.catch(() => undefined);
       await rejects.close(complete);
     }
-    return t.summary({ rules: input.earn, by_type: Object.fromEntries(t.s.byType) });
+    return t.summary({ rules: input.earn, guests: t.s.guests, by_type: Object.fromEntries(t.s.byType) });
   }
 
 

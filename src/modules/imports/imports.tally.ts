@@ -32,6 +32,8 @@ export interface ImportSummary {
   read: number;
   /** Events applied, or members enrolled. */
   imported: number;
+  /** Events only: the guest purchases (no member, nothing earned) among the events applied. */
+  guests?: number;
   /** Events or members that were already there (a re-run): left as they were. */
   duplicates: number;
   skipped: { total: number; by_reason: Record<string, number> };
@@ -73,7 +75,7 @@ export interface EventsImportInput extends ImportInput {
   onEvent?: (event: Record<string, unknown>, result: EventResult) => void;
 }
 
-/** Records between progress reports while nothing is written (a stretch of guest orders). */
+/** Records between progress reports while nothing is written (a stretch of skipped or rejected lines). */
 const REPORT_EVERY = 5_000;
 
 /** Counters and the rejects file of one import. */
@@ -82,6 +84,7 @@ export function tally(kind: ImportKind, source: Source, input: ImportInput, reje
   const s = {
     read: 0,
     imported: 0,
+    guests: 0,
     duplicates: 0,
     skipped: new Map<string, number>(),
     rejected: new Map<string, number>(),

@@ -17,6 +17,7 @@ const FIXTURE = resolve('test/fixtures/online-retail-slice.csv');
 interface Summary {
   read: number;
   imported: number;
+  guests: number;
   duplicates: number;
   rules: boolean;
   skipped: { total: number; by_reason: Record<string, number> };
@@ -82,12 +83,13 @@ describe('patron import events --preset online-retail', () => {
     historyOnly = await gbpProgram(env);
   });
 
-  it('imports every invoice of the fixture: purchases, matched returns, guests skipped, the rest rejected with line numbers', async () => {
+  it('imports every invoice of the fixture: purchases (a guest’s too), matched returns, the rest rejected with line numbers', async () => {
     const rejects = join(dataDir, 'rejects.csv');
     const s = json<Summary>(await patron(['import', 'events', FIXTURE, '--preset', 'online-retail', '--program', withRules, '--rejects', rejects, '--json'], env));
-    // 13 invoices with a customer; 8 refunds: C552049 → 1 order, C556448 → 1, C558327 → 2, C558329 → 1, C573030 → 2, C574494 → 1.
-    expect(s).toMatchObject({ read: 118, imported: 21, duplicates: 0, rules: true, skipped: { total: 3, by_reason: { guest: 3 } } });
-    expect(s.by_type).toEqual({ purchase: { imported: 13, duplicates: 0, rejected: 0 }, refund: { imported: 8, duplicates: 0, rejected: 0 } });
+    // 13 invoices with a customer and one without (536555, a guest purchase of 2 lines); 8 refunds: C552049 → 1 order,
+    // C556448 → 1, C558327 → 2, C558329 → 1, C573030 → 2, C574494 → 1. The guest return C537572 names no invoice: skipped.
+    expect(s).toMatchObject({ read: 118, imported: 22, guests: 1, duplicates: 0, rules: true, skipped: { total: 1, by_reason: { guest: 1 } } });
+    expect(s.by_type).toEqual({ purchase: { imported: 14, duplicates: 0, rejected: 0 }, refund: { imported: 8, duplicates: 0, rejected: 0 } });
     // Returns with nothing earlier to match: C536391 (7 lines, before any purchase), C538711, C542805 (another
     // customer, interleaved with 542806), and the "M" manual line of C556445.
     expect(s.rejected).toEqual({ total: 11, by_code: { 'import.return_unmatched': 11 } });
@@ -104,6 +106,10 @@ describe('patron import events --preset online-retail', () => {
     const amountOf = (no: string) => invoice(no).reduce((sum, r) => sum + Number(r.Quantity) * pence(r.UnitPrice!), 0);
 
     await withApi(env, withRules, async (get) => {
+      // The guest's invoice: an order without a member, on the preset's channel, that earned nothing.
+      expect(await get('/v1/orders/536555')).toMatchObject({ member_id: null, amount: 255 + 42, channel: 'web', store_id: null, points: {} });
+      expect((await get(`/v1/events/${encodeURIComponent('online-retail:purchase:536555')}`)).result).toMatchObject({ member_id: null, guest: true, points: {} });
+
       // 17572 returned nothing: four orders at 1 point per whole pound each.
       const o536524 = await get('/v1/orders/536524');
       expect(o536524).toMatchObject({ amount: 4 * 6 * 295, refunded_amount: 0, occurred_at: '2010-12-01T12:51:00.000Z' }); // GMT
@@ -145,14 +151,39 @@ describe('patron import events --preset online-retail', () => {
 
   it('imports nothing new when run again', async () => {
     const s = json<Summary>(await patron(['import', 'events', FIXTURE, '--preset', 'online-retail', '--program', withRules, '--rejects', join(dataDir, 'again.csv'), '--json'], env));
-    expect(s).toMatchObject({ read: 118, imported: 0, duplicates: 21, skipped: { total: 3 }, rejected: { total: 11 } });
+    expect(s).toMatchObject({ read: 118, imported: 0, guests: 0, duplicates: 22, skipped: { total: 1 }, rejected: { total: 11 } });
+  });
+
+  it('reads channel and store_id columns by their names alongside the preset', async () => {
+    const programId = await gbpProgram(env);
+    const file = join(dataDir, 'retail-with-stores.csv');
+    writeFileSync(
+      file,
+      [
+        'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country,channel,store_id',
+        '900001,T1,TEA,2,2011-03-01 10:00:00,1.50,12345.0,United Kingdom,pos,leeds-2',
+        '900002,T1,TEA,1,2011-03-01 11:00:00,1.50,,United Kingdom,pos,york-1',
+        '900003,T1,TEA,1,2011-03-02 11:00:00,1.50,12345.0,United Kingdom,,',
+      ].join('\n'),
+    );
+    const s = json<Summary>(await patron(['import', 'events', file, '--preset', 'online-retail', '--program', programId, '--rejects', join(dataDir, 'stores.csv'), '--json'], env));
+    expect(s).toMatchObject({ read: 3, imported: 3, guests: 1, skipped: { total: 0 }, rejected: { total: 0 } });
+    await withApi(env, programId, async (get) => {
+      const m = await member(get, '12345');
+      expect(await get('/v1/orders/900001')).toMatchObject({ member_id: m, channel: 'pos', store_id: 'leeds-2', amount: 300 });
+      expect(await get('/v1/orders/900002')).toMatchObject({ member_id: null, channel: 'pos', store_id: 'york-1', amount: 150, points: {} });
+      // An empty cell falls back to the preset's channel.
+      expect(await get('/v1/orders/900003')).toMatchObject({ member_id: m, channel: 'web', store_id: null });
+      expect((await get(`/v1/members/${m}/balance`)).available).toBe(3 + 1);
+    });
   });
 
   it('records history without points with --no-rules', async () => {
     const r = await patron(['import', 'events', FIXTURE, '--preset', 'online-retail', '--program', historyOnly, '--no-rules', '--rejects', join(dataDir, 'nr.csv')], env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`into program ${historyOnly} (preset online-retail; history only: --no-rules, nothing earned)`);
-    expect(r.stdout).toMatch(/imported +21 events \(purchase 13, refund 8\)/);
+    expect(r.stdout).toMatch(/imported +22 events \(purchase 14, refund 8\)/);
+    expect(r.stdout).toMatch(/guests +1 guest purchase among them/);
     await withApi(env, historyOnly, async (get) => {
       expect(await get('/v1/orders/536524')).toMatchObject({ amount: 7080, points: {} });
       expect((await get('/v1/orders/550755')).refunded_amount).toBe(10330);
@@ -187,7 +218,8 @@ describe('patron import: any CSV with --map, JSON Lines (gzipped), members', () 
     const rejects = join(dataDir, 'orders-rejects.jsonl');
     const map = 'id=Ref,member=Customer Email,order_id=Order,amount=Total,occurred_at=When,store_id=Store';
     const s = json<Summary>(await patron(['import', 'events', file, '--program', programId, '--map', map, '--identity', 'email', '--time-zone', 'Europe/London', '--rejects', rejects, '--json'], env));
-    expect(s).toMatchObject({ read: 5, imported: 3, duplicates: 0, skipped: { by_reason: { guest: 1 } }, rejected: { by_code: { 'import.invalid_amount': 1 } } });
+    // r3 has no customer: a guest purchase.
+    expect(s).toMatchObject({ read: 5, imported: 4, guests: 1, duplicates: 0, skipped: { total: 0 }, rejected: { by_code: { 'import.invalid_amount': 1 } } });
     const [reject] = readFileSync(rejects, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(reject).toMatchObject({ line: 5, code: 'import.invalid_amount', field: 'amount', message: 'amount is not a decimal number: "abc"' });
   });
@@ -240,6 +272,7 @@ describe('patron import: any CSV with --map, JSON Lines (gzipped), members', () 
       const [ann] = (await get('/v1/members?identity=email:ann@example.com')).data;
       expect((await get(`/v1/members/${ann.id}/balance`)).available).toBe(125);
       expect((await get('/v1/orders/A-2')).occurred_at).toBe('2024-07-01T07:30:00.000Z');
+      expect(await get('/v1/orders/A-3')).toMatchObject({ member_id: null, amount: 500, store_id: 'london', channel: null, points: {} });
       expect((await get('/v1/orders/A-5')).occurred_at).toBe('2024-07-04T09:00:00.000Z'); // BST
       const [cy] = (await get('/v1/members?identity=email:cy@example.com')).data;
       expect((await get(`/v1/members/${cy.id}/balance`)).available).toBe(30);

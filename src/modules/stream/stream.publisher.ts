@@ -36,7 +36,7 @@ const unavailable = (e: unknown) =>
  * were accepted. The member's key has to be the same before and after its enrolment (an event can enrol it
  * while the next ones wait behind it), so it is the member's oldest identity, the one it was enrolled by
  * (see `members.routingKeys`), and for a member nobody enrolled yet the identity the event gives. A refund
- * without a member goes by its order's member.
+ * without a member goes by its order's member; a guest purchase, and a refund of one, by the order.
  */
 export function createPublisher(deps: { db: Db; stream: OpenStream; events: EventsService; members: MembersService }) {
   const { db, stream, events, members } = deps;
@@ -53,7 +53,8 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
     }
     for (const orderId of orderOwner.keys()) {
       const order = await events.order(program, orderId).catch(() => undefined);
-      if (order) {
+      // A guest order has no member: its refund goes by the order, as its purchase did.
+      if (order?.member_id) {
         orderOwner.set(orderId, order.member_id);
         refs.push({ id: order.member_id });
       }
@@ -70,6 +71,8 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
         // The order is not applied yet (or never was): the refund cannot follow its member.
         return owner ? (keys.get(`id:${owner}`) ?? `id:${owner}`) : `order:${order}`;
       }
+      // A guest purchase goes by its order, where that order's refunds go too.
+      if (e.type === 'purchase' && 'order_id' in e) return `order:${e.order_id}`;
       return `event:${e.id}`;
     });
   }
