@@ -127,7 +127,7 @@ export function analyticsCommand(): Command {
       out();
       printTable(
         ['cohort', 'size', ...cols],
-        c.cohorts.map((h) => [h.cohort, int(h.size), ...cols.map((k) => pct(h.periods.find((p) => p.k === Number(k))?.retention ?? (Number(k) === 0 && h.size ? 0 : null)))]),
+        c.cohorts.map((h) => [h.cohort, int(h.size), ...cols.map((k) => pct(h.periods.find((p) => p.k === Number(k))?.retention))]),
       );
     });
   });

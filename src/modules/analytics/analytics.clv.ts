@@ -87,8 +87,14 @@ export async function memberSummaries(q: Queryable, programId: string, asOf: Dat
   }));
 }
 
-export function riskBand(ratio: number): RiskBand {
-  return ratio >= 0.5 ? 'low' : ratio >= 0.25 ? 'medium' : ratio >= 0.1 ? 'high' : 'lost';
+/**
+ * The churn-risk band: `lost` when the model gives the member under a 10 % chance of still being a customer;
+ * otherwise by their chance to buy in the next 90 days as a share of a brand-new buyer's, which measures
+ * lapse against the program's own purchase cycle (≥ 60 % low, ≥ 30 % medium, ≥ 10 % high, below that lost).
+ */
+export function riskBand(pAlive: number, ratio: number): RiskBand {
+  if (pAlive < 0.1) return 'lost';
+  return ratio >= 0.6 ? 'low' : ratio >= 0.3 ? 'medium' : ratio >= 0.1 ? 'high' : 'lost';
 }
 
 interface PurchaseModel {
@@ -144,7 +150,8 @@ export async function scoreMembers(q: Queryable, o: ScoreOptions) {
   if (members === 0) throw new ModelFitError('analytics.not_enough_data', 'No member has bought anything before as_of', { model: o.model, reason: 'no_rows' });
 
   await o.progress('fitting the purchase model', 0, triples.length);
-  const rows: RepeatSummary[] = triples.map((t) => ({ x: t.x, t_x: t.tx / WEEK_DAYS, T: t.tt / WEEK_DAYS, n: t.n }));
+  // A buyer whose first purchase is on the last day (T = 0) tells the likelihood nothing; they are scored, not fitted on.
+  const rows: RepeatSummary[] = triples.filter((t) => t.tt > 0).map((t) => ({ x: t.x, t_x: t.tx / WEEK_DAYS, T: t.tt / WEEK_DAYS, n: t.n }));
   const purchase = await fitPurchaseModel(o.model, rows);
   lap('fit_ms');
   await o.progress('fitting the spend model', 0, spends.length);
@@ -174,7 +181,7 @@ export async function scoreMembers(q: Queryable, o: ScoreOptions) {
     cols.alive.push(alive);
     cols.exp.push(prev);
     cols.disc.push(disc);
-    cols.risk.push(riskBand(newcomer > 0 ? buys / newcomer : 0));
+    cols.risk.push(riskBand(alive, newcomer > 0 ? buys / newcomer : 0));
   }
   lap('model_scores_ms');
 

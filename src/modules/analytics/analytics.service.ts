@@ -29,6 +29,14 @@ export function periodStart(d: Date, period: Period): Date {
   return t;
 }
 
+/** The start of the period after the one starting at `d`. */
+function nextPeriod(d: Date, period: Period): Date {
+  const t = new Date(d);
+  if (period === 'month') t.setUTCMonth(t.getUTCMonth() + 1);
+  else t.setUTCDate(t.getUTCDate() + 7);
+  return t;
+}
+
 const MAX_PERIODS = { month: 240, week: 1100 } as const;
 
 export function createAnalyticsService(deps: AnalyticsDeps) {
@@ -262,18 +270,26 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
       const by = qs.by ?? 'first_purchase';
       const { from, to } = range(qs, period);
       const { sizes, cells } = await queries.cohorts(db, programId, by, from, to, period);
+      // Every period from the cohort's own to the last one in the range, zeros included: a full triangle.
+      const starts: string[] = [];
+      for (let t = periodStart(from, period); t < to; t = nextPeriod(t, period)) starts.push(t.toISOString().slice(0, 10));
       return {
         by,
         period,
         from: from.toISOString(),
         to: to.toISOString(),
-        cohorts: sizes.map((s) => ({
-          cohort: s.cohort,
-          size: s.size,
-          periods: cells
-            .filter((c) => c.cohort === s.cohort)
-            .map((c) => ({ k: c.k, active: c.active, retention: rate(c.active, s.size), orders: c.orders, revenue: c.revenue })),
-        })),
+        cohorts: sizes.map((s) => {
+          const mine = new Map(cells.filter((c) => c.cohort === s.cohort).map((c) => [c.k, c]));
+          const last = starts.length - 1 - starts.indexOf(s.cohort);
+          return {
+            cohort: s.cohort,
+            size: s.size,
+            periods: Array.from({ length: last + 1 }, (_, k) => {
+              const c = mine.get(k);
+              return { k, active: c?.active ?? 0, retention: rate(c?.active ?? 0, s.size), orders: c?.orders ?? 0, revenue: c?.revenue ?? 0 };
+            }),
+          };
+        }),
       };
     },
   };

@@ -269,10 +269,21 @@ describe('cohorts', () => {
           { k: 0, active: 2, retention: 1, orders: 2, revenue: 1500 },
           { k: 1, active: 2, retention: 1, orders: 2, revenue: 3500 },
           { k: 2, active: 1, retention: 0.5, orders: 1, revenue: 3000 },
+          { k: 3, active: 0, retention: 0, orders: 0, revenue: 0 },
+          { k: 4, active: 0, retention: 0, orders: 0, revenue: 0 },
           { k: 5, active: 1, retention: 0.5, orders: 1, revenue: 4000 },
         ],
       },
-      { cohort: '2026-03-01', size: 1, periods: [{ k: 0, active: 1, retention: 1, orders: 1, revenue: 10000 }] },
+      {
+        cohort: '2026-03-01',
+        size: 1,
+        periods: [
+          { k: 0, active: 1, retention: 1, orders: 1, revenue: 10000 },
+          { k: 1, active: 0, retention: 0, orders: 0, revenue: 0 },
+          { k: 2, active: 0, retention: 0, orders: 0, revenue: 0 },
+          { k: 3, active: 0, retention: 0, orders: 0, revenue: 0 },
+        ],
+      },
     ]);
   });
 
@@ -283,15 +294,21 @@ describe('cohorts', () => {
       ['2026-03-01', 1],
       ['2026-05-01', 1],
     ]);
-    expect(c.cohorts[2].periods).toEqual([]);
+    // D enrolled in May and never bought: the cohort is there, with nobody active.
+    expect(c.cohorts[2].periods.map((x: { active: number }) => x.active)).toEqual([0, 0]);
     const csv = await S.p.api('GET', '/v1/analytics/cohorts?from=2026-01-01&to=2026-07-01&format=csv');
     expect(String(csv.body).trim().split('\n')).toEqual([
       'cohort,size,k,active,retention,orders,revenue',
       '2026-01-01,2,0,2,1,2,1500',
       '2026-01-01,2,1,2,1,2,3500',
       '2026-01-01,2,2,1,0.5,1,3000',
+      '2026-01-01,2,3,0,0,0,0',
+      '2026-01-01,2,4,0,0,0,0',
       '2026-01-01,2,5,1,0.5,1,4000',
       '2026-03-01,1,0,1,1,1,10000',
+      '2026-03-01,1,1,0,0,0,0',
+      '2026-03-01,1,2,0,0,0,0',
+      '2026-03-01,1,3,0,0,0,0',
     ]);
   });
 });
