@@ -9,6 +9,14 @@
  * Settings: BENCH_SECONDS (per phase, default 10), BENCH_MEMBERS (default 2000), BENCH_BATCH (events per
  * batch request, default 500), BENCH_RULES (active earning rules in the program, default 0; 50 is the figure
  * the rules issue asks for).
+ *
+ * The `analytics` phase (PostgreSQL only, not in the default list: it takes minutes) builds a synthetic
+ * program in a fresh database `patron_bench_analytics` (bench/analytics.gen.ts: BENCH_ANALYTICS_MEMBERS
+ * members, default 1,000,000, with about ten purchases each; BENCH_ANALYTICS_SEED, default 1), then times,
+ * through the service layer, the program KPIs, RFM, first-purchase cohorts and the lifetime-value job (BG/NBD
+ * and Gamma-Gamma fit and scoring of every member), each next to a warm sequential scan of the orders
+ * (`select count(*), sum(amount)`) in the same run. BENCH_KEEP=1 keeps the database, and a later run with the
+ * same seed and size uses it again instead of generating.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -19,6 +27,10 @@ import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { createServices } from '../src/main.js';
+import { openPostgres } from '../src/platform/db.js';
+import { migrate } from '../src/platform/migrate.js';
+import { benchProgramName, generateAnalyticsProgram } from './analytics.gen.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 2000);
@@ -432,8 +444,121 @@ async function dropStream(url: string, name: string) {
   }
 }
 
+/** A field of a JSON-shaped value, or undefined. */
+function pick(v: unknown, ...path: string[]): unknown {
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}
+
+/** The program a kept analytics database holds for this seed and size, if it is complete. */
+async function keptAnalyticsProgram(name: string, programName: string): Promise<string | undefined> {
+  const admin = postgres(baseUrl!, { max: 1, onnotice: () => {} });
+  try {
+    const [db] = await admin<{ n: number }[]>`select count(*)::int as n from pg_database where datname = ${name}`;
+    if (!db!.n) return undefined;
+  } finally {
+    await admin.end();
+  }
+  const sql = postgres(withDatabase(baseUrl!, name), { max: 1, onnotice: () => {} });
+  try {
+    const [p] = await sql<{ id: string }[]>`select id from programs where name = ${programName}`.catch(() => []);
+    return p?.id;
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * The analyses of the analytics issue on a synthetic program of BENCH_ANALYTICS_MEMBERS members, each timed
+ * through the service layer next to a warm sequential scan of the orders, the yardstick of the same run.
+ */
+async function analyticsPhase() {
+  if (!baseUrl) {
+    note('the analytics phase needs PostgreSQL (DATABASE_URL): skipped');
+    return;
+  }
+  const members = Number(process.env.BENCH_ANALYTICS_MEMBERS ?? 1_000_000);
+  const seed = Number(process.env.BENCH_ANALYTICS_SEED ?? 1);
+  const keep = process.env.BENCH_KEEP === '1';
+  const name = 'patron_bench_analytics';
+  const databaseUrl = withDatabase(baseUrl, name);
+  const base = { bench: 'analytics', phase: 'analytics', members };
+  try {
+    let programId = keep ? await keptAnalyticsProgram(name, benchProgramName(seed, members)) : undefined;
+    if (programId) note(`analytics: using the program kept in ${name} (seed ${seed}, ${members} members)`);
+    else {
+      await recreateDatabase(baseUrl, name);
+      const db = await openPostgres(databaseUrl, 2);
+      await migrate(db).finally(() => db.close());
+      note(`analytics: generating ${members} members (seed ${seed})`);
+      const gen = await generateAnalyticsProgram({ databaseUrl, members, seed, log: (m) => note(`analytics: ${m}`) });
+      programId = gen.programId;
+      emit({
+        ...base,
+        analysis: 'generate',
+        seed,
+        orders: gen.orders,
+        guest_orders: gen.guestOrders,
+        transactions: gen.transactions,
+        accounts: gen.accounts,
+        seconds: gen.seconds.total,
+        seconds_by_step: gen.seconds,
+        true_params: gen.params,
+      });
+    }
+
+    const db = await openPostgres(databaseUrl, 8);
+    try {
+      const services = createServices({ db });
+      const timed = async <T,>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> => {
+        const t0 = performance.now();
+        const value = await fn();
+        return { ms: ms(performance.now() - t0), value };
+      };
+      const scan = () => db.query<{ n: number; sum: number }>(`select count(*)::int as n, sum(amount)::bigint as sum from orders where program_id = $1`, [programId]);
+      await scan();
+      const yard = await timed(scan);
+      const orders = yard.value[0]!.n;
+      const scanMs = yard.ms;
+      emit({ ...base, analysis: 'scan', orders, ms: scanMs });
+
+      const [span] = await db.query<{ from: Date; to: Date }>(
+        `select date_trunc('month', min(occurred_at)) as from, date_trunc('month', max(occurred_at)) + interval '1 month' as to from orders where program_id = $1`,
+        [programId],
+      );
+      const range = { from: span!.from.toISOString(), to: span!.to.toISOString() };
+      const figure = (analysis: string, t: number, extra: Record<string, unknown> = {}) =>
+        emit({ ...base, analysis, orders, ms: t, scan_ms: scanMs, ratio: ms(t / scanMs), ...extra });
+
+      note('analytics: KPIs');
+      figure('kpis', (await timed(() => services.analytics.kpis(programId, { ...range, period: 'month' }))).ms);
+      note('analytics: RFM');
+      figure('rfm', (await timed(() => services.analytics.rfm(programId, { as_of: range.to }))).ms);
+      note('analytics: cohorts');
+      figure('cohorts', (await timed(() => services.analytics.cohorts(programId, { by: 'first_purchase', period: 'month', ...range }))).ms);
+      note('analytics: lifetime value (BG/NBD + Gamma-Gamma fit, every member scored)');
+      const clv = await timed(() => services.analyticsJobs.clv(programId, { as_of: range.to, horizon_months: 12, refresh: true }, { wait: true }));
+      const result = clv.value.result;
+      figure('clv', clv.ms, {
+        status: clv.value.status,
+        ...(clv.value.error ? { error: clv.value.error } : {}),
+        members_scored: pick(result, 'members_scored'),
+        purchase_params: pick(result, 'purchase_model', 'params'),
+        spend_params: pick(result, 'spend_model', 'params'),
+        step_ms: pick(result, 'timings_ms'),
+      });
+    } finally {
+      await db.close();
+    }
+  } finally {
+    if (!keep) await dropDatabase(baseUrl, name).catch(() => {});
+  }
+}
+
 async function main() {
   if (PHASES.has('import')) await importPhase();
+  if (PHASES.has('analytics')) await analyticsPhase();
+  if ([...PHASES].every((p) => p === 'analytics')) return;
   const dataDir = mkdtempSync(join(tmpdir(), 'patron-bench-'));
   let databaseUrl: string | undefined;
   if (baseUrl) {
