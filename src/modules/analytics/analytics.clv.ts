@@ -8,6 +8,7 @@ import type { Queryable } from '../../platform/db.js';
 import { pgArray } from '../../platform/db.js';
 import { fitBgNbd, fitParetoNbd, fitGammaGamma, bgNbd, paretoNbd, discountedPurchases, ModelFitError, UNITS_PER_MONTH, type RepeatSummary, type PurchaseModel as Fitted } from './models/index.js';
 import { segmentCaseSql } from './analytics.rfm.js';
+import { ANALYTICS_WORK_MEM } from './analytics.service.js';
 
 const DAY = 86_400_000;
 /** The model's time unit is the week, as in the published CDNOW results. */
@@ -29,6 +30,8 @@ export interface ScoreOptions {
   horizonMonths: number;
   annualDiscountRate: number;
   now: Date;
+  /** On PostgreSQL the job's transaction gets room to sort and hash in memory. */
+  postgres: boolean;
   progress(step: string, done?: number, total?: number): Promise<void>;
 }
 
@@ -135,8 +138,10 @@ export async function scoreMembers(q: Queryable, o: ScoreOptions) {
     t0 = t;
   };
   await o.progress('summarising purchases');
+  if (o.postgres) await q.query(`set local work_mem = '${ANALYTICS_WORK_MEM}'`);
   const asOfDay = lastDay(o.asOf);
   await q.query(SUMMARY_SQL, [o.programId, o.asOf, firstDay(o.since)]);
+  await q.query(`analyze clv_summary`);
   const triples = await q.query<{ x: number; tx: number; tt: number; n: number }>(
     `select x, last_day - first_day as tx, $1::int - first_day as tt, count(*)::int as n from clv_summary group by 1, 2, 3`,
     [asOfDay],
@@ -186,54 +191,41 @@ export async function scoreMembers(q: Queryable, o: ScoreOptions) {
   lap('model_scores_ms');
 
   // RFM over the same summary: recency by last purchase day, frequency by orders, monetary by net spend.
-  const written = await q.query<{ n: number }>(
-    `with t as (
-       select * from unnest($5::int[], $6::int[], $7::int[], $8::float8[], $9::float8[], $10::float8[], $11::text[])
-         as t(x, tx, tt, p_alive, expected, disc, risk)
-     ), s as (
-       select c.*, $12::int - c.first_day as tt, c.last_day - c.first_day as tx,
+  // The scores per distinct (x, t_x, T) go back as a table of their own, analysed, so the join to the
+  // summary is planned on real sizes.
+  await q.query(
+    `create temp table clv_scores on commit drop as
+     select * from unnest($1::int[], $2::int[], $3::int[], $4::float8[], $5::float8[], $6::float8[], $7::text[])
+       as t(x, tx, tt, p_alive, expected, disc, risk)`,
+    [pgArray(cols.x), pgArray(cols.tx), pgArray(cols.tt), pgArray(cols.alive), pgArray(cols.exp), pgArray(cols.disc), pgArray(cols.risk)],
+  );
+  await q.query(`analyze clv_scores`);
+  await q.query(
+    `with s as (
+       select c.*, $5::int - c.first_day as tt, c.last_day - c.first_day as tx,
               case when c.x > 0 and c.total - c.first_value > 0
-                   then $13::float8 * ($15::float8 + c.x * ((c.total - c.first_value)::float8 / c.x)) / ($13::float8 * c.x + $14::float8 - 1)
-                   else $13::float8 * $15::float8 / ($14::float8 - 1) end as spend,
+                   then $6::float8 * ($8::float8 + c.x * ((c.total - c.first_value)::float8 / c.x)) / ($6::float8 * c.x + $7::float8 - 1)
+                   else $6::float8 * $8::float8 / ($7::float8 - 1) end as spend,
               1 + (5 * (rank() over (order by c.last_day) - 1)) / count(*) over () as r,
               1 + (5 * (rank() over (order by c.orders) - 1)) / count(*) over () as f,
               1 + (5 * (rank() over (order by c.total) - 1)) / count(*) over () as m
        from clv_summary c
-     ), ins as (
-       insert into member_scores (program_id, member_id, as_of, computed_at, job_id, recency_score, frequency_score, monetary_score,
-                                  rfm_segment, repeat_purchases, p_alive, expected_purchases, expected_spend, clv, churn_risk)
-       select $1, s.member_id, $2, $3, $4, s.r, s.f, s.m, ${segmentCaseSql('s.r', 's.f', 's.m')}, s.x,
-              t.p_alive, t.expected, round(s.spend)::bigint, round(t.disc * s.spend)::bigint, t.risk
-       from s join t on t.x = s.x and t.tx = s.tx and t.tt = s.tt
-       on conflict (program_id, member_id) do update set
-         as_of = excluded.as_of, computed_at = excluded.computed_at, job_id = excluded.job_id,
-         recency_score = excluded.recency_score, frequency_score = excluded.frequency_score, monetary_score = excluded.monetary_score,
-         rfm_segment = excluded.rfm_segment, repeat_purchases = excluded.repeat_purchases, p_alive = excluded.p_alive,
-         expected_purchases = excluded.expected_purchases, expected_spend = excluded.expected_spend, clv = excluded.clv,
-         churn_risk = excluded.churn_risk
-       returning 1
      )
-     select count(*)::int as n from ins`,
-    [
-      o.programId,
-      o.asOf,
-      o.now,
-      o.jobId,
-      pgArray(cols.x),
-      pgArray(cols.tx),
-      pgArray(cols.tt),
-      pgArray(cols.alive),
-      pgArray(cols.exp),
-      pgArray(cols.disc),
-      pgArray(cols.risk),
-      asOfDay,
-      gg.p,
-      gg.q,
-      gg.gamma,
-    ],
+     insert into member_scores (program_id, member_id, as_of, computed_at, job_id, recency_score, frequency_score, monetary_score,
+                                rfm_segment, repeat_purchases, p_alive, expected_purchases, expected_spend, clv, churn_risk)
+     select $1, s.member_id, $2, $3, $4, s.r, s.f, s.m, ${segmentCaseSql('s.r', 's.f', 's.m')}, s.x,
+            t.p_alive, t.expected, round(s.spend)::bigint, round(t.disc * s.spend)::bigint, t.risk
+     from s join clv_scores t on t.x = s.x and t.tx = s.tx and t.tt = s.tt
+     on conflict (program_id, member_id) do update set
+       as_of = excluded.as_of, computed_at = excluded.computed_at, job_id = excluded.job_id,
+       recency_score = excluded.recency_score, frequency_score = excluded.frequency_score, monetary_score = excluded.monetary_score,
+       rfm_segment = excluded.rfm_segment, repeat_purchases = excluded.repeat_purchases, p_alive = excluded.p_alive,
+       expected_purchases = excluded.expected_purchases, expected_spend = excluded.expected_spend, clv = excluded.clv,
+       churn_risk = excluded.churn_risk`,
+    [o.programId, o.asOf, o.now, o.jobId, asOfDay, gg.p, gg.q, gg.gamma],
   );
-  // Members scored by an earlier run who have no purchase in this one's data keep no stale scores.
-  await q.query(`delete from member_scores where program_id = $1 and job_id is distinct from $2`, [o.programId, o.jobId]);
+  // Members scored by an earlier run who have no purchase in this run's data keep no stale scores.
+  await q.query(`delete from member_scores where program_id = $1 and job_id <> $2`, [o.programId, o.jobId]);
   lap('write_ms');
 
   const totals = await q.query<{ churn_risk: string; members: number; expected: number; clv: number }>(
@@ -241,7 +233,7 @@ export async function scoreMembers(q: Queryable, o: ScoreOptions) {
      from member_scores where program_id = $1 group by 1`,
     [o.programId],
   );
-  const scored = written[0]!.n;
+  const scored = totals.reduce((sum, t) => sum + t.members, 0);
   return {
     model: o.model,
     as_of: o.asOf.toISOString(),

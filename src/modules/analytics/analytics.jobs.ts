@@ -187,6 +187,7 @@ export function createAnalyticsJobs(deps: { db: Db; clock: Clock; ids: Ids; log:
               horizonMonths: params.horizon_months,
               annualDiscountRate: params.annual_discount_rate,
               now: clock.now(),
+              postgres: db.kind === 'postgres',
               // Progress is written outside the scoring transaction, so readers see it while it runs.
               progress,
             }),
