@@ -225,7 +225,7 @@ export async function scoreMembers(q: Queryable, o: ScoreOptions) {
     [o.programId, o.asOf, o.now, o.jobId, asOfDay, gg.p, gg.q, gg.gamma],
   );
   // Members scored by an earlier run who have no purchase in this run's data keep no stale scores.
-  await q.query(`delete from member_scores where program_id = $1 and job_id <> $2`, [o.programId, o.jobId]);
+  await q.query(`delete from member_scores where program_id = $1 and job_id is distinct from $2`, [o.programId, o.jobId]);
   lap('write_ms');
 
   const totals = await q.query<{ churn_risk: string; members: number; expected: number; clv: number }>(
