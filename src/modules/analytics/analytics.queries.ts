@@ -9,6 +9,8 @@ import type { Period } from './analytics.contract.js';
 import { rfmMembersSql } from './analytics.rfm.js';
 
 const STEP: Record<Period, string> = { week: '1 week', month: '1 month' };
+/** The KPI series keeps a member's periods in one bigint bitmask: 62 periods and the one before them. */
+export const MAX_KPI_PERIODS = 62;
 
 export interface PeriodRow {
   period: string;
@@ -25,71 +27,96 @@ export interface PeriodRow {
 
 export const queries = {
   /**
-   * Per period of [from, to) — `from` at the start of a period — and for the whole range (the row whose
-   * period is `total`): buyers, orders and net revenue of members and guests, repeat buyers (bought before
-   * the period, or more than once in it), and retention: buyers of the previous period who bought again.
-   * One pass over orders: history before the range collapses into one row per member (period null).
+   * Per period of [from, to) — `from` at the start of a period, at most MAX_KPI_PERIODS of them — and for
+   * the whole range (the row whose period is `total`): buyers, orders and net revenue of members and guests,
+   * returning buyers (bought before the period; over the range: before it, or more than once in it), and
+   * retention: buyers of the previous period who bought again.
+   *
+   * One pass over orders, grouped two ways at once: per period (orders and revenue of members and guests)
+   * and per member, where a bitmask holds the periods the member bought in (bit 0: the period before the
+   * range, bit k: the k-th period of it). Buyers, retention and returning buyers per period are counts of
+   * bit patterns over the members, so no grouping by member and period and no self-join is needed.
    */
-  async periods(q: Queryable, programId: string, from: Date, to: Date, period: Period): Promise<PeriodRow[]> {
-    return q.query<PeriodRow>(
-      `with per as materialized (
-         select member_id,
-                case when occurred_at < $2::timestamptz - $5::interval then null
-                     else date_trunc($4, occurred_at at time zone 'UTC') end as p,
-                count(*)::bigint as n, sum(amount - refunded_amount)::bigint as net
-         from orders
-         where program_id = $1 and occurred_at < $3
-         group by 1, 2
-       ), firsts as (
-         select member_id, min(coalesce(p, '-infinity'::timestamp)) as first_p from per where member_id is not null group by member_id
-       ), cur as (
-         select per.* from per where per.p >= ($2::timestamptz at time zone 'UTC')
-       ), agg as (
-         select cur.p,
-                count(cur.member_id)::int as buyers,
-                coalesce(sum(cur.n) filter (where cur.member_id is not null), 0)::bigint as member_orders,
-                coalesce(sum(cur.net) filter (where cur.member_id is not null), 0)::bigint as member_revenue,
-                coalesce(sum(cur.n) filter (where cur.member_id is null), 0)::bigint as guest_orders,
-                coalesce(sum(cur.net) filter (where cur.member_id is null), 0)::bigint as guest_revenue,
-                count(*) filter (where cur.member_id is not null and (f.first_p < cur.p or cur.n > 1))::int as repeat_buyers,
-                count(prev.member_id)::int as retained
-         from cur
-         left join firsts f on f.member_id = cur.member_id
-         left join per prev on prev.member_id = cur.member_id and prev.p = cur.p - $5::interval
-         group by cur.p
-       ), prevs as (
-         select p + $5::interval as p, count(*)::int as previous_buyers from per where member_id is not null and p is not null group by p
-       ), joins as (
-         select date_trunc($4, enrolled_at at time zone 'UTC') as p, count(*)::int as new_members
-         from members where program_id = $1 and enrolled_at >= $2 and enrolled_at < $3 group by 1
-       ), grid as (
-         select generate_series($2::timestamptz at time zone 'UTC', ($3::timestamptz at time zone 'UTC') - interval '1 microsecond', $5::interval) as p
-       ), whole as (
-         select cur.member_id, sum(cur.n) as n, sum(cur.net) as net, min(cur.p) as first_in_range
-         from cur group by cur.member_id
-       )
-       select to_char(grid.p, 'YYYY-MM-DD') as period,
-              coalesce(agg.buyers, 0) as buyers, coalesce(agg.member_orders, 0) as member_orders,
-              coalesce(agg.member_revenue, 0) as member_revenue, coalesce(agg.guest_orders, 0) as guest_orders,
-              coalesce(agg.guest_revenue, 0) as guest_revenue, coalesce(agg.repeat_buyers, 0) as repeat_buyers,
-              coalesce(agg.retained, 0) as retained, coalesce(prevs.previous_buyers, 0) as previous_buyers,
-              coalesce(joins.new_members, 0) as new_members
-       from grid
-       left join agg on agg.p = grid.p
-       left join prevs on prevs.p = grid.p
-       left join joins on joins.p = grid.p
-       union all
-       select 'total', count(w.member_id)::int,
-              coalesce(sum(w.n) filter (where w.member_id is not null), 0)::bigint,
-              coalesce(sum(w.net) filter (where w.member_id is not null), 0)::bigint,
-              coalesce(sum(w.n) filter (where w.member_id is null), 0)::bigint,
-              coalesce(sum(w.net) filter (where w.member_id is null), 0)::bigint,
-              count(*) filter (where w.member_id is not null and (f.first_p < w.first_in_range or w.n > 1))::int,
-              0, 0, (select count(*) from members where program_id = $1 and enrolled_at >= $2 and enrolled_at < $3)::int
-       from whole w left join firsts f on f.member_id = w.member_id
-       order by 1`,
-      [programId, from, to, period, STEP[period]],
+  async periods(q: Queryable, programId: string, starts: readonly Date[], to: Date, period: Period): Promise<PeriodRow[]> {
+    const n = starts.length;
+    if (n < 1 || n > MAX_KPI_PERIODS) throw new Error(`periods: 1 to ${MAX_KPI_PERIODS} periods, not ${n}`);
+    const previous = new Date(starts[0]!);
+    if (period === 'month') previous.setUTCMonth(previous.getUTCMonth() - 1);
+    else previous.setUTCDate(previous.getUTCDate() - 7);
+    const index =
+      period === 'month'
+        ? `(extract(year from occurred_at at time zone 'UTC')::int * 12 + extract(month from occurred_at at time zone 'UTC')::int - ${previous.getUTCFullYear() * 12 + previous.getUTCMonth() + 1})`
+        : `floor(extract(epoch from occurred_at - $2::timestamptz) / 604800)::int`;
+    // Counts over the member rows, per period k = 1..n: buyers, retained (bits k-1 and k), returning (bit k and
+    // bought earlier). Bit 0 alone gives the previous period's buyers for k = 1.
+    const counts: string[] = ['count(*) filter (where mask & 1 = 1)'];
+    for (let k = 1; k <= n; k++) {
+      const bit = `(mask >> ${k}) & 1 = 1`;
+      counts.push(
+        `count(*) filter (where ${bit})`,
+        `count(*) filter (where (mask >> ${k - 1}) & 3 = 3)`,
+        `count(*) filter (where ${bit} and (before or mask & ${(1n << BigInt(k)) - 1n} <> 0))`,
+      );
+    }
+    counts.push(
+      'count(*) filter (where mask >> 1 <> 0)',
+      'count(*) filter (where mask >> 1 <> 0 and (before or mask & 1 = 1 or range_orders > 1))',
     );
+    const rows = await q.query<{ kind: 'p' | 'm'; i: number | null; guest: boolean | null; n: number; net: number; counts: number[] | null }>(
+      `with o as (
+         select member_id, member_id is null as guest, amount - refunded_amount as net,
+                case when occurred_at < $2 then -1 else ${index} end as i
+         from orders where program_id = $1 and occurred_at < $3
+       ), g as materialized (
+         select member_id, i, guest, grouping(member_id) as by_period,
+                bit_or(case when i >= 0 then 1::bigint << i else 0 end) as mask, bool_or(i < 0) as before,
+                count(*) filter (where i >= 1) as range_orders, count(*) as n, sum(net) as net
+         from o group by grouping sets ((member_id), (i, guest))
+       )
+       select 'p' as kind, i, guest, n::bigint as n, net::bigint as net, null::int[] as counts from g where by_period = 1 and i >= 1
+       union all
+       select 'm', null, null, 0, 0, array[${counts.join(', ')}]::int[] from g where by_period = 0 and member_id is not null`,
+      [programId, previous, to],
+    );
+    const c = rows.find((r) => r.kind === 'm')!.counts!;
+    const cell = (i: number, guest: boolean) => rows.find((r) => r.kind === 'p' && r.i === i && r.guest === guest);
+    const out: PeriodRow[] = starts.map((start, j) => {
+      const k = j + 1;
+      const member = cell(k, false);
+      const guest = cell(k, true);
+      return {
+        period: start.toISOString().slice(0, 10),
+        buyers: c[3 * k - 2]!,
+        member_orders: member?.n ?? 0,
+        member_revenue: member?.net ?? 0,
+        guest_orders: guest?.n ?? 0,
+        guest_revenue: guest?.net ?? 0,
+        repeat_buyers: c[3 * k]!,
+        retained: c[3 * k - 1]!,
+        previous_buyers: k === 1 ? c[0]! : c[3 * (k - 1) - 2]!,
+        new_members: 0,
+      };
+    });
+    const sum = (key: 'member_orders' | 'member_revenue' | 'guest_orders' | 'guest_revenue') => out.reduce((s, r) => s + r[key], 0);
+    const joins = await q.query<{ p: string; n: number }>(
+      `select to_char(date_trunc($4, enrolled_at at time zone 'UTC'), 'YYYY-MM-DD') as p, count(*)::int as n
+       from members where program_id = $1 and enrolled_at >= $2 and enrolled_at < $3 and status <> 'erased' group by 1`,
+      [programId, starts[0], to, period],
+    );
+    for (const r of out) r.new_members = joins.find((j) => j.p === r.period)?.n ?? 0;
+    out.push({
+      period: 'total',
+      buyers: c[3 * n + 1]!,
+      member_orders: sum('member_orders'),
+      member_revenue: sum('member_revenue'),
+      guest_orders: sum('guest_orders'),
+      guest_revenue: sum('guest_revenue'),
+      repeat_buyers: c[3 * n + 2]!,
+      retained: 0,
+      previous_buyers: 0,
+      new_members: joins.reduce((s, j) => s + j.n, 0),
+    });
+    return out;
   },
 
   /** Members at `to` (enrolled before it), enrolled in [from, to), and active in it: bought or did anything else recorded. */

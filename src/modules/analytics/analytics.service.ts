@@ -2,7 +2,7 @@ import type { Db, Queryable } from '../../platform/db.js';
 import type { Clock } from '../../platform/clock.js';
 import { invalid } from '../../platform/errors.js';
 import type { CohortQuery, KpiQuery, Period, RangeQuery, RfmQuery } from './analytics.contract.js';
-import { queries, type PeriodRow } from './analytics.queries.js';
+import { MAX_KPI_PERIODS, queries, type PeriodRow } from './analytics.queries.js';
 import { SEGMENT_NAMES } from './analytics.rfm.js';
 
 /**
@@ -109,8 +109,13 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
     async kpis(programId: string, qs: Partial<KpiQuery> = {}) {
       const period = qs.period ?? 'month';
       const { from, to } = range(qs, period);
+      const starts: Date[] = [];
+      for (let t = from; t < to; t = nextPeriod(t, period)) starts.push(t);
+      if (starts.length > MAX_KPI_PERIODS) {
+        throw invalid('analytics.range_too_long', `At most ${MAX_KPI_PERIODS} ${period}s in one KPI report`, 'from');
+      }
       const [rows, members, points] = await Promise.all([
-        queries.periods(db, programId, from, to, period),
+        queries.periods(db, programId, starts, to, period),
         queries.members(db, programId, from, to),
         queries.points(db, programId, from, to),
       ]);
