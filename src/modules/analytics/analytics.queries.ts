@@ -46,7 +46,7 @@ export const queries = {
     const index =
       period === 'month'
         ? `(extract(year from occurred_at at time zone 'UTC')::int * 12 + extract(month from occurred_at at time zone 'UTC')::int - ${previous.getUTCFullYear() * 12 + previous.getUTCMonth() + 1})`
-        : `floor(extract(epoch from occurred_at - $2::timestamptz) / 604800)::int`;
+        : `floor(extract(epoch from occurred_at - '${previous.toISOString()}'::timestamptz) / 604800)::int`;
     // Counts over the member rows, per period k = 1..n: buyers, retained (bits k-1 and k), returning (bit k and
     // bought earlier). Bit 0 alone gives the previous period's buyers for k = 1.
     const counts: string[] = ['count(*) filter (where mask & 1 = 1)'];
@@ -62,24 +62,28 @@ export const queries = {
       'count(*) filter (where mask >> 1 <> 0)',
       'count(*) filter (where mask >> 1 <> 0 and (before or mask & 1 = 1 or range_orders > 1))',
     );
-    const rows = await q.query<{ kind: 'p' | 'm'; i: number | null; guest: boolean | null; n: number; net: number; counts: number[] | null }>(
-      `with o as (
-         select member_id, member_id is null as guest, amount - refunded_amount as net,
-                case when occurred_at < $2 then -1 else ${index} end as i
-         from orders where program_id = $1 and occurred_at < $3
-       ), g as materialized (
-         select member_id, i, guest, grouping(member_id) as by_period,
-                bit_or(case when i >= 0 then 1::bigint << i else 0 end) as mask, bool_or(i < 0) as before,
-                count(*) filter (where i >= 1) as range_orders, count(*) as n, sum(net) as net
-         from o group by grouping sets ((member_id), (i, guest))
-       )
-       select 'p' as kind, i, guest, n::bigint as n, net::bigint as net, null::int[] as counts from g where by_period = 1 and i >= 1
-       union all
-       select 'm', null, null, 0, 0, array[${counts.join(', ')}]::int[] from g where by_period = 0 and member_id is not null`,
-      [programId, previous, to],
-    );
-    const c = rows.find((r) => r.kind === 'm')!.counts!;
-    const cell = (i: number, guest: boolean) => rows.find((r) => r.kind === 'p' && r.i === i && r.guest === guest);
+    // Two reads, side by side: per member (from the member-and-time index alone, no table rows) and per period.
+    const [[members], cells] = await Promise.all([
+      q.query<{ counts: number[] }>(
+        `with m as (
+           select member_id, bit_or(case when i >= 0 then 1::bigint << i else 0 end) as mask, bool_or(i < 0) as before,
+                  count(*) filter (where i >= 1) as range_orders
+           from (select member_id, case when occurred_at < $2 then -1 else ${index} end as i
+                 from orders where program_id = $1 and member_id is not null and occurred_at < $3) o
+           group by member_id
+         )
+         select array[${counts.join(', ')}]::int[] as counts from m`,
+        [programId, previous, to],
+      ),
+      q.query<{ i: number; guest: boolean; n: number; net: number }>(
+        `select ${index} as i, member_id is null as guest, count(*)::bigint as n, sum(amount - refunded_amount)::bigint as net
+         from orders where program_id = $1 and occurred_at >= $3 and occurred_at < $2
+         group by 1, 2`,
+        [programId, to, starts[0]],
+      ),
+    ]);
+    const c = members!.counts;
+    const cell = (i: number, guest: boolean) => cells.find((r) => r.i === i && r.guest === guest);
     const out: PeriodRow[] = starts.map((start, j) => {
       const k = j + 1;
       const member = cell(k, false);
