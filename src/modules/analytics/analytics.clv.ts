@@ -100,32 +100,20 @@ export function riskBand(pAlive: number, ratio: number): RiskBand {
   return ratio >= 0.6 ? 'low' : ratio >= 0.3 ? 'medium' : ratio >= 0.1 ? 'high' : 'lost';
 }
 
-interface PurchaseModel {
-  fitted: Fitted;
-  pAlive(x: number, t_x: number, T: number): number;
-  /** P(no purchase in the next t | alive): the Gamma posterior of the purchase rate. */
-  quiet(t: number, x: number, T: number): number;
-}
-
-async function fitPurchaseModel(model: ModelName, rows: RepeatSummary[]) {
-  if (model === 'paretonbd') {
-    const f = fitParetoNbd(rows);
-    const p = f.params;
-    const m: PurchaseModel = {
-      fitted: { model: 'paretonbd', params: p },
-      pAlive: (x, t_x, T) => paretoNbd.pAlive(p, x, t_x, T),
-      quiet: (t, x, T) => Math.pow((p.alpha + T) / (p.alpha + T + t), p.r + x),
-    };
-    return { fit: f, model: m, params: { ...p } as Record<string, number> };
-  }
-  const f = fitBgNbd(rows);
-  const p = f.params;
-  const m: PurchaseModel = {
-    fitted: { model: 'bgnbd', params: p },
-    pAlive: (x, t_x, T) => bgNbd.pAlive(p, x, t_x, T),
-    quiet: (t, x, T) => Math.pow((p.alpha + T) / (p.alpha + T + t), p.r + x),
+/** The fitted purchase model, with P(alive) for a summary. Both models share the purchase rate's prior (r, α). */
+function fitPurchaseModel(model: ModelName, rows: RepeatSummary[]) {
+  const fit = model === 'paretonbd' ? fitParetoNbd(rows) : fitBgNbd(rows);
+  const fitted = { model, params: fit.params } as Fitted;
+  const { r, alpha } = fit.params;
+  return {
+    fit,
+    fitted,
+    params: { ...fit.params } as Record<string, number>,
+    pAlive: (x: number, t_x: number, T: number) =>
+      fitted.model === 'paretonbd' ? paretoNbd.pAlive(fitted.params, x, t_x, T) : bgNbd.pAlive(fitted.params, x, t_x, T),
+    /** P(no purchase in the next t | alive): the Gamma posterior of the purchase rate. */
+    quiet: (t: number, x: number, T: number) => Math.pow((alpha + T) / (alpha + T + t), r + x),
   };
-  return { fit: f, model: m, params: { ...p } as Record<string, number> };
 }
 
 /** Fits the models on the program's purchases and writes every buyer's scores; returns the job's result. */
@@ -157,7 +145,7 @@ export async function scoreMembers(q: Queryable, o: ScoreOptions) {
   await o.progress('fitting the purchase model', 0, triples.length);
   // A buyer whose first purchase is on the last day (T = 0) tells the likelihood nothing; they are scored, not fitted on.
   const rows: RepeatSummary[] = triples.filter((t) => t.tt > 0).map((t) => ({ x: t.x, t_x: t.tx / WEEK_DAYS, T: t.tt / WEEK_DAYS, n: t.n }));
-  const purchase = await fitPurchaseModel(o.model, rows);
+  const purchase = fitPurchaseModel(o.model, rows);
   lap('fit_ms');
   await o.progress('fitting the spend model', 0, spends.length);
   const spend = fitGammaGamma(spends.map((s) => ({ x: s.x, mbar: s.mbar, n: s.n })));
@@ -166,7 +154,7 @@ export async function scoreMembers(q: Queryable, o: ScoreOptions) {
   lap('spend_fit_ms');
 
   await o.progress('scoring members', 0, members);
-  const m = purchase.model;
+  const m = purchase;
   const horizon = o.horizonMonths;
   const months = { months: horizon, monthlyDiscountRate: Math.pow(1 + o.annualDiscountRate, 1 / 12) - 1, unitsPerMonth: UNITS_PER_MONTH.week };
   const newcomer = 1 - m.quiet(RISK_WINDOW_WEEKS, 0, 0);
