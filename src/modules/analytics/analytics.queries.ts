@@ -32,9 +32,9 @@ export const queries = {
    * returning buyers (bought before the period; over the range: before it, or more than once in it), and
    * retention: buyers of the previous period who bought again.
    *
-   * One pass over orders, grouped two ways at once: per period (orders and revenue of members and guests)
-   * and per member, where a bitmask holds the periods the member bought in (bit 0: the period before the
-   * range, bit k: the k-th period of it). Buyers, retention and returning buyers per period are counts of
+   * Two reads of orders side by side: per period (orders and revenue of members and guests), and per member,
+   * where a bitmask holds the periods the member bought in (bit 0: the period before the range, bit k: the
+   * k-th period of it), read from the member-and-time index alone. Buyers, retention and returning buyers per period are counts of
    * bit patterns over the members, so no grouping by member and period and no self-join is needed.
    */
   async periods(q: Queryable, programId: string, starts: readonly Date[], to: Date, period: Period): Promise<PeriodRow[]> {
