@@ -12,7 +12,7 @@ import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { ClvInput, type JobOut } from './analytics.contract.js';
 import { scoreMembers, type ClvResult } from './analytics.clv.js';
 import { ModelFitError } from './models/index.js';
-import { parseWhen } from './analytics.service.js';
+import { parseWhen, startOfDay } from './analytics.service.js';
 
 interface JobRow {
   id: string;
@@ -43,8 +43,6 @@ const toOut = (r: JobRow, cached = false): JobOut => ({
   cached,
 });
 
-/** Start of the current UTC day: the default calibration end, so a day's repeated asks share one result. */
-const today = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 
 export function createAnalyticsJobs(deps: { db: Db; clock: Clock; ids: Ids; log: Logger }) {
   const { db, clock, ids, log } = deps;
@@ -75,7 +73,8 @@ export function createAnalyticsJobs(deps: { db: Db; clock: Clock; ids: Ids; log:
   /** Normalises CLV inputs: defaults filled, times resolved, so equal asks share a key. */
   function clvParams(input: unknown) {
     const p = ClvInput.parse(input ?? {});
-    const asOf = parseWhen(p.as_of, 'as_of') ?? today(clock.now());
+    // Default: data before today, so a day's repeated asks share one result.
+    const asOf = parseWhen(p.as_of, 'as_of') ?? startOfDay(clock.now());
     const since = parseWhen(p.since, 'since') ?? null;
     const params = {
       as_of: asOf.toISOString(),

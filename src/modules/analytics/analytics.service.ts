@@ -48,13 +48,20 @@ export function periodStart(d: Date, period: Period): Date {
   return t;
 }
 
-/** The start of the period after the one starting at `d`. */
-function nextPeriod(d: Date, period: Period): Date {
-  const t = new Date(d);
-  if (period === 'month') t.setUTCMonth(t.getUTCMonth() + 1);
-  else t.setUTCDate(t.getUTCDate() + 7);
-  return t;
+/** The starts of the periods from the one holding `from` up to `to` (exclusive). */
+function periodStarts(from: Date, to: Date, period: Period): Date[] {
+  const starts: Date[] = [];
+  for (let t = periodStart(from, period); t < to; ) {
+    starts.push(t);
+    t = new Date(t);
+    if (period === 'month') t.setUTCMonth(t.getUTCMonth() + 1);
+    else t.setUTCDate(t.getUTCDate() + 7);
+  }
+  return starts;
 }
+
+/** The start of the UTC day holding `d`: the default end of the data for the models. */
+export const startOfDay = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 
 const MAX_PERIODS = { month: 240, week: 1100 } as const;
 
@@ -100,17 +107,13 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
     range,
 
     /** The start of the current UTC day: the default end of the data for the models. */
-    today(): Date {
-      const now = clock.now();
-      return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-    },
+    today: (): Date => startOfDay(clock.now()),
 
     /** The program's headline figures over a range, and the same per period. */
     async kpis(programId: string, qs: Partial<KpiQuery> = {}) {
       const period = qs.period ?? 'month';
       const { from, to } = range(qs, period);
-      const starts: Date[] = [];
-      for (let t = from; t < to; t = nextPeriod(t, period)) starts.push(t);
+      const starts = periodStarts(from, to, period);
       if (starts.length > MAX_KPI_PERIODS) {
         throw invalid('analytics.range_too_long', `At most ${MAX_KPI_PERIODS} ${period}s in one KPI report`, 'from');
       }
@@ -296,8 +299,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
       const { from, to } = range(qs, period);
       const { sizes, cells } = await queries.cohorts(db, programId, by, from, to, period);
       // Every period from the cohort's own to the last one in the range, zeros included: a full triangle.
-      const starts: string[] = [];
-      for (let t = periodStart(from, period); t < to; t = nextPeriod(t, period)) starts.push(t.toISOString().slice(0, 10));
+      const starts = periodStarts(from, to, period).map((t) => t.toISOString().slice(0, 10));
       return {
         by,
         period,
