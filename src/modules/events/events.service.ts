@@ -284,7 +284,13 @@ export function createEventsService(deps: {
         if (due <= 0) break;
         const share = Math.min(due, t.amount - t.reversed);
         due -= share;
-        const out = await ledger.core.reverseEarning(tx, t, share, { eventId: e.id, reason: e.reason ?? 'refund', metadata: { refund_event: e.id } });
+        // Dated at the refund, not at its arrival: history sent late (imports, queues) lands in its own period.
+        const out = await ledger.core.reverseEarning(tx, t, share, {
+          eventId: e.id,
+          reason: e.reason ?? 'refund',
+          metadata: { refund_event: e.id },
+          occurredAt,
+        });
         if (!out) continue;
         result.points[currency] = (result.points[currency] ?? 0) - out.taken;
         result.transactions.push({ id: out.txnId, type: 'reversal', currency, points: -out.taken, pending: false, available_at: null });

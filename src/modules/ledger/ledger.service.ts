@@ -69,6 +69,8 @@ export interface DebitInput {
   reference?: string | null;
   metadata?: Record<string, unknown>;
   holdId?: string | null;
+  /** When the spend happened (an event's occurred_at); default: now. */
+  occurredAt?: Date;
 }
 
 const bucketOf: Record<TxnType, Bucket> = {
@@ -305,6 +307,7 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
         holdId: d.holdId,
         reason: d.reason,
         metadata: { ...d.metadata, ...(d.reference ? { reference: d.reference } : {}), lots: lotsMeta(consumed) },
+        occurredAt: d.occurredAt,
       });
       await repo.insertTxn(tx.q, tx.program.id, t, [
         { accountId: after.id, amount: -d.amount },
@@ -341,13 +344,14 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
     /**
      * Reverses up to `amount` of an earning transaction (a refund's share, or all that is left of it): from its
      * pending lot while pending, else from the member's available points. Returns the reversal txn id, or null
-     * when nothing was due.
+     * when nothing was due. A refund passes its own `occurredAt`: the reversal is dated when the refund happened
+     * (never before the points it takes back were earned), not when it was received.
      */
     async reverseEarning(
       tx: Tx,
       original: TxnRow,
       amount: number,
-      meta: { reason?: string | null; eventId?: string | null; metadata?: Record<string, unknown> },
+      meta: { reason?: string | null; eventId?: string | null; metadata?: Record<string, unknown>; occurredAt?: Date },
     ): Promise<{ txnId: string; taken: number; due: number } | null> {
       if (amount <= 0) return null;
       await settle(tx.q);
@@ -387,6 +391,7 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
         eventId: meta.eventId,
         reason: meta.reason,
         metadata: { ...meta.metadata, due: amount, ...(taken < amount ? { unrecovered: amount - taken } : {}) },
+        occurredAt: meta.occurredAt && meta.occurredAt < new Date(original.occurred_at) ? new Date(original.occurred_at) : meta.occurredAt,
       });
       await repo.insertTxn(
         tx.q,

@@ -75,6 +75,8 @@ export function createStampCards(deps: { db: Db; clock: Clock; ledger: LedgerSer
               sink: 'redemption',
               reference: `stamp_card:${card.currency}`,
               metadata: { stamp_card: card.currency, reward_id: card.reward_id },
+              // The stamps are spent when the event that completed the card happened.
+              occurredAt: ctx.occurredAt,
             });
             const given = await grant(tx, {
               memberId: member.id,
