@@ -37,7 +37,7 @@ export async function balance(p: TestProgram, memberId: string, currency?: strin
     pending: number;
     held: number;
     negative: boolean;
-    lifetime: { earned: number; spent: number; expired: number };
+    lifetime: { earned: number; reversed: number; spent: number; expired: number };
     next_expiries: { expires_at: string; points: number }[];
     pending_releases: { available_at: string; points: number }[];
   };

@@ -158,7 +158,7 @@ describe('refunds', () => {
     expect(over.body).toMatchObject({ code: 'refund.exceeds_paid', field: 'amount' });
     const rest = await refund(p, { order_id: 'r-1', amount: 3334 });
     expect(rest.body.points).toEqual({ points: -34 });
-    expect(await balance(p, m)).toMatchObject({ available: 0, lifetime: { earned: 0 } });
+    expect(await balance(p, m)).toMatchObject({ available: 0, lifetime: { earned: 100, reversed: 100 } });
     const order = await p.api('GET', '/v1/orders/r-1');
     expect(order.body).toMatchObject({ refunded_amount: 10000, points: { points: { earned: 100, reversed: 100 } } });
     const none = await refund(p, { order_id: 'r-1', amount: 1 });

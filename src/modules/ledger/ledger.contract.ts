@@ -73,7 +73,14 @@ export const Balance = z.object({
   pending: z.number().int().describe('Earned but still in the lock period'),
   held: z.number().int().describe('Reserved by active holds'),
   negative: z.boolean(),
-  lifetime: z.object({ earned: z.number().int(), spent: z.number().int(), expired: z.number().int() }),
+  lifetime: z
+    .object({
+      earned: z.number().int().describe('Points that reached the available balance: earned (once out of the lock period), credit adjustments; gross, reversals not taken off'),
+      reversed: z.number().int().describe('Points taken back from the available balance by refunds, reversals and debit adjustments'),
+      spent: z.number().int().describe('Points redeemed, less redemptions reversed'),
+      expired: z.number().int().describe('Points that expired'),
+    })
+    .describe('Lifetime figures of the available balance: balance = earned − reversed − spent − expired ± transfers'),
   next_expiries: z.array(z.object({ expires_at: z.string(), points: z.number().int() })),
   pending_releases: z.array(z.object({ available_at: z.string(), points: z.number().int() })),
 });

@@ -129,14 +129,14 @@ export const ledgerRepo = {
    */
   async debitIfAvailable(
     q: Queryable,
-    a: { programId: string; memberId: string; currency: string; amount: number; cover: number; earned: number; spent: number; now: Date },
+    a: { programId: string; memberId: string; currency: string; amount: number; cover: number; reversed: number; spent: number; now: Date },
   ): Promise<AccountState | undefined> {
     const rows = await q.query<AccountState>(
-      `update accounts a set balance = a.balance - $4, earned = a.earned + $6, spent = a.spent + $7
+      `update accounts a set balance = a.balance - $4, reversed = a.reversed + $6, spent = a.spent + $7
        where a.program_id = $1 and a.owner = $2 and a.currency = $3 and a.kind = 'available'
          and a.balance - a.held + ${staleHeld(8)} >= $5
        returning a.id, a.balance, a.held`,
-      [a.programId, a.memberId, a.currency, a.amount, a.cover, a.earned, a.spent, a.now],
+      [a.programId, a.memberId, a.currency, a.amount, a.cover, a.reversed, a.spent, a.now],
     );
     return rows[0];
   },
@@ -144,13 +144,13 @@ export const ledgerRepo = {
   /** Unconditional change of an account the caller has decided about (reversals that may go negative, expiry). */
   async adjustAccount(
     q: Queryable,
-    a: { programId: string; accountId: number; delta: number; earned?: number; spent?: number; expired?: number; held?: number },
+    a: { programId: string; accountId: number; delta: number; earned?: number; reversed?: number; spent?: number; expired?: number; held?: number },
   ): Promise<AccountState> {
     const rows = await q.query<AccountState>(
       `update accounts set balance = balance + $3, earned = earned + $4, spent = spent + $5, expired = expired + $6,
-         held = held + $7
+         held = held + $7, reversed = reversed + $8
        where program_id = $1 and id = $2 returning id, balance, held`,
-      [a.programId, a.accountId, a.delta, a.earned ?? 0, a.spent ?? 0, a.expired ?? 0, a.held ?? 0],
+      [a.programId, a.accountId, a.delta, a.earned ?? 0, a.spent ?? 0, a.expired ?? 0, a.held ?? 0, a.reversed ?? 0],
     );
     return rows[0]!;
   },

@@ -279,9 +279,9 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
       if (d.fromHold) {
         // The hold already reserved the points: release the reservation and spend, if the balance still has them.
         const rows = await tx.q.query<AccountState>(
-          `update accounts set balance = balance - $3, held = held - $3, spent = spent + $4, earned = earned + $5
+          `update accounts set balance = balance - $3, held = held - $3, spent = spent + $4, reversed = reversed + $5
            where program_id = $1 and id = $2 and balance >= $3 returning id, balance, held`,
-          [tx.program.id, d.fromHold.account_id, d.amount, bucket === 'spent' ? d.amount : 0, bucket === 'earned' ? -d.amount : 0],
+          [tx.program.id, d.fromHold.account_id, d.amount, bucket === 'spent' ? d.amount : 0, bucket === 'earned' ? d.amount : 0],
         );
         after = rows[0];
       } else {
@@ -291,7 +291,8 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
           currency: d.currency,
           amount: d.amount,
           cover: d.amount,
-          earned: bucket === 'earned' ? -d.amount : 0,
+          // A debit adjustment takes earned points back: it counts as reversed, and earned stays gross.
+          reversed: bucket === 'earned' ? d.amount : 0,
           spent: bucket === 'spent' ? d.amount : 0,
           now: tx.now,
         });
@@ -334,7 +335,8 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
         programId: tx.program.id,
         accountId: acc.id,
         delta: -taken,
-        earned: r.bucket === 'earned' ? -taken : 0,
+        // Earned points taken back are counted as reversed: the earned counter stays gross.
+        reversed: r.bucket === 'earned' ? taken : 0,
         spent: r.bucket === 'spent' ? -taken : 0,
       });
       await repo.consumeLots(tx.q, tx.program.id, acc.id, Math.min(taken, Math.max(0, acc.balance)), r.lotId);
@@ -422,7 +424,7 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
         currency: r.currency,
         amount: r.amount,
         cover: r.amount,
-        earned: 0,
+        reversed: 0,
         spent: 0,
         now: tx.now,
       });

@@ -106,7 +106,8 @@ describe('adjustments', () => {
     const noReason = await p.api('POST', `/v1/members/${m}/adjustments`, { points: 5 });
     expect(noReason.status).toBe(400);
     expect(noReason.body.field).toBe('reason');
-    expect(await balance(p, m)).toMatchObject({ available: 30, lifetime: { earned: 30, spent: 0 } });
+    // Earned stays gross: the debit adjustment is counted as reversed beside it.
+    expect(await balance(p, m)).toMatchObject({ available: 30, lifetime: { earned: 50, reversed: 20, spent: 0 } });
     await expectVerified(h, p.programId);
   });
 
@@ -278,7 +279,7 @@ describe('transfers and reversals', () => {
     await p.api('POST', `/v1/members/${m}/redemptions`, { points: 90 });
     const earn = await p.api('POST', `/v1/transactions/${ev.body.transactions[0].id}/reverse`, { reason: 'fraud' });
     expect(earn.status).toBe(201);
-    expect(await balance(p, m)).toMatchObject({ balance: -90, available: 0, negative: true, lifetime: { earned: 0, spent: 90 } });
+    expect(await balance(p, m)).toMatchObject({ balance: -90, available: 0, negative: true, lifetime: { earned: 100, reversed: 100, spent: 90 } });
     // New points pay the debt back first.
     await credit(p, m, 100);
     expect(await balance(p, m)).toMatchObject({ balance: 10, available: 10, negative: false });

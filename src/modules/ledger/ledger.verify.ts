@@ -51,19 +51,23 @@ const CHECKS: { name: string; description: string; sql: string }[] = [
   },
   {
     name: 'lifetime_counters',
-    description: 'lifetime earned, spent and expired equal the postings of earning, spending and expiring transactions',
-    sql: `select a.program_id, a.id, a.owner, a.currency, a.earned, a.spent, a.expired, s.earned as p_earned, s.spent as p_spent, s.expired as p_expired
+    description:
+      'lifetime earned and reversed equal the credits and take-backs of earning transactions; spent and expired the postings of spending and expiring ones',
+    sql: `select a.program_id, a.id, a.owner, a.currency, a.earned, a.reversed, a.spent, a.expired,
+                 s.earned as p_earned, s.reversed as p_reversed, s.spent as p_spent, s.expired as p_expired
           from accounts a
           left join (
             select p.program_id, p.account_id,
-                   coalesce(sum(p.amount) filter (where t.bucket = 'earned'), 0)::bigint as earned,
+                   coalesce(sum(p.amount) filter (where t.bucket = 'earned' and p.amount > 0), 0)::bigint as earned,
+                   coalesce(-sum(p.amount) filter (where t.bucket = 'earned' and p.amount < 0), 0)::bigint as reversed,
                    coalesce(-sum(p.amount) filter (where t.bucket = 'spent'), 0)::bigint as spent,
                    coalesce(-sum(p.amount) filter (where t.bucket = 'expired'), 0)::bigint as expired
             from postings p join transactions t on t.program_id = p.program_id and t.id = p.txn_id
             where ($1::text is null or p.program_id = $1)
             group by p.program_id, p.account_id) s on s.program_id = a.program_id and s.account_id = a.id
           where a.owner <> 'system' and a.kind = 'available' and ($1::text is null or a.program_id = $1)
-            and (a.earned <> coalesce(s.earned, 0) or a.spent <> coalesce(s.spent, 0) or a.expired <> coalesce(s.expired, 0))`,
+            and (a.earned <> coalesce(s.earned, 0) or a.reversed <> coalesce(s.reversed, 0) or a.spent <> coalesce(s.spent, 0)
+                 or a.expired <> coalesce(s.expired, 0))`,
   },
   {
     name: 'lots_match_available',

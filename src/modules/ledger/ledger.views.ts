@@ -57,13 +57,13 @@ export const ledgerViews = {
   async balance(q: Queryable, programId: string, memberId: string, currency: string, now: Date) {
     const [row] = await q.query<{
       member: boolean;
-      avail: { id: number; balance: number; live_held: number; earned: number; spent: number; expired: number } | null;
+      avail: { id: number; balance: number; live_held: number; earned: number; reversed: number; spent: number; expired: number } | null;
       pending: number | null;
       expiries: { expires_at: string; points: number }[];
       releases: { available_at: string; points: number }[];
     }>(
       `with acc as (
-         select a.id, a.kind, a.balance, (a.held - ${staleHeld(4)})::bigint as live_held, a.earned, a.spent, a.expired
+         select a.id, a.kind, a.balance, (a.held - ${staleHeld(4)})::bigint as live_held, a.earned, a.reversed, a.spent, a.expired
          from accounts a where a.program_id = $1 and a.owner = $2 and a.currency = $3
        ), av as (select * from acc where kind = 'available')
        select exists (select 1 from members where program_id = $1 and id = $2) as member,
@@ -91,7 +91,12 @@ export const ledgerViews = {
       pending: row.pending ?? 0,
       held,
       negative: balance < 0,
-      lifetime: { earned: avail?.earned ?? 0, spent: avail?.spent ?? 0, expired: avail?.expired ?? 0 },
+      lifetime: {
+        earned: avail?.earned ?? 0,
+        reversed: avail?.reversed ?? 0,
+        spent: avail?.spent ?? 0,
+        expired: avail?.expired ?? 0,
+      },
       next_expiries: row.expiries.map((e) => ({ expires_at: iso(e.expires_at), points: Number(e.points) })),
       pending_releases: row.releases.map((e) => ({ available_at: iso(e.available_at), points: Number(e.points) })),
     };
