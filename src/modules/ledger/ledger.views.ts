@@ -38,15 +38,23 @@ export function holdView(h: HoldRow) {
   };
 }
 
-export function encodeCursor(id: string): string {
+function encodeCursor(id: string): string {
   return Buffer.from(id, 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined, field = 'cursor'): string | undefined {
+/** A history cursor: the (occurred_at, id) of the last row given, in one opaque token. */
+function encodeHistoryCursor(at: Date, id: string): string {
+  return encodeCursor(`${at.toISOString()}/${id}`);
+}
+
+function decodeHistoryCursor(cursor: string | undefined): { at: Date; id: string } | undefined {
   if (!cursor) return undefined;
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[a-z]{3}_[0-9a-z]{26}$/.test(id)) throw invalid('pagination.invalid_cursor', 'The cursor is not one this API gave out', field);
-  return id;
+  const [at, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('/');
+  const when = at ? new Date(at) : undefined;
+  if (rest.length > 0 || !id || !/^[a-z]{3}_[0-9a-z]{26}$/.test(id) || !when || Number.isNaN(when.getTime()) || when.toISOString() !== at) {
+    throw invalid('pagination.invalid_cursor', 'The cursor is not one this API gave out', 'cursor');
+  }
+  return { at: when, id };
 }
 
 export const ledgerViews = {
@@ -102,29 +110,42 @@ export const ledgerViews = {
     };
   },
 
-  /** A member's transactions, newest first, with what each did to their available and pending points. */
+  /**
+   * A member's transactions, newest first by when they happened (occurred_at, then id), with what each did to
+   * their available and pending points. Points sent late (a refund imported or queued) sit where they happened,
+   * not where they arrived. The member's own transactions and the transfers they received are each read from
+   * their index in that order, `limit + 1` at most; the cursor is the last row's (occurred_at, id).
+   */
   async history(q: Queryable, programId: string, memberId: string, opts: { limit: number; cursor?: string; currency?: string }) {
-    const before = decodeCursor(opts.cursor);
+    const before = decodeHistoryCursor(opts.cursor);
+    const after = `($3::text is null or currency = $3) and ($4::timestamptz is null or (occurred_at, id) < ($4, $5))`;
     const rows = await q.query<TxnRow & { d_available: number; d_pending: number }>(
-      `select t.*, s.d_available, s.d_pending from (
-         select p.txn_id,
-                coalesce(sum(p.amount) filter (where a.kind = 'available'), 0)::bigint as d_available,
+      `with t as (
+         (select * from transactions where program_id = $1 and member_id = $2 and ${after}
+          order by occurred_at desc, id desc limit $6)
+         union
+         (select * from transactions where program_id = $1 and metadata ? 'to_member_id' and metadata->>'to_member_id' = $2 and ${after}
+          order by occurred_at desc, id desc limit $6)
+         order by occurred_at desc, id desc limit $6
+       )
+       select t.*, d.d_available, d.d_pending
+       from t cross join lateral (
+         select coalesce(sum(p.amount) filter (where a.kind = 'available'), 0)::bigint as d_available,
                 coalesce(sum(p.amount) filter (where a.kind = 'pending'), 0)::bigint as d_pending
-         from accounts a join postings p on p.program_id = a.program_id and p.account_id = a.id
-         where a.program_id = $1 and a.owner = $2 and ($3::text is null or a.currency = $3)
-           and ($4::text is null or p.txn_id < $4)
-         group by p.txn_id order by p.txn_id desc limit $5
-       ) s join transactions t on t.program_id = $1 and t.id = s.txn_id
-       order by t.id desc`,
-      [programId, memberId, opts.currency ?? null, before ?? null, opts.limit + 1],
+         from postings p join accounts a on a.program_id = p.program_id and a.id = p.account_id
+         where p.program_id = $1 and p.txn_id = t.id and a.owner = $2
+       ) d
+       order by t.occurred_at desc, t.id desc`,
+      [programId, memberId, opts.currency ?? null, before?.at ?? null, before?.id ?? null, opts.limit + 1],
     );
     const page = rows.slice(0, opts.limit);
+    const last = page.at(-1);
     return {
       data: page.map((r) => {
         const { d_available, d_pending, ...t } = r;
-        return txnView(t, { points: d_available, pending_points: d_pending });
+        return txnView(t, { points: Number(d_available), pending_points: Number(d_pending) });
       }),
-      next_cursor: rows.length > opts.limit ? encodeCursor(page.at(-1)!.id) : null,
+      next_cursor: rows.length > opts.limit && last ? encodeHistoryCursor(new Date(last.occurred_at), last.id) : null,
     };
   },
 
