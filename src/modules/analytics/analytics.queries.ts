@@ -138,12 +138,36 @@ export const queries = {
     return m!;
   },
 
-  /** Points moved in [from, to) by transaction type and currency, and what members hold at `to`. */
+  /**
+   * Points moved in [from, to) per currency, by what they did to members' points, each transaction at its
+   * occurred_at: issued (earnings, pending or not, and credit adjustments), reversed (taken back by refunds,
+   * reversals and debit adjustments, less reversed debit adjustments), redeemed (less reversed redemptions),
+   * expired. Releases and transfers (and their reversals) move points between members' own accounts and count
+   * in none. So the outstanding points at any date are exactly issued − reversed − redeemed − expired before it.
+   */
   async points(q: Queryable, programId: string, from: Date, to: Date) {
-    const moved = await q.query<{ currency: string; type: string; points: number; transactions: number }>(
-      `select currency, type, sum(amount)::bigint as points, count(*)::int as transactions
-       from transactions where program_id = $1 and occurred_at >= $2 and occurred_at < $3 and member_id is not null
-       group by 1, 2`,
+    const moved = await q.query<{ currency: string; issued: number; reversed: number; redeemed: number; expired: number }>(
+      `with t as (
+         select t.currency, t.amount,
+                case when t.type = 'earn' then 'issued'
+                     when t.type = 'adjustment' then case when jsonb_typeof(t.metadata->'lots') = 'array' then 'reversed' else 'issued' end
+                     when t.type = 'redeem' then 'redeemed'
+                     when t.type = 'expiry' then 'expired'
+                     when t.type = 'reversal' then
+                       case when o.type = 'redeem' then 'unredeemed'
+                            when o.type = 'adjustment' and jsonb_typeof(o.metadata->'lots') = 'array' then 'unreversed'
+                            when o.type in ('earn', 'adjustment') then 'reversed' end
+                end as kind
+         from transactions t
+         left join transactions o on t.type = 'reversal' and o.program_id = t.program_id and o.id = t.reverses_id
+         where t.program_id = $1 and t.occurred_at >= $2 and t.occurred_at < $3 and t.member_id is not null
+       )
+       select currency,
+              coalesce(sum(amount) filter (where kind = 'issued'), 0)::bigint as issued,
+              (coalesce(sum(amount) filter (where kind = 'reversed'), 0) - coalesce(sum(amount) filter (where kind = 'unreversed'), 0))::bigint as reversed,
+              (coalesce(sum(amount) filter (where kind = 'redeemed'), 0) - coalesce(sum(amount) filter (where kind = 'unredeemed'), 0))::bigint as redeemed,
+              coalesce(sum(amount) filter (where kind = 'expired'), 0)::bigint as expired
+       from t group by currency`,
       [programId, from, to],
     );
     // Outstanding at `to`: today's member balances less what members' accounts moved after `to`.

@@ -128,7 +128,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
       const previous = series.reduce((s, r) => s + r.previous_buyers, 0);
       const orders = total.member_orders + total.guest_orders;
       const currencies = new Set([...points.moved.map((m) => m.currency), ...points.held.map((h) => h.currency)]);
-      const moved = (currency: string, type: string) => points.moved.find((m) => m.currency === currency && m.type === type)?.points ?? 0;
+      const moved = (currency: string) => points.moved.find((m) => m.currency === currency);
       return {
         from: from.toISOString(),
         to: to.toISOString(),
@@ -148,10 +148,11 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
         },
         retention: { retention_rate: rate(retained, previous), churn_rate: rate(previous - retained, previous) },
         points: [...currencies].sort().map((currency) => {
-          const issued = moved(currency, 'earn');
-          const reversed = moved(currency, 'reversal');
-          const redeemed = moved(currency, 'redeem');
-          const expired = moved(currency, 'expiry');
+          const m = moved(currency);
+          const issued = m?.issued ?? 0;
+          const reversed = m?.reversed ?? 0;
+          const redeemed = m?.redeemed ?? 0;
+          const expired = m?.expired ?? 0;
           const net = issued - reversed;
           return {
             currency,

@@ -137,4 +137,34 @@ describe('points are dated when they happened', () => {
     ]);
     expect((await kpiPoints(p, '2026-01-01', '2026-02-01')).outstanding).toBe(0);
   });
+
+  it('KPIs: reversed redemptions, adjustments and transfers keep outstanding = issued − reversed − redeemed − expired', async () => {
+    const p = await h.program();
+    const a = await enrol(p);
+    const b = await enrol(p);
+    const buy = await p.api('POST', '/v1/events', { type: 'purchase', id: uniq('evt'), member: { id: a }, order_id: uniq('ord'), amount: 20000, currency: 'GBP', occurred_at: JAN });
+    expect(buy.status).toBe(201); // 200 points in January
+    const post = async (url: string, body: unknown = {}) => {
+      const res = await p.api('POST', url, body);
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body as { id: string };
+    };
+    const spend = await post(`/v1/members/${a}/redemptions`, { points: 50 });
+    await post(`/v1/transactions/${spend.id}/reverse`); // the 50 come back: not redeemed, and not "reversed" points
+    await post(`/v1/members/${a}/redemptions`, { points: 20 });
+    await post(`/v1/members/${a}/adjustments`, { points: 30, reason: 'goodwill' });
+    const down = await post(`/v1/members/${a}/adjustments`, { points: -10, reason: 'correction' });
+    await post(`/v1/members/${a}/adjustments`, { points: -5, reason: 'correction' });
+    await post(`/v1/transactions/${down.id}/reverse`); // the 10 come back
+    const move = await post('/v1/transfers', { from_member_id: a, to_member_id: b, points: 40 });
+    await post(`/v1/transactions/${move.id}/reverse`);
+    await post('/v1/transfers', { from_member_id: a, to_member_id: b, points: 15 });
+    // By hand: 200 earned + 30 credited; 5 taken back; 20 redeemed; everything held by a or b.
+    const k = await kpiPoints(p, '2026-01-01', '2026-08-01');
+    expect(k).toMatchObject({ issued: 230, reversed: 5, redeemed: 20, expired: 0, outstanding: 205 });
+    const [ba, bb] = [await p.api('GET', `/v1/members/${a}/balance`), await p.api('GET', `/v1/members/${b}/balance`)];
+    expect(ba.body.balance + bb.body.balance).toBe(205);
+    expect(ba.body.lifetime).toMatchObject({ earned: 240, reversed: 15, spent: 20 }); // the restored 10 count as earned again
+    await expectVerified(h, p.programId);
+  });
 });
