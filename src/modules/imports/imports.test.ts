@@ -127,6 +127,15 @@ describe('patron import events --preset online-retail', () => {
       expect((await get(`/v1/members/${await member(get, '17548')}/balance`)).available).toBe(0);
       const refund = await get(`/v1/events/${encodeURIComponent('online-retail:return:C552049:550755')}`);
       expect(refund).toMatchObject({ type: 'refund', order_id: '550755', occurred_at: '2011-05-06T09:00:00.000Z' });
+      // Imported in 2026, the return is reversed in May 2011, when it happened: in 17548's history (newest first)
+      // and in the KPIs of that month.
+      const h17548 = await get(`/v1/members/${await member(get, '17548')}/transactions`);
+      expect(h17548.data.map((t: { type: string; occurred_at: string; points: number }) => [t.type, t.occurred_at, t.points])).toEqual([
+        ['reversal', '2011-05-06T09:00:00.000Z', -Math.floor(a550755 / 100)],
+        ['earn', '2011-04-20T11:01:00.000Z', Math.floor(a550755 / 100)],
+      ]);
+      const may2011 = await get('/v1/analytics/kpis?from=2011-05-01&to=2011-06-01');
+      expect(may2011.points.find((x: { currency: string }) => x.currency === 'points').reversed).toBe(Math.floor(a550755 / 100));
 
       // 542806's lines are split by two lines of another invoice: still one order of 39 lines.
       const o542806 = await get('/v1/orders/542806');
