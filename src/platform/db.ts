@@ -19,7 +19,34 @@ export interface Db extends Queryable {
    * through the transaction it is given.
    */
   tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only: calls `onMessage` with the payload of every NOTIFY on `channel`, on a connection of its own
+   * that reconnects by itself; `onListen` runs each time the LISTEN is in place (again after a reconnect, when
+   * notifications may have been missed). PGlite serves one process, which has nobody to hear from.
+   */
+  listen?(channel: string, onMessage: (payload: string) => void, onListen: () => void): Promise<{ unlisten(): Promise<void> }>;
   close(): Promise<void>;
+}
+
+/** What runs once a transaction has committed, by the handle its statements go through (see `afterCommit`). */
+const commitHooks = new WeakMap<Queryable, (() => void)[]>();
+
+/**
+ * Runs `fn` once the transaction `q` belongs to has committed, and never if it rolls back (a retried attempt's
+ * hooks go with it). `q` that is no transaction (the database itself) has committed by the time its statement
+ * answered, so `fn` runs at once.
+ */
+export function afterCommit(q: Queryable, fn: () => void): void {
+  const hooks = commitHooks.get(q);
+  if (hooks) hooks.push(fn);
+  else fn();
+}
+
+/** The transaction behind `q` committed: its hooks run, once. */
+function committed(q: Queryable | undefined): void {
+  const hooks = q ? commitHooks.get(q) : undefined;
+  if (q) commitHooks.delete(q);
+  for (const h of hooks ?? []) h();
 }
 
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -44,14 +71,19 @@ export async function openPglite(dataDir?: string): Promise<Db> {
       await pg.exec(script);
     },
     tx: (fn) =>
-      pg.transaction((t) =>
-        fn({
+      pg.transaction((t) => {
+        const q: Queryable = {
           query: (text, params) => run(t, text, params),
           exec: async (script) => {
             await t.exec(script);
           },
-        }),
-      ),
+        };
+        commitHooks.set(q, []);
+        return fn(q).then((out) => ({ out, q }));
+      }).then(({ out, q }) => {
+        committed(q);
+        return out;
+      }),
     close: () => pg.close(),
   };
 }
@@ -77,22 +109,30 @@ export async function openPostgres(url: string, max: number): Promise<Db> {
     async tx(fn) {
       for (let attempt = 1; ; attempt++) {
         try {
-          const body = (t: postgres.TransactionSql) =>
-            fn({
+          let q: Queryable | undefined;
+          const body = (t: postgres.TransactionSql) => {
+            q = {
               query: (text, params) => run(t, text, params),
               exec: async (script) => {
                 await t.unsafe(script);
               },
-            });
-          return (await sql.begin(body)) as Awaited<
-            ReturnType<typeof fn>
-          >;
+            };
+            commitHooks.set(q, []);
+            return fn(q);
+          };
+          const out = (await sql.begin(body)) as Awaited<ReturnType<typeof fn>>;
+          committed(q);
+          return out;
         } catch (e) {
           const code = (e as { code?: string }).code;
           if (!code || !RETRYABLE.has(code) || attempt >= 8) throw e;
           await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
         }
       }
+    },
+    async listen(channel, onMessage, onListen) {
+      const { unlisten } = await sql.listen(channel, onMessage, onListen);
+      return { unlisten };
     },
     close: () => sql.end({ timeout: 5 }),
   };

@@ -69,7 +69,10 @@ export function createImportsService(deps: { db: Db; programs: ProgramsService; 
     }
 
     async function ingest(batch: Built[]) {
-      const out = await db.tx((q) => events.ingestBatch(q, program, batch.map((b) => b.event), { earn: input.earn }));
+      // Each batch runs with the configuration in force when it starts: a change made while a long import runs
+      // applies from the next batch on, as it does on every server.
+      const current = await programs.program(program.id);
+      const out = await db.tx((q) => events.ingestBatch(q, current, batch.map((b) => b.event), { earn: input.earn }));
       for (const r of out.results) {
         const b = batch[r.index]!;
         const type = String(b.event.type);

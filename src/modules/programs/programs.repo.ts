@@ -1,4 +1,4 @@
-import type { Queryable } from '../../platform/db.js';
+import { pgArray, type Queryable } from '../../platform/db.js';
 import type { ApiKey, Program, ProgramSettings, Scope } from './programs.contract.js';
 
 const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : d === null ? null : String(d));
@@ -11,11 +11,12 @@ interface ProgramRow {
   point_currencies: string[];
   settings: ProgramSettings;
   status: string;
+  config_version: number;
   created_at: Date;
   updated_at: Date;
 }
 
-const toProgram = (r: ProgramRow): Program => ({
+const toProgram = ({ config_version: _, ...r }: ProgramRow): Program => ({
   ...r,
   created_at: iso(r.created_at)!,
   updated_at: iso(r.updated_at)!,
@@ -90,6 +91,25 @@ export function programsRepo(db: Queryable) {
       const rows = await q.query<ProgramRow>(`select * from programs where id = $1`, [id]);
       return rows[0] ? toProgram(rows[0]) : undefined;
     },
+    /** The program with the version of its configuration, read in one statement. */
+    async programAt(id: string, q: Queryable = db) {
+      const rows = await q.query<ProgramRow>(`select * from programs where id = $1`, [id]);
+      return rows[0] ? { program: toProgram(rows[0]), version: rows[0].config_version } : undefined;
+    },
+    /** Raises the configuration version and tells the other processes (the NOTIFY goes out at commit). */
+    async bumpConfig(q: Queryable, id: string, channel: string) {
+      const rows = await q.query<{ config_version: number }>(
+        `update programs set config_version = config_version + 1 where id = $1 returning config_version`,
+        [id],
+      );
+      const version = rows[0]?.config_version;
+      if (version !== undefined) await q.query(`select pg_notify($1, $2)`, [channel, `program ${id} ${version}`]);
+      return version;
+    },
+    /** Versions of the configuration of `ids`: the cheap read that catches a notification missed. */
+    async configVersions(ids: readonly string[]) {
+      return db.query<{ id: string; config_version: number }>(`select id, config_version from programs where id = any($1::text[])`, [pgArray(ids)]);
+    },
     async listPrograms(workspaceId: string) {
       const rows = await db.query<ProgramRow>(`select * from programs where workspace_id = $1 order by id`, [workspaceId]);
       return rows.map(toProgram);
@@ -125,6 +145,14 @@ export function programsRepo(db: Queryable) {
         [id, now],
       );
       return rows[0] ? toKey(rows[0]) : undefined;
+    },
+    /** Of the keys `ids`, those revoked (checked for keys a process holds in memory). */
+    async revokedAmong(ids: readonly string[]) {
+      const rows = await db.query<{ id: string }>(`select id from api_keys where id = any($1::text[]) and revoked_at is not null`, [pgArray(ids)]);
+      return rows.map((r) => r.id);
+    },
+    async notify(channel: string, payload: string) {
+      await db.query(`select pg_notify($1, $2)`, [channel, payload]);
     },
     async touchKey(id: string, now: Date) {
       await db.query(`update api_keys set last_used_at = $2 where id = $1`, [id, now]);

@@ -11,6 +11,9 @@ import {
   type Scope,
 } from './programs.contract.js';
 import { programsRepo } from './programs.repo.js';
+import { CONFIG_CHANNEL, createConfigStore } from './programs.config.js';
+import { watchChanges } from './programs.watch.js';
+import type { Logger } from '../../platform/logger.js';
 
 /** Who is calling: the key's workspace, its program if it is bound to one, and what it may do. */
 export interface Principal {
@@ -31,11 +34,29 @@ function parseToken(token: string): { keyId: string; secret: string } | undefine
   return m ? { keyId: `key_${m[1]}`, secret: m[2]! } : undefined;
 }
 
-export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids }) {
+export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids; log?: Logger }) {
   const { db, clock, ids } = deps;
   const repo = programsRepo(db);
-  const programCache = new Map<string, Program>();
+  const config = createConfigStore({ db });
   const keyCache = new Map<string, { principal: Principal; until: number }>();
+
+  function forgetKey(keyId: string) {
+    for (const [token, entry] of keyCache) if (entry.principal.keyId === keyId) keyCache.delete(token);
+  }
+
+  // Changes made through other processes: configuration versions and revoked keys, heard and polled for.
+  const watcher = watchChanges({
+    db,
+    log: deps.log,
+    onProgram: (id, version) => config.heard(id, version),
+    onKeyRevoked: forgetKey,
+    async check() {
+      const held = config.held();
+      if (held.size) for (const r of await repo.configVersions([...held.keys()])) config.heard(r.id, r.config_version);
+      const keys = [...new Set([...keyCache.values()].map((e) => e.principal.keyId))];
+      if (keys.length) for (const id of await repo.revokedAmong(keys)) forgetKey(id);
+    },
+  });
 
   function mergeSettings(base: ProgramSettings, patch: Partial<ProgramSettings> | undefined): ProgramSettings {
     const merged = ProgramSettings.safeParse({ ...base, ...patch });
@@ -49,17 +70,15 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids }) 
   /** Runs `fn` in the caller's transaction when there is one (a route's idempotent write), else in its own. */
   const within = <T,>(q: Queryable | undefined, fn: (q: Queryable) => Promise<T>) => (q ? fn(q) : db.tx(fn));
 
+  /** The program as its configuration snapshot in force has it; `q` is the caller's open transaction, if any. */
   async function program(id: string, q?: Queryable): Promise<Program> {
-    const cached = programCache.get(id);
-    if (cached) return cached;
-    const p = await repo.getProgram(id, q);
-    if (!p) throw notFound('program.not_found', `No program ${id}`, 'program_id');
-    programCache.set(id, p);
-    return p;
+    watcher.start();
+    return (await config.get(id, q)).program;
   }
 
   const service = {
-    /** The program, from memory after the first read; updates through this service refresh it. */
+    /** The configuration snapshots (settings, rules, tiers, …), which the other modules add their parts to. */
+    config,
     program,
 
     /** A program the principal may use, or 404 as if it did not exist. */
@@ -120,16 +139,17 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids }) 
       const settings = mergeSettings(current.settings, patch.settings);
       const updated = await db.tx(async (q) => {
         await repo.ensureSystemAccounts(q, current.id, currencies);
-        return repo.updateProgram(q, current.id, {
+        const row = await repo.updateProgram(q, current.id, {
           name: patch.name ?? current.name,
           point_currencies: currencies,
           settings,
           status: patch.status ?? current.status,
           now: clock.now(),
         });
+        if (row) await config.bump(q, current.id);
+        return row;
       });
       if (!updated) throw notFound('program.not_found', `No program ${current.id}`, 'program_id');
-      programCache.set(updated.id, updated);
       return updated;
     },
 
@@ -181,14 +201,17 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids }) 
       const existing = await repo.getKey(id);
       if (!existing || (workspaceId && existing.workspace_id !== workspaceId)) throw notFound('key.not_found', `No API key ${id}`, 'key_id');
       const k = await repo.revokeKey(id, clock.now());
-      for (const [token, entry] of keyCache) if (entry.principal.keyId === id) keyCache.delete(token);
+      forgetKey(id);
+      // The other processes drop the key at once; one that misses this finds the revocation by its poll.
+      await repo.notify(CONFIG_CHANNEL, `key ${id}`);
       const { secret_hash: _, ...key } = k!;
       return key;
     },
 
     /**
      * The principal behind a bearer token. Verified keys are remembered for a few seconds so the hot path does
-     * not read api_keys per request; a revocation in this process takes effect at once, in others within that time.
+     * not read api_keys per request; a revocation takes effect at once in this process, and in the others as
+     * soon as they hear of it (a NOTIFY), or at the latest at their next poll (`programs.watch.ts`).
      */
     async authenticate(token: string | undefined): Promise<Principal> {
       if (!token) throw new AppError('unauthorized', 'auth.missing_key', 'Send an API key: Authorization: Bearer <key>');
@@ -205,6 +228,7 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids }) 
       if (k.revoked_at) throw new AppError('unauthorized', 'auth.revoked_key', 'The API key was revoked');
       const principal: Principal = { keyId: k.id, workspaceId: k.workspace_id, programId: k.program_id, scopes: k.scopes };
       keyCache.set(token, { principal, until: Date.now() + KEY_CACHE_MS });
+      watcher.start();
       void repo.touchKey(k.id, clock.now()).catch(() => {});
       return principal;
     },

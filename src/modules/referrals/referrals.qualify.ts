@@ -3,6 +3,7 @@ import { DAY_MS } from '../../platform/clock.js';
 import type { MembersService } from '../members/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { EventContext, EventsService } from '../events/index.js';
+import type { Program } from '../programs/index.js';
 import type { ReferralStatus, StoredReferralSettings as Settings } from './referrals.contract.js';
 import { referralsRepo as repo, type ReferralRow } from './referrals.repo.js';
 
@@ -20,7 +21,7 @@ export function createQualifier(deps: {
   members: MembersService;
   ledger: LedgerService;
   events: EventsService;
-  settingsOf: (q: Queryable, programId: string) => Promise<Settings>;
+  settingsOf: (q: Queryable, program: Program) => Promise<Settings>;
 }) {
   const { members, ledger, events, settingsOf } = deps;
 
@@ -74,7 +75,7 @@ export function createQualifier(deps: {
     const order = ctx.order;
     if (!order) return;
     const { q, program } = ctx.tx;
-    const s = await settingsOf(q, program.id);
+    const s = await settingsOf(q, program);
     if (!s.enabled) return;
     const pending = await repo.ofReferee(q, program.id, ctx.member.id);
     if (!pending || pending.status !== 'pending') return;

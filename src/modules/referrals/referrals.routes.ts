@@ -36,14 +36,10 @@ export function referralsRoutes(app: App, deps: { db: Db; programs: ProgramsServ
     },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      try {
-        return await runWrite(db, req, reply, program.id, async (q) => ({
-          status: 200,
-          body: await referrals.putSettings(q, program, req.body),
-        }));
-      } finally {
-        referrals.forget(program.id);
-      }
+      return runWrite(db, req, reply, program.id, async (q) => ({
+        status: 200,
+        body: await referrals.putSettings(q, program, req.body),
+      }));
     },
   });
 

@@ -3,7 +3,7 @@ import type { Db, Queryable } from '../../platform/db.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Ids } from '../../platform/ids.js';
 import { conflict, invalid, notFound, unprocessable } from '../../platform/errors.js';
-import type { Program } from '../programs/index.js';
+import type { ConfigStore, Program } from '../programs/index.js';
 import type { MemberCreate, MembersService } from '../members/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { EventsService } from '../events/index.js';
@@ -80,19 +80,17 @@ export function createReferralsService(deps: {
   members: MembersService;
   ledger: LedgerService;
   events: EventsService;
+  /** The programs' configuration snapshots: the referral settings are a part of them. */
+  config: ConfigStore;
 }) {
-  const { db, clock, ids, members, ledger, events } = deps;
-  /** Settings per program, read once and dropped when this process changes them. */
-  const cache = new Map<string, Settings & { updated_at: Date | null }>();
+  const { db, clock, ids, members, ledger, events, config } = deps;
+  const part = config.define('referrals', async (q, program): Promise<Settings & { updated_at: Date | null }> => {
+    const row = await repo.settings(q, program.id);
+    return row ? { ...(row.settings as Settings), updated_at: row.updated_at } : { ...DEFAULTS, updated_at: null };
+  });
 
-  async function settingsOf(q: Queryable, programId: string) {
-    const hit = cache.get(programId);
-    if (hit) return hit;
-    const row = await repo.settings(q, programId);
-    const s = row ? { ...(row.settings as Settings), updated_at: row.updated_at } : { ...DEFAULTS, updated_at: null };
-    cache.set(programId, s);
-    return s;
-  }
+  /** The settings of the configuration snapshot `program` belongs to; `q` is the caller's transaction, if any. */
+  const settingsOf = (q: Queryable, program: Program) => config.read(program, part, q);
 
   function reward(program: Program, r: Reward | null, field: string): SideReward | null {
     if (!r) return null;
@@ -166,7 +164,7 @@ export function createReferralsService(deps: {
 
   return {
     async getSettings(q: Queryable, program: Program): Promise<ReferralSettings> {
-      const s = await settingsOf(q, program.id);
+      const s = await settingsOf(q, program);
       return { ...s, updated_at: iso(s.updated_at) };
     },
 
@@ -181,13 +179,8 @@ export function createReferralsService(deps: {
       };
       const now = clock.now();
       await repo.saveSettings(q, program.id, s, now);
-      cache.delete(program.id);
+      await config.bump(q, program.id);
       return { ...s, updated_at: iso(now) };
-    },
-
-    /** Drops the cached settings: called again once the write has committed, so no reader caches the old ones. */
-    forget(programId: string) {
-      cache.delete(programId);
     },
 
     async memberReferral(programId: string, memberId: string): Promise<MemberReferral> {

@@ -14,7 +14,7 @@ import { rewardsRepo as repo, type RedemptionRow, type RewardRow } from './rewar
 import { redemptionView } from './rewards.views.js';
 
 /** The member's current tier, from the tiers module when it is wired in; null: no tier. */
-export type TierLookup = (q: Queryable, programId: string, memberId: string) => Promise<{ level_id: string } | null>;
+export type TierLookup = (q: Queryable, program: Program, memberId: string) => Promise<{ level_id: string } | null>;
 
 export interface IssueRewardInput {
   memberId: string;
@@ -61,7 +61,7 @@ export function createRewardsService(deps: {
       throw unprocessable('reward.no_longer_available', `Reward ${r.id} ended at ${r.valid_to.toISOString()}`, { field: 'reward_id' });
     }
     if (r.tier_level_ids.length) {
-      const tier = deps.tierLookup ? await deps.tierLookup(q, program.id, memberId) : null;
+      const tier = deps.tierLookup ? await deps.tierLookup(q, program, memberId) : null;
       if (!tier || !r.tier_level_ids.includes(tier.level_id)) {
         throw unprocessable('reward.tier_not_eligible', `Reward ${r.id} is for members in tiers ${r.tier_level_ids.join(', ')}`, {
           field: 'reward_id',
@@ -161,7 +161,7 @@ export function createRewardsService(deps: {
     }
   }
 
-  const stampCards = createStampCards({ db, clock, ledger, grant, softly, loadReward: catalog.load });
+  const stampCards = createStampCards({ db, clock, config: programs.config, ledger, grant, softly, loadReward: catalog.load });
 
   return {
     catalog,

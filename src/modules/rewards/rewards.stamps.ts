@@ -1,7 +1,7 @@
 import type { Db, Queryable } from '../../platform/db.js';
 import type { Clock } from '../../platform/clock.js';
 import { AppError, notFound, unprocessable } from '../../platform/errors.js';
-import type { Program } from '../programs/index.js';
+import type { ConfigStore, Program } from '../programs/index.js';
 import type { LedgerService, Tx } from '../ledger/index.js';
 import type { EventContext } from '../events/index.js';
 import { rewardsRepo as repo, type RewardRow, type StampCardRow } from './rewards.repo.js';
@@ -19,20 +19,19 @@ const MAX_COMPLETIONS_PER_EVENT = 1000;
 /**
  * Stamp cards: a point currency (such as `stamps`) with a goal. After each applied event, while the member has
  * `goal` stamps available, they are spent and the card's reward is issued; what is left over carries on.
- * Cards are kept in memory per program and reloaded after a change made in this process.
+ * The cards are a part of the program's configuration snapshot; a change raises its configuration version.
  */
-export function createStampCards(deps: { db: Db; clock: Clock; ledger: LedgerService; grant: Grant; softly: Softly; loadReward: (q: Queryable, p: Program, id: string) => Promise<RewardRow> }) {
-  const { db, clock, ledger, grant, softly } = deps;
-  const cache = new Map<string, StampCardRow[]>();
-
-  async function cardsOf(q: Queryable, programId: string) {
-    let cards = cache.get(programId);
-    if (!cards) {
-      cards = await repo.stampCards(q, programId);
-      cache.set(programId, cards);
-    }
-    return cards;
-  }
+export function createStampCards(deps: {
+  db: Db;
+  clock: Clock;
+  config: ConfigStore;
+  ledger: LedgerService;
+  grant: Grant;
+  softly: Softly;
+  loadReward: (q: Queryable, p: Program, id: string) => Promise<RewardRow>;
+}) {
+  const { db, clock, config, ledger, grant, softly } = deps;
+  const part = config.define('stamp_cards', (q, program): Promise<readonly StampCardRow[]> => repo.stampCards(q, program.id));
 
   return {
     async put(q: Queryable, program: Program, currency: string, b: { goal: number; reward_id: string; status: 'active' | 'inactive' }) {
@@ -46,7 +45,7 @@ export function createStampCards(deps: { db: Db; clock: Clock; ledger: LedgerSer
       }
       await deps.loadReward(q, program, b.reward_id);
       const row = await repo.putStampCard(q, program.id, { currency, ...b }, clock.now());
-      cache.delete(program.id);
+      await config.bump(q, program.id);
       return stampCardView(row);
     },
 
@@ -62,7 +61,7 @@ export function createStampCards(deps: { db: Db; clock: Clock; ledger: LedgerSer
 
     async onEvent(ctx: EventContext) {
       const { tx, member, result } = ctx;
-      const cards = (await cardsOf(tx.q, tx.program.id)).filter((c) => c.status === 'active' && tx.program.point_currencies.includes(c.currency));
+      const cards = (await config.read(tx.program, part, tx.q)).filter((c) => c.status === 'active' && tx.program.point_currencies.includes(c.currency));
       for (const card of cards) {
         let posted = await ledger.postedBalance(tx.q, tx.program.id, member.id, card.currency);
         for (let round = 0; posted >= card.goal && round < MAX_COMPLETIONS_PER_EVENT; round++) {

@@ -2,13 +2,14 @@ import type { Queryable } from '../../platform/db.js';
 import { DAY_MS } from '../../platform/clock.js';
 import type { Member } from '../members/index.js';
 import type { CustomEvent, PurchaseEvent } from '../events/index.js';
+import type { Program } from '../programs/index.js';
 import type { LineFilter, Period } from './rules.contract.js';
 import { lineMatches, type Resolve } from './rules.conditions.js';
 
-/** A member's tier as the tiers module reports it (through an injected lookup). */
+/** A member's tier as the tiers module reports it (through an injected lookup), in `program`'s configuration. */
 export type TierLookup = (
   q: Queryable,
-  programId: string,
+  program: Program,
   memberId: string,
 ) => Promise<{ level_id: string; name: string; rank: number; benefits: Record<string, unknown> } | null>;
 
@@ -21,6 +22,8 @@ export interface PurchaseStats {
 
 export interface FactsInput {
   q: Queryable;
+  /** The program as the configuration snapshot the event runs with has it. */
+  program: Program;
   programId: string;
   memberId: string;
   event: PurchaseEvent | CustomEvent;
@@ -106,7 +109,7 @@ export function createFacts(f: FactsInput) {
   const isPurchase = e.type === 'purchase';
 
   const getMember = () => (member ??= f.getMember(f.q, f.programId, f.memberId));
-  const getTier = () => (tier ??= f.tierLookup ? f.tierLookup(f.q, f.programId, f.memberId) : Promise.resolve(null));
+  const getTier = () => (tier ??= f.tierLookup ? f.tierLookup(f.q, f.program, f.memberId) : Promise.resolve(null));
   const local = async () => localParts(f.occurredAt, (await getMember()).time_zone ?? 'UTC');
 
   /** Purchases in [from, to); in preview the event's own purchase is added when it falls in the window. */

@@ -22,21 +22,12 @@ export function rulesRoutes(app: App, deps: { db: Db; programs: ProgramsService;
   const { db, programs, rules } = deps;
   const tags = ['rules'];
 
-  /** Runs a rule change and forgets the program's cached rules again once it has committed. */
-  const write = async <T,>(programId: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } finally {
-      rules.invalidate(programId);
-    }
-  };
-
   app.post('/v1/rules', {
     schema: { tags, summary: 'Create an earning rule (a draft unless status is active)', body: RuleCreate, response: { 201: Rule } },
     validatorCompiler: ruleValidator(RuleCreate),
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      return write(program.id, () => runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await rules.create(q, program, req.body) })));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await rules.create(q, program, req.body) }));
     },
   });
 
@@ -70,9 +61,7 @@ export function rulesRoutes(app: App, deps: { db: Db; programs: ProgramsService;
     }),
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      return write(program.id, () =>
-        runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await rules.update(q, program, req.params.rule_id, req.body) })),
-      );
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await rules.update(q, program, req.params.rule_id, req.body) }));
     },
   });
 
@@ -84,9 +73,7 @@ export function rulesRoutes(app: App, deps: { db: Db; programs: ProgramsService;
       schema: { tags, summary: action === 'activate' ? 'Put a rule in force' : 'Take a rule out of force', params: RuleParams, body: Empty, response: { 200: Rule } },
       handler: async (req, reply) => {
         const { program } = await programContext(programs, req, 'admin');
-        return write(program.id, () =>
-          runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await rules.setStatus(q, program, req.params.rule_id, status) })),
-        );
+        return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await rules.setStatus(q, program, req.params.rule_id, status) }));
       },
     });
   }

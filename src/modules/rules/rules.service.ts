@@ -41,8 +41,9 @@ function decodeCursor(c: string) {
 }
 
 /**
- * Earning rules: configured as data, cached per program in memory (reloaded when they change in this process),
- * and run as the events pipeline's earning engine inside each event's transaction.
+ * Earning rules: configured as data, compiled into each configuration snapshot of the program (so every process
+ * runs the rules of the version it holds, and a change anywhere is in force everywhere), and run as the events
+ * pipeline's earning engine inside each event's transaction.
  */
 export function createRulesService(deps: {
   db: Db;
@@ -57,18 +58,13 @@ export function createRulesService(deps: {
   issueReward?: IssueReward;
 }) {
   const { db, clock, ids, members, ledger, events, log } = deps;
-  const cache = new Map<string, Promise<CompiledRule[]>>();
+  const config = deps.programs.config;
+  const activePart = config.define('rules', async (q, program): Promise<readonly CompiledRule[]> =>
+    (await repo.active(q, program.id)).map((r) => ({ id: r.id, version: r.version, def: r.definition })),
+  );
 
-  /** Active rules of a program, from memory; loaded once on `q` (the caller's transaction, if any). */
-  function activeRules(q: Queryable, programId: string): Promise<CompiledRule[]> {
-    let p = cache.get(programId);
-    if (!p) {
-      p = repo.active(q, programId).then((rows) => rows.map((r) => ({ id: r.id, version: r.version, def: r.definition })));
-      p.catch(() => cache.delete(programId));
-      cache.set(programId, p);
-    }
-    return p;
-  }
+  /** The active rules of the configuration snapshot `program` belongs to; `q` is the caller's transaction, if any. */
+  const activeRules = (q: Queryable, program: Program) => config.read(program, activePart, q);
 
   async function mustGet(q: Queryable, programId: string, id: string, lock = false) {
     const r = await repo.get(q, programId, id, lock);
@@ -95,7 +91,7 @@ export function createRulesService(deps: {
     const { tx, result } = ctx;
     const { q, program } = tx;
     const base = baseRule(program);
-    const rules = [...(base ? [base] : []), ...(await activeRules(q, program.id))];
+    const rules = [...(base ? [base] : []), ...(await activeRules(q, program))];
     // In a batch, limit usage is claimed once and written once for all its events.
     const cache = ctx.batch?.get('rules.usage', () => {
       const c = usageCache();
@@ -179,6 +175,7 @@ export function createRulesService(deps: {
   ): Promise<RuleTrace[]> {
     const facts = createFacts({
       q,
+      program,
       programId: program.id,
       memberId,
       event,
@@ -206,10 +203,6 @@ export function createRulesService(deps: {
     engine,
     /** Whether reward effects can be activated (an issuer is wired). */
     rewardsAvailable: !!deps.issueReward,
-    /** Forget a program's cached rules (called on every change, and again once the change has committed). */
-    invalidate(programId: string) {
-      cache.delete(programId);
-    },
     activeRules,
 
     async create(q: Queryable, program: Program, body: RuleCreate): Promise<Rule> {
@@ -218,7 +211,7 @@ export function createRulesService(deps: {
       if (status === 'active') checkActivatable(def);
       const id = ids.next('rul');
       await repo.insert(q, program.id, { id, status, definition: def, now: clock.now() });
-      cache.delete(program.id);
+      await config.bump(q, program.id);
       return ruleView(await mustGet(q, program.id, id));
     },
 
@@ -247,7 +240,7 @@ export function createRulesService(deps: {
         checkActivatable(def);
         await repo.addVersion(q, program.id, id, r.version + 1, def, now);
       }
-      cache.delete(program.id);
+      await config.bump(q, program.id);
       return ruleView(await mustGet(q, program.id, id), await repo.versions(q, program.id, id));
     },
 
@@ -258,8 +251,10 @@ export function createRulesService(deps: {
         // The program's currencies may have changed since the rule was written.
         checkDefinition(r.definition, program);
       }
-      if (r.status !== status) await repo.setStatus(q, program.id, id, status, clock.now());
-      cache.delete(program.id);
+      if (r.status !== status) {
+        await repo.setStatus(q, program.id, id, status, clock.now());
+        await config.bump(q, program.id);
+      }
       return ruleView(await mustGet(q, program.id, id));
     },
 
@@ -286,7 +281,7 @@ export function createRulesService(deps: {
         def: definitionFrom(program, parseBody(RuleCreate, raw, `rules.${i}.`)),
       }));
       const base = baseRule(program);
-      const rules = [...(base ? [base] : []), ...(drafts ?? (await activeRules(db, program.id)))];
+      const rules = [...(base ? [base] : []), ...(drafts ?? (await activeRules(db, program)))];
       const traces = await run(db, program, m.memberId, e, occurredAt, order, false, rules);
       const points: Record<string, number> = {};
       const out: PreviewRule[] = traces.map((t) => {

@@ -2,7 +2,7 @@ import type { Queryable } from '../../platform/db.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Ids } from '../../platform/ids.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
-import type { Program } from '../programs/index.js';
+import type { ConfigStore, Program } from '../programs/index.js';
 import type { LevelCreate, LevelUpdate, SchemePut } from './tiers.contract.js';
 import { tiersRepo as repo, type LevelRow, type SchemeRow } from './tiers.repo.js';
 import type { RankedLevel, TierWindow } from './tiers.policy.js';
@@ -55,14 +55,12 @@ export const levelView = (l: Level, members?: number) => ({
 });
 
 /**
- * Tier configuration as data: the scheme and levels of each program, cached in memory and dropped on every
- * change made in this process. Writes read the database under a lock, never the cache.
+ * Tier configuration as data: the scheme and levels of each program, a part of its configuration snapshot.
+ * Every change raises the program's configuration version in its transaction. Writes read the database under a
+ * lock, never the snapshot.
  */
-export function createTierConfig(deps: { clock: Clock; ids: Ids }) {
-  const { clock, ids } = deps;
-  const cache = new Map<string, TierConfig>();
-  // Bumped on every change, so a load that raced a change does not put stale data back in the cache.
-  const generation = new Map<string, number>();
+export function createTierConfig(deps: { clock: Clock; ids: Ids; config: ConfigStore }) {
+  const { clock, ids, config } = deps;
 
   async function read(q: Queryable, programId: string, lock = false): Promise<TierConfig> {
     if (lock) await repo.lockConfig(q, programId);
@@ -70,10 +68,8 @@ export function createTierConfig(deps: { clock: Clock; ids: Ids }) {
     return { scheme: s ? schemeOf(s) : null, levels: ranked(await repo.levels(q, programId)) };
   }
 
-  function invalidate(programId: string) {
-    cache.delete(programId);
-    generation.set(programId, (generation.get(programId) ?? 0) + 1);
-  }
+  const part = config.define('tiers', (q, program) => read(q, program.id));
+  const changed = (q: Queryable, programId: string) => config.bump(q, programId);
 
   async function findLevel(q: Queryable, programId: string, id: string, lock = false) {
     const cfg = await read(q, programId, lock);
@@ -108,16 +104,12 @@ export function createTierConfig(deps: { clock: Clock; ids: Ids }) {
   }
 
   return {
-    invalidate,
+    /** The tier configuration of the snapshot `program` belongs to; `q` is the caller's transaction, if any. */
+    get: (q: Queryable, program: Program): Promise<TierConfig> => config.read(program, part, q),
 
-    /** The program's configuration, from the cache when it can; `q` is the caller's transaction. */
-    async get(q: Queryable, programId: string): Promise<TierConfig> {
-      const hit = cache.get(programId);
-      if (hit) return hit;
-      const gen = generation.get(programId) ?? 0;
-      const cfg = await read(q, programId);
-      if ((generation.get(programId) ?? 0) === gen) cache.set(programId, cfg);
-      return cfg;
+    /** The tier configuration in force for a program known by id (maintenance). */
+    async current(programId: string): Promise<TierConfig> {
+      return part.of(await config.get(programId));
     },
 
     async putScheme(q: Queryable, program: Program, s: SchemePut) {
@@ -139,7 +131,7 @@ export function createTierConfig(deps: { clock: Clock; ids: Ids }) {
         },
         clock.now(),
       );
-      invalidate(program.id);
+      await changed(q, program.id);
       return schemeView(schemeOf(row));
     },
 
@@ -168,7 +160,7 @@ export function createTierConfig(deps: { clock: Clock; ids: Ids }) {
       if (c.rank !== undefined && c.rank !== position) throw orderError(cfg.levels, Math.min(c.rank, cfg.levels.length + 1));
       const now = clock.now();
       await repo.insertLevel(q, programId, { id: ids.next('tir'), name: c.name, threshold: c.threshold, benefits: c.benefits ?? {}, created_at: now, updated_at: now });
-      invalidate(programId);
+      await changed(q, programId);
       const after = await read(q, programId);
       return levelView(after.levels[position - 1]!, 0);
     },
@@ -181,7 +173,7 @@ export function createTierConfig(deps: { clock: Clock; ids: Ids }) {
       const others = cfg.levels.filter((l) => l.id !== id);
       if (positionOf(others, next.threshold) !== level.rank) throw orderError(others, level.rank);
       await repo.updateLevel(q, programId, { ...next, updated_at: clock.now() });
-      invalidate(programId);
+      await changed(q, programId);
       const after = await findLevel(q, programId, id);
       return levelView(after.level, (await repo.holders(q, programId)).get(id) ?? 0);
     },
@@ -197,7 +189,7 @@ export function createTierConfig(deps: { clock: Clock; ids: Ids }) {
         });
       }
       await repo.deleteLevel(q, programId, id);
-      invalidate(programId);
+      await changed(q, programId);
       return { id, deleted: true as const };
     },
   };

@@ -28,9 +28,7 @@ export function tiersRoutes(app: App, deps: { db: Db; programs: ProgramsService;
     schema: { tags, summary: 'Set how members qualify for tiers: metric, window, grace period, soft landing', body: SchemePut, response: { 200: Scheme } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      const sent = await runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await config.putScheme(q, program, req.body) }));
-      tiers.invalidate(program.id);
-      return sent;
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await config.putScheme(q, program, req.body) }));
     },
   });
 
@@ -54,9 +52,7 @@ export function tiersRoutes(app: App, deps: { db: Db; programs: ProgramsService;
     schema: { tags, summary: 'Add a level (anywhere in the order: ranks follow thresholds)', body: LevelCreate, response: { 201: Level } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      const sent = await runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await config.createLevel(q, program.id, req.body) }));
-      tiers.invalidate(program.id);
-      return sent;
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await config.createLevel(q, program.id, req.body) }));
     },
   });
 
@@ -72,12 +68,10 @@ export function tiersRoutes(app: App, deps: { db: Db; programs: ProgramsService;
     schema: { tags, summary: 'Rename a level, move its threshold (within its rank) or change its benefits', params: LevelParams, body: LevelUpdate, response: { 200: Level } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      const sent = await runWrite(db, req, reply, program.id, async (q) => ({
+      return runWrite(db, req, reply, program.id, async (q) => ({
         status: 200,
         body: await config.updateLevel(q, program.id, req.params.level_id, req.body),
       }));
-      tiers.invalidate(program.id);
-      return sent;
     },
   });
 
@@ -85,9 +79,7 @@ export function tiersRoutes(app: App, deps: { db: Db; programs: ProgramsService;
     schema: { tags, summary: 'Remove a level nobody holds', params: LevelParams, response: { 200: z.object({ id: z.string(), deleted: z.literal(true) }) } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      const sent = await runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await config.deleteLevel(q, program.id, req.params.level_id) }));
-      tiers.invalidate(program.id);
-      return sent;
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await config.deleteLevel(q, program.id, req.params.level_id) }));
     },
   });
 

@@ -3,7 +3,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Ids } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import { conflict, invalid, unprocessable } from '../../platform/errors.js';
-import type { Program } from '../programs/index.js';
+import type { ConfigStore, Program } from '../programs/index.js';
 import type { MembersService } from '../members/index.js';
 import type { LedgerService, Tx } from '../ledger/index.js';
 import type { EventContext, EventsService } from '../events/index.js';
@@ -49,10 +49,12 @@ export function createTiersService(deps: {
   members: MembersService;
   ledger: LedgerService;
   events: EventsService;
+  /** The programs' configuration snapshots, which the tier set-up is a part of. */
+  config: ConfigStore;
   log?: Logger;
 }) {
   const { db, clock, ids, members, ledger, events } = deps;
-  const config = createTierConfig({ clock, ids });
+  const config = createTierConfig({ clock, ids, config: deps.config });
 
   /**
    * Member tier rows read during a batch of events, per transaction handle: rules (`member.tier`) and this
@@ -124,8 +126,9 @@ export function createTiersService(deps: {
   }
 
   /** Moves the member up if their metric now reaches a higher level. Never moves anyone down. */
-  async function evaluate(q: Queryable, programId: string, memberId: string, now: Date, eventId?: string) {
-    const cfg = await config.get(q, programId);
+  async function evaluate(q: Queryable, program: Program, memberId: string, now: Date, eventId?: string) {
+    const programId = program.id;
+    const cfg = await config.get(q, program);
     const scheme = cfg.scheme;
     if (!scheme || cfg.levels.length === 0) return null;
     const seen = levelOf(cfg, await tierRow(q, programId, memberId));
@@ -202,7 +205,7 @@ export function createTiersService(deps: {
 
   async function memberView(q: Queryable, program: Program, memberId: string) {
     await members.get(program.id, memberId, q);
-    const cfg = await config.get(q, program.id);
+    const cfg = await config.get(q, program);
     const scheme = cfg.scheme;
     if (!scheme) throw conflict('tiers.no_scheme', 'This program has no tier scheme yet: PUT /v1/tiers/scheme', { field: 'scheme' });
     const now = clock.now();
@@ -229,13 +232,11 @@ export function createTiersService(deps: {
 
   return {
     config,
-    /** Drops the cached configuration of a program (call after a configuration write commits). */
-    invalidate: config.invalidate,
 
     /** The level a member holds now, for rules (`tierLookup`) and rewards; null when they hold none. */
-    async currentTier(q: Queryable, programId: string, memberId: string) {
-      const cfg = await config.get(q, programId);
-      const level = levelOf(cfg, await tierRow(q, programId, memberId));
+    async currentTier(q: Queryable, program: Program, memberId: string) {
+      const cfg = await config.get(q, program);
+      const level = levelOf(cfg, await tierRow(q, program.id, memberId));
       return level ? { level_id: level.id, name: level.name, rank: level.rank, benefits: level.benefits } : null;
     },
 
@@ -250,7 +251,7 @@ export function createTiersService(deps: {
         ctx.batch.beforeEnd(async () => void batchRows.delete(q));
         ctx.batch.onAbort(() => batchRows.delete(q));
       }
-      const change = await evaluate(ctx.tx.q, ctx.tx.program.id, ctx.member.id, ctx.occurredAt, ctx.event.id);
+      const change = await evaluate(ctx.tx.q, ctx.tx.program, ctx.member.id, ctx.occurredAt, ctx.event.id);
       if (!change) return;
       (ctx.result.outcomes ??= []).push({
         kind: 'tier_changed',
@@ -266,9 +267,9 @@ export function createTiersService(deps: {
     /** The ledger's adjustment hook: a manual status-credit adjustment can upgrade the member at once. */
     async onAdjustment(tx: Tx, memberId: string, currency: string) {
       if (currency !== STATUS_CURRENCY) return;
-      const cfg = await config.get(tx.q, tx.program.id);
+      const cfg = await config.get(tx.q, tx.program);
       if (cfg.scheme?.metric !== 'status_credits') return;
-      await evaluate(tx.q, tx.program.id, memberId, tx.now);
+      await evaluate(tx.q, tx.program, memberId, tx.now);
     },
 
     member: memberView,
@@ -283,7 +284,7 @@ export function createTiersService(deps: {
     async grant(q: Queryable, program: Program, memberId: string, g: GrantCreate) {
       const m = await members.get(program.id, memberId, q);
       if (m.status !== 'active') throw unprocessable(`member.${m.status}`, `Member ${memberId} is ${m.status}`, { field: 'member_id' });
-      const cfg = await config.get(q, program.id);
+      const cfg = await config.get(q, program);
       if (!cfg.scheme) throw conflict('tiers.no_scheme', 'This program has no tier scheme yet: PUT /v1/tiers/scheme', { field: 'scheme' });
       const level = cfg.levels.find((l) => l.id === g.level_id);
       if (!level) throw unprocessable('tiers.level_not_found', `No tier level ${g.level_id}`, { field: 'level_id' });
@@ -306,7 +307,7 @@ export function createTiersService(deps: {
       const report: TierMaintenanceReport = { reviewed: 0, downgraded: 0, grants_expired: 0 };
       const programIds = opts.programId ? [opts.programId] : await repo.programsWithScheme(db);
       for (const programId of programIds) {
-        const cfg = await config.get(db, programId);
+        const cfg = await config.current(programId);
         if (!cfg.scheme) continue;
         let after = '';
         for (;;) {

@@ -83,7 +83,7 @@ describe('upgrades', () => {
       ['upgrade', 'Silver', 'Gold'],
       ['upgrade', null, 'Silver'],
     ]);
-    expect(await h.services.tiers.currentTier(h.db, p.programId, m)).toMatchObject({ level_id: lv.Gold, name: 'Gold', rank: 2 });
+    expect(await h.services.tiers.currentTier(h.db, await h.services.programs.program(p.programId), m)).toMatchObject({ level_id: lv.Gold, name: 'Gold', rank: 2 });
     await expectVerified(h, p.programId);
   });
 
@@ -227,7 +227,7 @@ describe('downgrades', () => {
     expect(await levelName(p, lapsed)).toBeNull();
     const hist = await history(p, lapsed);
     expect(hist[0]).toMatchObject({ reason: 'downgrade', from: { name: 'Gold' }, to: null });
-    expect(await h.services.tiers.currentTier(h.db, p.programId, lapsed)).toBeNull();
+    expect(await h.services.tiers.currentTier(h.db, await h.services.programs.program(p.programId), lapsed)).toBeNull();
     await expectVerified(h, p.programId);
   });
 
