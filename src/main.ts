@@ -28,6 +28,8 @@ export interface PatronDeps {
   clock?: Clock;
   ids?: Ids;
   log?: Logger;
+  /** The lease of analysis jobs (PATRON_JOB_LEASE_SECONDS); default 30 s. */
+  jobLeaseMs?: number;
 }
 
 /** The services, wired by hand: each takes only what it uses. */
@@ -52,7 +54,7 @@ export function createServices(deps: PatronDeps) {
   events.addHook(referrals.onEvent);
   const ingestQueue = createIngestQueue({ db, events, log });
   const analytics = createAnalyticsService({ db, clock });
-  const analyticsJobs = createAnalyticsJobs({ db, clock, ids, log });
+  const analyticsJobs = createAnalyticsJobs({ db, clock, ids, log, leaseMs: deps.jobLeaseMs });
   const segments = createSegmentsService({ db, clock, ids });
   return { db, clock, ids, log, programs, members, ledger, events, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments };
 }

@@ -164,8 +164,8 @@ export function analyticsCommand(): Command {
         horizon_months: number;
       };
       const top = await services.db.query<{ member_id: string; p_alive: number; expected_purchases: number; clv: number; churn_risk: string; rfm_segment: string }>(
-        `select member_id, p_alive, expected_purchases, clv, churn_risk, rfm_segment from member_scores where program_id = $1 order by clv desc, member_id limit $2`,
-        [program.id, Number(o.top)],
+        `select member_id, p_alive, expected_purchases, clv, churn_risk, rfm_segment from member_scores where program_id = $1 and job_id = $2 order by clv desc, member_id limit $3`,
+        [program.id, job.id, Number(o.top)],
       );
       if (o.json) return printJson({ job, top });
       const money = moneyOf(program.currency);
@@ -177,6 +177,11 @@ export function analyticsCommand(): Command {
           .join(' ');
       const spendScale = 10 ** (new Intl.NumberFormat('en-GB', { style: 'currency', currency: program.currency }).resolvedOptions().maximumFractionDigits ?? 2);
       out(`${job.cached ? 'Cached result' : 'Fitted'} ${job.finished_at?.slice(0, 19)}Z (job ${job.id}) on the purchases before ${String(job.params.as_of).slice(0, 10)}`);
+      out(
+        job.current
+          ? '  these are the program’s current scores (segments and member figures use them)'
+          : '  kept as this job’s own result; the program’s current scores are another fit’s (GET /v1/analytics/clv?job=' + job.id + ' lists these)',
+      );
       out(`  purchase model ${String(job.params.model)}: ${fmt(r.purchase_model.params)} (log-likelihood ${r.purchase_model.log_likelihood.toFixed(1)})`);
       const gg = r.spend_model.params;
       out(`  spend model gamma-gamma: ${fmt({ ...gg, gamma: gg.gamma! / spendScale })} (gamma in ${program.currency}); mean spend ${money(r.spend_model.population_mean_spend)}`);

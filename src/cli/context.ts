@@ -88,7 +88,7 @@ export async function withServices<T>(
   const config = cliConfig();
   const opened = await openForCommand(config, command);
   try {
-    return await fn({ config, services: createServices({ db: opened.db, log: commandLogger(config) }) });
+    return await fn({ config, services: createServices({ db: opened.db, log: commandLogger(config), jobLeaseMs: config.jobLeaseSeconds * 1000 }) });
   } finally {
     await opened.close();
   }

@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../platform/logger.js';
 import { cliConfig, describeDatabase, openForCommand, type OpenedDb } from './context.js';
 import { errnoCode, out } from './output.js';
 import { createPublisher, openStream, type OpenStream } from '../modules/stream/index.js';
+import { createMaintenance } from '../maintenance.js';
 
 function parsePort(raw: string): number {
   const n = Number(raw);
@@ -91,7 +92,7 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
   let app: App;
   let stream: OpenStream | undefined;
   try {
-    services = createServices({ db: opened.db, log });
+    services = createServices({ db: opened.db, log, jobLeaseMs: config.jobLeaseSeconds * 1000 });
     first = await ensureFirstRun(services, config.dataDir);
     if (ingest === 'nats') {
       stream = await openStream({ url: config.natsUrl, stream: config.stream, partitions: config.partitions }, 'api');
@@ -153,7 +154,7 @@ export async function startServer(opts: {
   }
 
   // Signals are handled from here on, before the banner tells anyone the server is up.
-  let job: Job | undefined;
+  let jobs: Job[] = [];
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -163,8 +164,10 @@ export async function startServer(opts: {
     stopping = true;
     log.info({ signal }, 'shutting down');
     try {
-      await job?.stop();
+      await Promise.all(jobs.map((j) => j.stop()));
       await app.close();
+      // Analysis jobs this server runs are given up now, not left for their leases to run out.
+      await services.analyticsJobs.release();
       await opts.onClose?.();
       await opened.close();
       log.info('stopped');
@@ -177,26 +180,22 @@ export async function startServer(opts: {
   process.on('SIGINT', (s) => void shutdown(s));
   process.on('SIGTERM', (s) => void shutdown(s));
 
-  if (opts.jobsIntervalSeconds > 0) job = maintenanceJob(services, log, opts.jobsIntervalSeconds);
+  if (opts.jobsIntervalSeconds > 0) jobs = maintenanceJobs(services, log, opts.jobsIntervalSeconds);
 
   const address = app.server.address();
   const actualPort = address && typeof address === 'object' ? address.port : port;
   return baseUrl(host, actualPort);
 }
 
-function maintenanceJob(services: Services, log: Logger, everySeconds: number): Job {
-  return startJob({
-    name: 'maintenance',
-    everyMs: everySeconds * 1000,
-    log,
-    run: async () => {
-      const report = await services.ledger.runMaintenance();
-      if (Object.values(report).some((n) => n > 0)) log.info({ job: 'maintenance', ...report }, 'maintenance released or expired points');
-      const tiers = await services.tiers.runMaintenance();
-      if (tiers.downgraded > 0 || tiers.grants_expired > 0) log.info({ job: 'maintenance', ...tiers }, 'maintenance reviewed tiers');
-      const rewards = await services.rewards.runMaintenance();
-      if (rewards.expired_reservations > 0) log.info({ job: 'maintenance', ...rewards }, 'maintenance released expired reward reservations');
-      for (const r of await services.analyticsJobs.refreshDaily()) log.info({ job: 'maintenance', ...r }, 'daily member scores (RFM, churn risk, CLV)');
-    },
-  });
+/**
+ * The maintenance and the daily refit, each tried every interval (the first time soon after start) and run
+ * by whichever server's turn it is (see createMaintenance).
+ */
+function maintenanceJobs(services: Services, log: Logger, everySeconds: number): Job[] {
+  const m = createMaintenance(services, log, { everyMs: everySeconds * 1000 });
+  const every = { everyMs: everySeconds * 1000, firstRunMs: Math.min(everySeconds * 1000, 1000), log };
+  return [
+    startJob({ name: 'maintenance', ...every, run: async () => void (await m.maintenance()) }),
+    startJob({ name: 'analytics.daily', ...every, run: async () => void (await m.dailyRefit()) }),
+  ];
 }

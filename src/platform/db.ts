@@ -25,6 +25,13 @@ export interface Db extends Queryable {
    * notifications may have been missed). PGlite serves one process, which has nobody to hear from.
    */
   listen?(channel: string, onMessage: (payload: string) => void, onListen: () => void): Promise<{ unlisten(): Promise<void> }>;
+  /**
+   * Runs `fn` while this process holds the advisory lock `name`, if no other process holds it (then answers
+   * `acquired: false` without running `fn`). `fn` queries through the database as usual. On PostgreSQL the
+   * lock is a session lock on a connection set aside for it, released on that same connection (and by the
+   * server if the connection drops); on PGlite only one process can open the database, so it is always held.
+   */
+  tryLock<T>(name: string, fn: () => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false }>;
   close(): Promise<void>;
 }
 
@@ -70,6 +77,7 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     exec: async (script) => {
       await pg.exec(script);
     },
+    tryLock: async (_name, fn) => ({ acquired: true, value: await fn() }),
     tx: (fn) =>
       pg.transaction((t) => {
         const q: Queryable = {
@@ -133,6 +141,21 @@ export async function openPostgres(url: string, max: number): Promise<Db> {
     async listen(channel, onMessage, onListen) {
       const { unlisten } = await sql.listen(channel, onMessage, onListen);
       return { unlisten };
+    },
+    async tryLock(name, fn) {
+      const conn = await sql.reserve();
+      try {
+        const key = `patron:${name}`;
+        const [got] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(hashtextextended(${key}, 0)) as ok`;
+        if (!got?.ok) return { acquired: false };
+        try {
+          return { acquired: true, value: await fn() };
+        } finally {
+          await conn`select pg_advisory_unlock(hashtextextended(${key}, 0))`.catch(() => {});
+        }
+      } finally {
+        conn.release();
+      }
     },
     close: () => sql.end({ timeout: 5 }),
   };

@@ -1,23 +1,28 @@
 /**
  * Churn and lifetime value: each member's repeat-purchase summary (x, t_x, T over purchase days), a
  * BG/NBD or Pareto/NBD fit on it, a Gamma-Gamma fit on repeat spend, and every member's scores written to
- * member_scores in one set-based statement. The summary never leaves the database per member: the fit reads
- * the distinct (x, t_x, T) rows with how many members share each, and the scores go back the same way.
+ * member_scores under the job's id. Nothing of it holds a long transaction (on PGlite, the only connection):
+ * the summaries are read in short reads, the fit runs in a worker thread on the distinct (x, t_x, T) rows
+ * with how many members share each, and the scores go back in batches of a few thousand rows, each its own
+ * statement. The job's rows are read by nobody until the job switches the program's current scores to them.
  */
-import type { Queryable } from '../../platform/db.js';
+import type { Db, Queryable } from '../../platform/db.js';
 import { pgArray } from '../../platform/db.js';
-import { fitBgNbd, fitParetoNbd, fitGammaGamma, bgNbd, paretoNbd, discountedPurchases, ModelFitError, UNITS_PER_MONTH, type RepeatSummary, type PurchaseModel as Fitted } from './models/index.js';
-import { segmentCaseSql } from './analytics.rfm.js';
-import { ANALYTICS_WORK_MEM } from './analytics.service.js';
+import { AppError, type ErrorKind } from '../../platform/errors.js';
+import { besideModule, runWorker } from '../../platform/threads.js';
+import { ModelFitError, type ModelFitDetails, type ModelFitErrorCode } from './models/index.js';
+import { quintile, rfmSegment } from './analytics.rfm.js';
+import { roomy } from './analytics.service.js';
+import { RISK_BANDS, WEEK_DAYS, type FitInput, type FitOutput, type ModelName, type RiskBand } from './analytics.fit.js';
+
+export type { ModelName, RiskBand };
+export { riskBand } from './analytics.fit.js';
 
 const DAY = 86_400_000;
-/** The model's time unit is the week, as in the published CDNOW results. */
-const WEEK_DAYS = 7;
-/** Churn risk compares a member's chance to buy in the next 90 days with a newly enrolled buyer's. */
-const RISK_WINDOW_WEEKS = 90 / WEEK_DAYS;
-
-export type ModelName = 'bgnbd' | 'paretonbd';
-export type RiskBand = 'low' | 'medium' | 'high' | 'lost';
+/** Orders per summary read on PGlite, where a read holds the only connection and the event loop while it runs. */
+const READ_CHUNK_ORDERS = 20_000;
+/** Score rows per insert: a few thousand keep each statement short on PGlite and cheap on PostgreSQL. */
+const WRITE_BATCH = { pglite: 1000, postgres: 5000 } as const;
 
 export interface ScoreOptions {
   programId: string;
@@ -33,6 +38,10 @@ export interface ScoreOptions {
   /** On PostgreSQL the job's transaction gets room to sort and hash in memory. */
   postgres: boolean;
   progress(step: string, done?: number, total?: number): Promise<void>;
+  /** Called between reads and writes: throws when the job may no longer go on (its lease was lost). */
+  checkpoint(): void;
+  /** Fits the models: in a worker thread (`fitInWorker`). */
+  fit(input: FitInput): Promise<FitOutput>;
 }
 
 /**
@@ -51,7 +60,8 @@ const SUMMARY_SELECT = `
          sum(n)::int as orders, sum(v)::bigint as total, (min(array[day::bigint, v]))[2] as first_value
   from d group by member_id
   having $3::int is null or min(day) >= $3::int`;
-const SUMMARY_SQL = `create temp table clv_summary on commit drop as ${SUMMARY_SELECT}`;
+/** The same for the buyers whose id is after `$4` and up to `$5`. */
+const SUMMARY_RANGE = SUMMARY_SELECT.replace('and occurred_at < $2', 'and occurred_at < $2 and member_id > $4 and ($5::text is null or member_id <= $5)');
 
 /** The day T runs to: the day before `as_of` when it is a midnight (an exclusive end), else its own day. */
 const lastDay = (asOf: Date) => Math.floor(asOf.getTime() / DAY) - (asOf.getTime() % DAY === 0 ? 1 : 0);
@@ -90,34 +100,60 @@ export async function memberSummaries(q: Queryable, programId: string, asOf: Dat
   }));
 }
 
+
+/** Lets the event loop serve what is waiting (HTTP requests, lease renewals) between two steps of a job. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+interface SummaryRow {
+  member_id: string;
+  x: number;
+  first_day: number;
+  last_day: number;
+  orders: number;
+  total: number;
+  first_value: number;
+}
+
 /**
- * The churn-risk band: `lost` when the model gives the member under a 10 % chance of still being a customer;
- * otherwise by their chance to buy in the next 90 days as a share of a brand-new buyer's, which measures
- * lapse against the program's own purchase cycle (≥ 60 % low, ≥ 30 % medium, ≥ 10 % high, below that lost).
+ * Every buyer's summary in short reads. On PostgreSQL one read does (it runs on a pooled connection and
+ * blocks nothing else); on PGlite the buyers are read a range of member ids at a time, each range about
+ * READ_CHUNK_ORDERS orders, with the event loop let through between reads.
  */
-export function riskBand(pAlive: number, ratio: number): RiskBand {
-  if (pAlive < 0.1) return 'lost';
-  return ratio >= 0.6 ? 'low' : ratio >= 0.3 ? 'medium' : ratio >= 0.1 ? 'high' : 'lost';
+async function readSummaries(db: Db, o: ScoreOptions): Promise<SummaryRow[]> {
+  const args = [o.programId, o.asOf, firstDay(o.since)];
+  if (o.postgres) return roomy(db).query<SummaryRow>(SUMMARY_SELECT, args);
+  const rows: SummaryRow[] = [];
+  let after = '';
+  for (;;) {
+    o.checkpoint();
+    const [edge] = await db.query<{ member_id: string }>(
+      `select member_id from orders where program_id = $1 and member_id > $2 order by member_id offset $3 limit 1`,
+      [o.programId, after, READ_CHUNK_ORDERS - 1],
+    );
+    // No edge: the rest of the buyers fit in one last read.
+    const upTo = edge?.member_id ?? null;
+    for (const r of await db.query<SummaryRow>(SUMMARY_RANGE, [...args, after, upTo])) rows.push(r);
+    await o.progress('summarising purchases', rows.length);
+    await yieldToEventLoop();
+    if (upTo === null) return rows;
+    after = upTo;
+  }
 }
 
-/** The fitted purchase model, with P(alive) for a summary. Both models share the purchase rate's prior (r, α). */
-function fitPurchaseModel(model: ModelName, rows: RepeatSummary[]) {
-  const fit = model === 'paretonbd' ? fitParetoNbd(rows) : fitBgNbd(rows);
-  const fitted = { model, params: fit.params } as Fitted;
-  const { r, alpha } = fit.params;
-  return {
-    fit,
-    fitted,
-    params: { ...fit.params } as Record<string, number>,
-    pAlive: (x: number, t_x: number, T: number) =>
-      fitted.model === 'paretonbd' ? paretoNbd.pAlive(fitted.params, x, t_x, T) : bgNbd.pAlive(fitted.params, x, t_x, T),
-    /** P(no purchase in the next t | alive): the Gamma posterior of the purchase rate. */
-    quiet: (t: number, x: number, T: number) => Math.pow((alpha + T) / (alpha + T + t), r + x),
-  };
+/** How many of the sorted `values` are below `v`: the 1-based rank of `v` with ties sharing the lowest, minus one. */
+function below(values: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
-/** Fits the models on the program's purchases and writes every buyer's scores; returns the job's result. */
-export async function scoreMembers(q: Queryable, o: ScoreOptions) {
+/** Fits the models on the program's purchases and writes every buyer's scores under the job; returns the job's result. */
+export async function scoreMembers(db: Db, o: ScoreOptions) {
   const timings: Record<string, number> = {};
   let t0 = Date.now();
   const lap = (k: string) => {
@@ -126,126 +162,162 @@ export async function scoreMembers(q: Queryable, o: ScoreOptions) {
     t0 = t;
   };
   await o.progress('summarising purchases');
-  if (o.postgres) await q.query(`set local work_mem = '${ANALYTICS_WORK_MEM}'`);
   const asOfDay = lastDay(o.asOf);
-  await q.query(SUMMARY_SQL, [o.programId, o.asOf, firstDay(o.since)]);
-  await q.query(`analyze clv_summary`);
-  const triples = await q.query<{ x: number; tx: number; tt: number; n: number }>(
-    `select x, last_day - first_day as tx, $1::int - first_day as tt, count(*)::int as n from clv_summary group by 1, 2, 3`,
-    [asOfDay],
-  );
-  const spends = await q.query<{ x: number; mbar: number; n: number }>(
-    `select x, ((total - first_value)::float8 / x) as mbar, count(*)::int as n
-     from clv_summary where x > 0 and total - first_value > 0 group by 1, 2`,
-  );
-  lap('summary_ms');
-  const members = triples.reduce((s, t) => s + t.n, 0);
-  if (members === 0) throw new ModelFitError('analytics.not_enough_data', 'No member has bought anything before as_of', { model: o.model, reason: 'no_rows' });
+  const members = await readSummaries(db, o);
+  if (members.length === 0) throw new ModelFitError('analytics.not_enough_data', 'No member has bought anything before as_of', { model: o.model, reason: 'no_rows' });
 
-  await o.progress('fitting the purchase model', 0, triples.length);
-  // A buyer whose first purchase is on the last day (T = 0) tells the likelihood nothing; they are scored, not fitted on.
-  const rows: RepeatSummary[] = triples.filter((t) => t.tt > 0).map((t) => ({ x: t.x, t_x: t.tx / WEEK_DAYS, T: t.tt / WEEK_DAYS, n: t.n }));
-  const purchase = fitPurchaseModel(o.model, rows);
-  lap('fit_ms');
-  await o.progress('fitting the spend model', 0, spends.length);
-  const spend = fitGammaGamma(spends.map((s) => ({ x: s.x, mbar: s.mbar, n: s.n })));
-  const gg = spend.params;
-  if (!(gg.q > 1)) throw new ModelFitError('analytics.fit_failed', 'The spend model has no finite mean (q ≤ 1)', { model: 'gammagamma', reason: 'unidentified', params: { ...gg } });
-  lap('spend_fit_ms');
-
-  await o.progress('scoring members', 0, members);
-  const m = purchase;
-  const horizon = o.horizonMonths;
-  const months = { months: horizon, monthlyDiscountRate: Math.pow(1 + o.annualDiscountRate, 1 / 12) - 1, unitsPerMonth: UNITS_PER_MONTH.week };
-  const newcomer = 1 - m.quiet(RISK_WINDOW_WEEKS, 0, 0);
-  const cols = { x: [] as number[], tx: [] as number[], tt: [] as number[], alive: [] as number[], exp: [] as number[], disc: [] as number[], risk: [] as string[] };
-  for (const t of triples) {
-    const T = t.tt / WEEK_DAYS;
-    const tx = t.tx / WEEK_DAYS;
-    const alive = m.pAlive(t.x, tx, T);
-    const { expected: prev, discounted: disc } = discountedPurchases(m.fitted, { x: t.x, t_x: tx, T }, months);
-    const buys = alive * (1 - m.quiet(RISK_WINDOW_WEEKS, t.x, T));
-    if (!Number.isFinite(alive) || !Number.isFinite(prev) || !Number.isFinite(disc)) {
-      throw new ModelFitError('analytics.fit_failed', 'The fitted model gives a non-finite score', { model: o.model, reason: 'non_finite', x: t.x, t_x: tx, T });
+  // The distinct (x, t_x, T) with their counts, and each member's index among them.
+  const tripleOf = new Int32Array(members.length);
+  const index = new Map<string, number>();
+  const tx: number[] = [];
+  const tt: number[] = [];
+  const tn: number[] = [];
+  const xs: number[] = [];
+  const spendIndex = new Map<string, number>();
+  const spend = { x: [] as number[], mbar: [] as number[], n: [] as number[] };
+  members.forEach((m, i) => {
+    const key = `${m.x},${m.last_day - m.first_day},${asOfDay - m.first_day}`;
+    let k = index.get(key);
+    if (k === undefined) {
+      k = xs.length;
+      index.set(key, k);
+      xs.push(m.x);
+      tx.push(m.last_day - m.first_day);
+      tt.push(asOfDay - m.first_day);
+      tn.push(0);
     }
-    cols.x.push(t.x);
-    cols.tx.push(t.tx);
-    cols.tt.push(t.tt);
-    cols.alive.push(alive);
-    cols.exp.push(prev);
-    cols.disc.push(disc);
-    cols.risk.push(riskBand(alive, newcomer > 0 ? buys / newcomer : 0));
-  }
-  lap('model_scores_ms');
+    tn[k]!++;
+    tripleOf[i] = k;
+    const repeat = m.total - m.first_value;
+    if (m.x > 0 && repeat > 0) {
+      const mbar = repeat / m.x;
+      const sk = `${m.x},${mbar}`;
+      const j = spendIndex.get(sk);
+      if (j === undefined) {
+        spendIndex.set(sk, spend.x.length);
+        spend.x.push(m.x);
+        spend.mbar.push(mbar);
+        spend.n.push(1);
+      } else spend.n[j]!++;
+    }
+  });
+  lap('summary_ms');
 
-  // RFM over the same summary: recency by last purchase day, frequency by orders, monetary by net spend.
-  // The scores per distinct (x, t_x, T) go back as a table of their own, analysed, so the join to the
-  // summary is planned on real sizes.
-  await q.query(
-    `create temp table clv_scores on commit drop as
-     select * from unnest($1::int[], $2::int[], $3::int[], $4::float8[], $5::float8[], $6::float8[], $7::text[])
-       as t(x, tx, tt, p_alive, expected, disc, risk)`,
-    [pgArray(cols.x), pgArray(cols.tx), pgArray(cols.tt), pgArray(cols.alive), pgArray(cols.exp), pgArray(cols.disc), pgArray(cols.risk)],
-  );
-  await q.query(`analyze clv_scores`);
-  await q.query(
-    `with s as (
-       select c.*, $5::int - c.first_day as tt, c.last_day - c.first_day as tx,
-              case when c.x > 0 and c.total - c.first_value > 0
-                   then $6::float8 * ($8::float8 + c.x * ((c.total - c.first_value)::float8 / c.x)) / ($6::float8 * c.x + $7::float8 - 1)
-                   else $6::float8 * $8::float8 / ($7::float8 - 1) end as spend,
-              1 + (5 * (rank() over (order by c.last_day) - 1)) / count(*) over () as r,
-              1 + (5 * (rank() over (order by c.orders) - 1)) / count(*) over () as f,
-              1 + (5 * (rank() over (order by c.total) - 1)) / count(*) over () as m
-       from clv_summary c
-     )
-     insert into member_scores (program_id, member_id, as_of, computed_at, job_id, recency_score, frequency_score, monetary_score,
-                                rfm_segment, repeat_purchases, p_alive, expected_purchases, expected_spend, clv, churn_risk)
-     select $1, s.member_id, $2, $3, $4, s.r, s.f, s.m, ${segmentCaseSql('s.r', 's.f', 's.m')}, s.x,
-            t.p_alive, t.expected, round(s.spend)::bigint, round(t.disc * s.spend)::bigint, t.risk
-     from s join clv_scores t on t.x = s.x and t.tx = s.tx and t.tt = s.tt
-     on conflict (program_id, member_id) do update set
-       as_of = excluded.as_of, computed_at = excluded.computed_at, job_id = excluded.job_id,
-       recency_score = excluded.recency_score, frequency_score = excluded.frequency_score, monetary_score = excluded.monetary_score,
-       rfm_segment = excluded.rfm_segment, repeat_purchases = excluded.repeat_purchases, p_alive = excluded.p_alive,
-       expected_purchases = excluded.expected_purchases, expected_spend = excluded.expected_spend, clv = excluded.clv,
-       churn_risk = excluded.churn_risk`,
-    [o.programId, o.asOf, o.now, o.jobId, asOfDay, gg.p, gg.q, gg.gamma],
-  );
-  // Members scored by an earlier run who have no purchase in this run's data keep no stale scores.
-  await q.query(`delete from member_scores where program_id = $1 and job_id is distinct from $2`, [o.programId, o.jobId]);
+  o.checkpoint();
+  await o.progress('fitting the models', 0, xs.length);
+  const fitted = await o.fit({
+    model: o.model,
+    horizonMonths: o.horizonMonths,
+    annualDiscountRate: o.annualDiscountRate,
+    triples: { x: Int32Array.from(xs), tx: Int32Array.from(tx), tt: Int32Array.from(tt), n: Int32Array.from(tn) },
+    spends: { x: Int32Array.from(spend.x), mbar: Float64Array.from(spend.mbar), n: Int32Array.from(spend.n) },
+  });
+  lap('fit_ms');
+
+  // RFM over the same summary: recency by last purchase day, frequency by orders, monetary by net spend, each
+  // scored by quintile of rank among all buyers (ties share the lowest rank).
+  const n = members.length;
+  const sorted = (f: (m: SummaryRow) => number) => Float64Array.from(members, f).sort();
+  const byLast = sorted((m) => m.last_day);
+  const byOrders = sorted((m) => m.orders);
+  const byTotal = sorted((m) => m.total);
+  const { p, q, gamma } = fitted.spend.params;
+  const totals = new Map<RiskBand, { members: number; clv: number }>(RISK_BANDS.map((b) => [b, { members: 0, clv: 0 }]));
+  let expectedSum = 0;
+  let clvSum = 0;
+
+  await o.progress('scoring members', 0, n);
+  const batch = o.postgres ? WRITE_BATCH.postgres : WRITE_BATCH.pglite;
+  for (let from = 0; from < n; from += batch) {
+    o.checkpoint();
+    const c = { id: [] as string[], r: [] as number[], f: [] as number[], m: [] as number[], seg: [] as string[], x: [] as number[], alive: [] as number[], exp: [] as number[], spend: [] as number[], clv: [] as number[], risk: [] as string[] };
+    for (let i = from; i < Math.min(from + batch, n); i++) {
+      const m = members[i]!;
+      const k = tripleOf[i]!;
+      const repeat = m.total - m.first_value;
+      const perOrder = m.x > 0 && repeat > 0 ? (p * (gamma + m.x * (repeat / m.x))) / (p * m.x + q - 1) : (p * gamma) / (q - 1);
+      const r = quintile(below(byLast, m.last_day) + 1, n);
+      const f = quintile(below(byOrders, m.orders) + 1, n);
+      const mo = quintile(below(byTotal, m.total) + 1, n);
+      const risk = RISK_BANDS[fitted.risk[k]!]!;
+      const clv = Math.round(fitted.discounted[k]! * perOrder);
+      c.id.push(m.member_id);
+      c.r.push(r);
+      c.f.push(f);
+      c.m.push(mo);
+      c.seg.push(rfmSegment(r, f, mo));
+      c.x.push(m.x);
+      c.alive.push(fitted.alive[k]!);
+      c.exp.push(fitted.expected[k]!);
+      c.spend.push(Math.round(perOrder));
+      c.clv.push(clv);
+      c.risk.push(risk);
+      const band = totals.get(risk)!;
+      band.members++;
+      band.clv += clv;
+      expectedSum += fitted.expected[k]!;
+      clvSum += clv;
+    }
+    await db.query(
+      `insert into member_scores (program_id, member_id, as_of, computed_at, job_id, model, recency_score, frequency_score, monetary_score,
+                                  rfm_segment, repeat_purchases, p_alive, expected_purchases, expected_spend, clv, churn_risk)
+       select $1, t.member_id, $2, $3, $4, $5, t.r, t.f, t.m, t.seg, t.x, t.p_alive, t.expected, t.spend, t.clv, t.risk
+       from unnest($6::text[], $7::int2[], $8::int2[], $9::int2[], $10::text[], $11::int[], $12::float8[], $13::float8[], $14::bigint[], $15::bigint[], $16::text[])
+         as t(member_id, r, f, m, seg, x, p_alive, expected, spend, clv, risk)`,
+      [o.programId, o.asOf, o.now, o.jobId, o.model, pgArray(c.id), pgArray(c.r), pgArray(c.f), pgArray(c.m), pgArray(c.seg), pgArray(c.x), pgArray(c.alive), pgArray(c.exp), pgArray(c.spend), pgArray(c.clv), pgArray(c.risk)],
+    );
+    await o.progress('scoring members', Math.min(from + batch, n), n);
+    await yieldToEventLoop();
+  }
   lap('write_ms');
 
-  const totals = await q.query<{ churn_risk: string; members: number; expected: number; clv: number }>(
-    `select churn_risk, count(*)::int as members, sum(expected_purchases)::float8 as expected, sum(clv)::bigint as clv
-     from member_scores where program_id = $1 group by 1`,
-    [o.programId],
-  );
-  const scored = totals.reduce((sum, t) => sum + t.members, 0);
   return {
     model: o.model,
     as_of: o.asOf.toISOString(),
     since: o.since?.toISOString() ?? null,
     time_unit: 'week',
-    horizon_months: horizon,
+    horizon_months: o.horizonMonths,
     annual_discount_rate: o.annualDiscountRate,
-    members_scored: scored,
-    repeat_buyers: spends.reduce((s, r) => s + r.n, 0),
-    distinct_summaries: triples.length,
-    purchase_model: { params: purchase.params, log_likelihood: purchase.fit.logLikelihood, iterations: purchase.fit.iterations },
+    members_scored: n,
+    repeat_buyers: spend.n.reduce((s, k) => s + k, 0),
+    distinct_summaries: xs.length,
+    purchase_model: { params: fitted.purchase.params, log_likelihood: fitted.purchase.logLikelihood, iterations: fitted.purchase.iterations },
     spend_model: {
-      params: { ...gg } as Record<string, number>,
-      log_likelihood: spend.logLikelihood,
-      iterations: spend.iterations,
-      population_mean_spend: Math.round((gg.p * gg.gamma) / (gg.q - 1)),
+      params: { ...fitted.spend.params } as Record<string, number>,
+      log_likelihood: fitted.spend.logLikelihood,
+      iterations: fitted.spend.iterations,
+      population_mean_spend: Math.round((p * gamma) / (q - 1)),
     },
-    expected_purchases: Math.round(totals.reduce((s, t) => s + t.expected, 0) * 100) / 100,
-    clv: totals.reduce((s, t) => s + t.clv, 0),
-    churn_risk: (['low', 'medium', 'high', 'lost'] as const).map((band) => {
-      const t = totals.find((r) => r.churn_risk === band);
-      return { band, members: t?.members ?? 0, clv: t?.clv ?? 0 };
-    }),
+    expected_purchases: Math.round(expectedSum * 100) / 100,
+    clv: clvSum,
+    churn_risk: RISK_BANDS.map((band) => ({ band, ...totals.get(band)! })),
     timings_ms: timings,
   };
 }
 export type ClvResult = Awaited<ReturnType<typeof scoreMembers>>;
+
+const FIT_WORKER = besideModule(import.meta.url, 'analytics.fit.worker');
+
+/** What analytics.fit.worker.ts posts: the fit, or its error as plain data (errors lose their class on the way). */
+export type FitWorkerAnswer =
+  | { ok: true; value: FitOutput }
+  | {
+      ok: false;
+      error:
+        | { name: 'ModelFitError'; code: ModelFitErrorCode; message: string; details: ModelFitDetails }
+        | { name: 'AppError'; kind: ErrorKind; code: string; message: string; details: Record<string, unknown> }
+        | { name: 'Error'; message: string; stack?: string };
+    };
+
+/** Runs the fit in a worker thread; a model that cannot be fitted fails with the same ModelFitError as inline. */
+export async function fitInWorker(input: FitInput): Promise<FitOutput> {
+  // The one message of our own worker module, whose shape FitWorkerAnswer states.
+  const answer = await runWorker<FitWorkerAnswer>(FIT_WORKER, input);
+  if (answer.ok) return answer.value;
+  const e = answer.error;
+  if (e.name === 'ModelFitError') throw new ModelFitError(e.code, e.message, e.details);
+  if (e.name === 'AppError') throw new AppError(e.kind, e.code, e.message, e.details);
+  const err = new Error(`the model fit failed in its worker thread: ${e.message}`);
+  if (e.stack) err.stack = e.stack;
+  throw err;
+}

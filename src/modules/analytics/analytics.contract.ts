@@ -67,6 +67,7 @@ export const MemberParams = z.object({ member_id: z.string().min(1).max(200) }).
 
 export const ClvQuery = z
   .object({
+    job: z.string().min(1).max(100).optional().describe("A finished job's own scores instead of the current ones (e.g. a fit for a past as_of)"),
     risk: z.enum(['low', 'medium', 'high', 'lost']).optional().describe('Only members in this churn-risk band'),
     order: z.enum(['clv', 'p_alive', 'expected_purchases']).default('clv').describe('Sort, highest first'),
     limit: z.number().int().min(1).max(1000).default(50),
@@ -87,5 +88,10 @@ export const JobOut = z.object({
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
   cached: z.boolean().describe('true: the answer is an earlier run for the same inputs'),
+  scores: z
+    .enum(['writing', 'kept', 'discarded'])
+    .nullable()
+    .describe('The per-member scores the job made: being written, kept (readable at GET /v1/analytics/clv?job={id}), or discarded (failed, or superseded by a later fit)'),
+  current: z.boolean().describe("true: this job's scores are the program's current scores, the ones segments, member figures and GET /v1/analytics/clv read"),
 });
 export type JobOut = z.infer<typeof JobOut>;

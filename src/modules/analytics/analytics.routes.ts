@@ -159,21 +159,23 @@ export function analyticsRoutes(
   app.get('/v1/analytics/clv', {
     schema: {
       tags,
-      summary: 'The last lifetime-value result and the members it scored, highest first (filter by churn-risk band)',
+      summary: 'The current lifetime-value scores (or a finished job’s own) and the members they scored, highest first (filter by churn-risk band)',
+      description:
+        'Without `job`: the scores that are current for the program (the ones segments and member figures read). With `job`: that job’s own scores, e.g. a fit for a past as_of, while they are kept.',
       querystring: ClvQueryCoerce,
     },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'read');
-      const latest = await jobs.latest(program.id, 'clv');
-      if (!latest) throw notFound('analytics.no_result', 'No lifetime-value result yet: POST /v1/analytics/clv first');
+      const job = await jobs.scoresJob(program.id, req.query.job);
+      if (!job) throw notFound('analytics.no_result', 'No lifetime-value result yet: POST /v1/analytics/clv first');
       const order = req.query.order;
       const rows = await db.query<Record<string, unknown>>(
         `select s.member_id, m.first_name, m.last_name, s.rfm_segment, s.repeat_purchases, s.p_alive, s.expected_purchases, s.expected_spend,
                 s.clv, s.churn_risk
          from member_scores s join members m on m.program_id = s.program_id and m.id = s.member_id
-         where s.program_id = $1 and ($2::text is null or s.churn_risk = $2)
-         order by s.${order} desc nulls last, s.member_id limit $3`,
-        [program.id, req.query.risk ?? null, req.query.limit],
+         where s.program_id = $1 and s.job_id = $2 and ($3::text is null or s.churn_risk = $3)
+         order by s.${order} desc nulls last, s.member_id limit $4`,
+        [program.id, job.id, req.query.risk ?? null, req.query.limit],
       );
       const out = rows.map((r) => ({
         ...r,
@@ -181,7 +183,7 @@ export function analyticsRoutes(
         expected_purchases: Math.round((r.expected_purchases as number) * 1000) / 1000,
       }));
       if (req.query.format === 'csv') return sendCsv(reply, 'clv.csv', out);
-      return { job_id: latest.id, computed_at: latest.finished_at, params: latest.params, result: latest.result, members: out };
+      return { job_id: job.id, current: job.current, computed_at: job.finished_at, params: job.params, result: job.result, members: out };
     },
   });
 

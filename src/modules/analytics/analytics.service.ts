@@ -222,14 +222,15 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
       };
     },
 
-    /** One member's history in figures (scores from the last scoring run, when there was one). */
+    /** One member's history in figures, with their current scores (and the job and model that made them), when there are any. */
     async member(programId: string, memberId: string, asOf?: Date) {
       const to = asOf ?? clock.now();
       const m = await queries.member(db, programId, memberId, to);
       const [scores] = await db.query<Record<string, unknown>>(
-        `select recency_score, frequency_score, monetary_score, rfm_segment, repeat_purchases, p_alive, expected_purchases,
-                expected_spend, clv, churn_risk, as_of, computed_at
-         from member_scores where program_id = $1 and member_id = $2`,
+        `select s.recency_score, s.frequency_score, s.monetary_score, s.rfm_segment, s.repeat_purchases, s.p_alive, s.expected_purchases,
+                s.expected_spend, s.clv, s.churn_risk, s.as_of, s.computed_at, s.job_id, s.model
+         from member_scores_current c join member_scores s on s.program_id = c.program_id and s.job_id = c.job_id
+         where c.program_id = $1 and s.member_id = $2`,
         [programId, memberId],
       );
       const days = m.first_at && m.last_at ? (m.last_at.getTime() - m.first_at.getTime()) / 86_400_000 : 0;

@@ -85,10 +85,11 @@ export const segmentsRepo = {
     return q.query(`select id, name from tier_levels where program_id = $1`, [programId]);
   },
 
-  /** When the program's member scores were last written, and the end of the data they describe. */
+  /** When the program's current member scores were made, and the end of the data they describe. */
   async scoresFreshness(q: Queryable, programId: string): Promise<{ computed_at: Date | null; as_of: Date | null }> {
     const rows = await q.query<{ computed_at: Date | null; as_of: Date | null }>(
-      `select max(computed_at) as computed_at, max(as_of) as as_of from member_scores where program_id = $1`,
+      `select (select s.computed_at from member_scores s where s.program_id = c.program_id and s.job_id = c.job_id limit 1) as computed_at, c.as_of
+       from member_scores_current c where c.program_id = $1`,
       [programId],
     );
     return rows[0] ?? { computed_at: null, as_of: null };

@@ -279,7 +279,13 @@ class Builder {
 
   joins(): string {
     const out: string[] = [];
-    if (this.usesScores) out.push('left join member_scores s on s.program_id = m.program_id and s.member_id = m.id');
+    // The program's current scores only: a job's rows are read once the job has made them current.
+    if (this.usesScores) {
+      out.push(
+        'left join member_scores_current sc on sc.program_id = m.program_id',
+        'left join member_scores s on s.program_id = m.program_id and s.job_id = sc.job_id and s.member_id = m.id',
+      );
+    }
     if (this.tier) {
       // No tier row yet: the member is in the level with threshold 0, if the program has one (as the tiers module reads it).
       out.push(

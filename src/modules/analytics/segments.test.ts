@@ -24,13 +24,18 @@ const ok = <T = any>(res: { status: number; body: T }, status = 200): T => {
 
 const buy = async (p: TestProgram, m: string, amount: number, at: string) => ok(await purchase(p, m, amount, { occurred_at: at }), 201);
 
-/** Inserts a member's scores as the scoring jobs would write them. */
+/** Inserts a member's scores as a scoring job would write them, under a job that is the program's current one. */
 async function score(p: TestProgram, memberId: string, s: Record<string, unknown>) {
   await h.db.query(
-    `insert into member_scores (program_id, member_id, as_of, computed_at, recency_score, frequency_score, monetary_score, rfm_segment,
+    `insert into member_scores (program_id, member_id, as_of, computed_at, job_id, model, recency_score, frequency_score, monetary_score, rfm_segment,
        repeat_purchases, p_alive, expected_purchases, expected_spend, clv, churn_risk)
-     values ($1, $2, '2026-05-31T00:00:00Z', '2026-05-31T02:00:00Z', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+     values ($1, $2, '2026-05-31T00:00:00Z', '2026-05-31T02:00:00Z', 'job_seeded', 'bgnbd', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
     [p.programId, memberId, s.r, s.f, s.m, s.segment, s.x ?? 0, s.p_alive, s.expected ?? 0, s.spend ?? 0, s.clv, s.churn],
+  );
+  await h.db.query(
+    `insert into member_scores_current (program_id, job_id, as_of, origin, set_at) values ($1, 'job_seeded', '2026-05-31T00:00:00Z', 'daily', '2026-05-31T02:00:00Z')
+     on conflict (program_id) do nothing`,
+    [p.programId],
   );
 }
 
