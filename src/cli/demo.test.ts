@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupCli, installation, ON_POSTGRES, patron, running, scratchDatabase, SECRET, SLOW, type Env } from '../../test/cli.js';
@@ -66,4 +67,21 @@ describe('patron demo', () => {
       expect(again.stdout).toContain('`patron demo` (without --no-serve) serves it');
     },
   );
+
+  it('finds the Online Retail data the repository carries when no --file is given', SLOW, async () => {
+    const { env } = installation(ON_POSTGRES ? { databaseUrl: await scratchDatabase() } : {});
+    // The whole file takes minutes: once the import has started on it, the point is made.
+    const child = spawn(process.execPath, ['bin/patron.js', 'demo', '--no-serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const started = await new Promise<boolean>((res) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/Importing \S+ into prg_/.test(stderr)) res(true);
+      });
+      child.on('exit', () => res(false));
+    });
+    child.kill('SIGKILL');
+    expect(started, stderr).toBe(true);
+    expect(/Importing (\S+) into/.exec(stderr)![1]).toBe(resolve('datasets/online-retail/online-retail.csv.gz'));
+  });
 });

@@ -17,8 +17,11 @@ import { startServer } from './serve.js';
 import { apiOf, DEMO_RULES, DEMO_TIERS, isSetUp, setUpProgram, type Api } from './demo.setup.js';
 
 const DEMO_PROGRAM = 'Online Retail demo';
-/** The data set beside the checkout: ../shared/data/online-retail/ (see its README). */
-const DEFAULT_FILE = fileURLToPath(new URL('../../../shared/data/online-retail/online-retail.csv.gz', import.meta.url));
+/**
+ * The data set the repository carries (datasets/README.md). Resolved from this file, two levels below the
+ * root both as src/cli/demo.ts and as the built dist/cli/demo.js, so either finds it.
+ */
+const DEFAULT_FILE = fileURLToPath(new URL('../../datasets/online-retail/online-retail.csv.gz', import.meta.url));
 
 interface DemoOpts {
   fresh?: boolean;
@@ -39,7 +42,7 @@ export function demoCommand(): Command {
     .description('Start Patron on a demo program loaded with the real Online Retail purchases (a few minutes), then serve the API')
     .option('--fresh', 'start over: delete the demo database first (PGlite; on PostgreSQL it makes a new demo program)')
     .option('--no-serve', 'stop after the import instead of serving the API')
-    .option('--file <csv>', 'the Online Retail CSV (gzipped or not); default ../shared/data/online-retail/online-retail.csv.gz beside the checkout')
+    .option('--file <csv>', 'the Online Retail CSV (gzipped or not); default datasets/online-retail/online-retail.csv.gz in the repository')
     .option('--port <port>', 'port to listen on (default: $PORT or 3000)', parsePort)
     .option('--host <host>', 'address to listen on (default: $HOST or 0.0.0.0)')
     .addHelpText(

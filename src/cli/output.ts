@@ -1,6 +1,25 @@
 /** What the commands print. Results go to stdout; progress and errors go to stderr. */
 
+/** Set once the reader of stdout has gone (`patron keys list | head -1`): what is left to print is dropped. */
+let stdoutClosed = false;
+
+/**
+ * A reader that stops early (head, less, grep -m) closes the pipe, and the next write fails with EPIPE:
+ * unhandled, that is a crash with a stack trace. Nobody is left to read the rest, so the output stops and the
+ * command ends as it would have — a write, an import or a fit still completes, and the exit status is its own.
+ */
+export function quietOnClosedStdout(stream: NodeJS.WriteStream = process.stdout): void {
+  stream.on('error', (e: unknown) => {
+    if (errnoCode(e) === 'EPIPE') {
+      stdoutClosed = true;
+      return;
+    }
+    throw e;
+  });
+}
+
 export function out(line = ''): void {
+  if (stdoutClosed) return;
   process.stdout.write(`${line}\n`);
 }
 

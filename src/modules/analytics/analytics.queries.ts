@@ -26,6 +26,15 @@ export interface PeriodRow {
 }
 
 export const queries = {
+  /** The time of the program's last order or event (orders by their time index); null when it has none. */
+  async lastActivity(q: Queryable, programId: string): Promise<Date | null> {
+    const [r] = await q.query<{ last: Date | null }>(
+      `select greatest((select max(occurred_at) from orders where program_id = $1), (select max(occurred_at) from events where program_id = $1)) as last`,
+      [programId],
+    );
+    return r?.last ? new Date(r.last) : null;
+  },
+
   /**
    * Per period of [from, to) — `from` at the start of a period, at most MAX_KPI_PERIODS of them — and for
    * the whole range (the row whose period is `total`): buyers, orders and net revenue of members and guests,

@@ -151,7 +151,11 @@ export function analyticsRoutes(
     },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      const job = await jobs.clv(program.id, req.body ?? {});
+      const body: ClvInput = req.body ?? {};
+      // A program whose data ends over 12 months ago is scored as of its last activity, not today (when
+      // every buyer would look lost); the job's params.as_of says which day was taken.
+      const stale = body.as_of === undefined ? await analytics.defaultAsOf(program.id) : undefined;
+      const job = await jobs.clv(program.id, stale?.defaulted ? { ...body, as_of: stale.as_of.toISOString() } : body);
       return reply.code(job.status === 'succeeded' ? 200 : 202).send(job);
     },
   });
@@ -197,10 +201,14 @@ export function analyticsRoutes(
     },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'read');
-      const asOf = parseWhen(req.query.as_of, 'as_of') ?? analytics.today();
-      const rows = await memberSummaries(db, program.id, asOf, parseWhen(req.query.since, 'since') ?? null);
+      const given = parseWhen(req.query.as_of, 'as_of');
+      const chosen = given ? { as_of: given, defaulted: false, note: null } : await analytics.defaultAsOf(program.id, analytics.today());
+      const asOf = chosen.as_of;
+      const since = parseWhen(req.query.since, 'since') ?? null;
+      const rows = await memberSummaries(db, program.id, asOf, since);
       if (req.query.format === 'csv') return sendCsv(reply, 'summary.csv', rows as unknown as Record<string, unknown>[], ['member_id', 'x', 't_x', 'T', 'mbar', 'orders', 'spent']);
-      return { as_of: asOf.toISOString(), time_unit: 'week', members: rows };
+      const range = { from: since?.toISOString() ?? null, to: asOf.toISOString(), defaulted: chosen.defaulted, note: chosen.note };
+      return { as_of: asOf.toISOString(), range, time_unit: 'week', members: rows };
     },
   });
 

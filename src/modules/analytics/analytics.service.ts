@@ -65,6 +65,18 @@ export const startOfDay = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.g
 
 const MAX_PERIODS = { month: 240, week: 1100 } as const;
 
+/** How a report's range was chosen: as asked, or — `defaulted` — for a program whose data ends before the default. */
+export interface RangeNote {
+  from: string | null;
+  to: string;
+  defaulted: boolean;
+  note: string | null;
+}
+
+/** Twelve months before `d`, on the same day of the month. */
+const yearBefore = (d: Date) => new Date(Date.UTC(d.getUTCFullYear() - 1, d.getUTCMonth(), d.getUTCDate()));
+const DAY = 86_400_000;
+
 export function createAnalyticsService(deps: AnalyticsDeps) {
   const { clock } = deps;
   const db = roomy(deps.db);
@@ -82,6 +94,43 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
       }
     }
     return { from, to };
+  }
+
+  /**
+   * The end of the data when none was asked for: now, unless the program's last order or event is older than
+   * the default window (12 months), as for a program whose history was imported (the demo's ends in 2011).
+   * Then "the last 12 months" would report zeros and score every buyer lost, so the end is the day after that
+   * last activity instead — and the answer says so.
+   */
+  async function defaultEnd(programId: string): Promise<{ to: Date; last: Date | null }> {
+    const now = clock.now();
+    const last = await queries.lastActivity(db, programId);
+    if (!last || last >= yearBefore(now)) return { to: now, last: null };
+    return { to: new Date(startOfDay(last).getTime() + DAY), last };
+  }
+
+  const noteFor = (last: Date, what: string) =>
+    `No activity in the 12 months to today: ${what} the program's last activity on ${last.toISOString().slice(0, 10)}. Pass ${
+      what.startsWith('scored') ? 'as_of' : 'from and to'
+    } to choose.`;
+
+  /** `range` with the default window moved to the program's last activity when its data ends before it. */
+  async function window(programId: string, qs: Pick<RangeQuery, 'from' | 'to'>, period?: Period): Promise<{ from: Date; to: Date; range: RangeNote }> {
+    if (qs.from !== undefined || qs.to !== undefined) {
+      const r = range(qs, period);
+      return { ...r, range: { from: r.from.toISOString(), to: r.to.toISOString(), defaulted: false, note: null } };
+    }
+    const { to, last } = await defaultEnd(programId);
+    const r = range({ to: to.toISOString() }, period);
+    const note = last ? noteFor(last, 'the figures cover the 12 months up to') : null;
+    return { ...r, range: { from: r.from.toISOString(), to: r.to.toISOString(), defaulted: last !== null, note } };
+  }
+
+  /** The default `as_of` of RFM, the summary and the models: `fallback`, or the day after a stale program's last activity. */
+  async function defaultAsOf(programId: string, fallback: Date = clock.now()): Promise<{ as_of: Date; defaulted: boolean; note: string | null }> {
+    const { last } = await defaultEnd(programId);
+    if (!last) return { as_of: fallback, defaulted: false, note: null };
+    return { as_of: new Date(startOfDay(last).getTime() + DAY), defaulted: true, note: noteFor(last, 'scored as of the day after') };
   }
 
   function periodRow(r: PeriodRow) {
@@ -105,6 +154,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
 
   return {
     range,
+    defaultAsOf,
 
     /** The start of the current UTC day: the default end of the data for the models. */
     today: (): Date => startOfDay(clock.now()),
@@ -112,7 +162,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
     /** The program's headline figures over a range, and the same per period. */
     async kpis(programId: string, qs: Partial<KpiQuery> = {}) {
       const period = qs.period ?? 'month';
-      const { from, to } = range(qs, period);
+      const { from, to, range: chosen } = await window(programId, qs, period);
       const starts = periodStarts(from, to, period);
       if (starts.length > MAX_KPI_PERIODS) {
         throw invalid('analytics.range_too_long', `At most ${MAX_KPI_PERIODS} ${period}s in one KPI report`, 'from');
@@ -132,6 +182,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
       return {
         from: from.toISOString(),
         to: to.toISOString(),
+        range: chosen,
         period,
         members: { total: members.total, new: members.new, active: members.active, buyers: total.buyers },
         purchases: {
@@ -172,7 +223,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
     /** Who the members are: by enrolment channel, country, age band and tier; growth; activity levels. */
     async structure(programId: string, qs: Partial<KpiQuery> = {}) {
       const period = qs.period ?? 'month';
-      const { from, to } = range(qs, period);
+      const { from, to, range: chosen } = await window(programId, qs, period);
       const s = await queries.structure(db, programId, to, from, period);
       const dim = (d: string) =>
         s.dims
@@ -181,6 +232,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
           .sort((a, b) => b.members - a.members || a.value.localeCompare(b.value));
       return {
         at: to.toISOString(),
+        range: chosen,
         by_enrolment_channel: dim('enrolment_channel'),
         by_country: dim('country'),
         by_age_band: dim('age_band'),
@@ -192,11 +244,12 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
 
     /** Points by earning rule, by event type and channel; redemptions by reward. */
     async points(programId: string, qs: Partial<RangeQuery> = {}) {
-      const { from, to } = range(qs);
+      const { from, to, range: chosen } = await window(programId, qs);
       const p = await queries.pointsBreakdown(db, programId, from, to);
       return {
         from: from.toISOString(),
         to: to.toISOString(),
+        range: chosen,
         by_rule: p.byRule.map((r) => ({ ...r, name: r.name ?? (r.rule_id === 'base_earning' ? 'Base earning rate' : null) })),
         by_source: p.bySource,
         redemptions_by_reward: p.byReward,
@@ -205,12 +258,13 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
 
     /** Purchase cycle, frequency, preferred channel and category over a range. */
     async behaviour(programId: string, qs: Partial<RangeQuery> = {}) {
-      const { from, to } = range(qs);
+      const { from, to, range: chosen } = await window(programId, qs);
       const b = await queries.behaviour(db, programId, from, to);
       const total = b.intervals.reduce((s, r) => s + r.intervals, 0);
       return {
         from: from.toISOString(),
         to: to.toISOString(),
+        range: chosen,
         purchase_cycle: {
           intervals: total,
           median_days: b.intervals[0]?.median_days == null ? null : Math.round(b.intervals[0].median_days * 10) / 10,
@@ -258,7 +312,9 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
 
     /** RFM scores and segments at a date: members per segment and per score cell. */
     async rfm(programId: string, qs: Partial<RfmQuery> = {}) {
-      const asOf = parseWhen(qs.as_of, 'as_of') ?? clock.now();
+      const given = parseWhen(qs.as_of, 'as_of');
+      const chosen = given ? { as_of: given, defaulted: false, note: null } : await defaultAsOf(programId);
+      const asOf = chosen.as_of;
       const since = parseWhen(qs.since, 'since') ?? null;
       const cells = await queries.rfmCells(db, programId, asOf, since);
       const scored = cells.reduce((s, c) => s + c.members, 0);
@@ -279,6 +335,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
       return {
         as_of: asOf.toISOString(),
         since: since?.toISOString() ?? null,
+        range: { from: since?.toISOString() ?? null, to: asOf.toISOString(), defaulted: chosen.defaulted, note: chosen.note } satisfies RangeNote,
         members_scored: scored,
         segments,
         cells: cells.map((c) => ({ r: c.r, f: c.f, m: c.m, score: `${c.r}${c.f}${c.m}`, segment: c.segment, members: c.members })),
@@ -298,7 +355,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
     async cohorts(programId: string, qs: Partial<CohortQuery> = {}) {
       const period = qs.period ?? 'month';
       const by = qs.by ?? 'first_purchase';
-      const { from, to } = range(qs, period);
+      const { from, to, range: chosen } = await window(programId, qs, period);
       const { sizes, cells } = await queries.cohorts(db, programId, by, from, to, period);
       // Every period from the cohort's own to the last one in the range, zeros included: a full triangle.
       const starts = periodStarts(from, to, period).map((t) => t.toISOString().slice(0, 10));
@@ -307,6 +364,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
         period,
         from: from.toISOString(),
         to: to.toISOString(),
+        range: chosen,
         cohorts: sizes.map((s) => {
           const mine = new Map(cells.filter((c) => c.cohort === s.cohort).map((c) => [c.k, c]));
           const last = starts.length - 1 - starts.indexOf(s.cohort);

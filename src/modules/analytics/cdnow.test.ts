@@ -14,7 +14,8 @@ import { createApp, createServices, openDatabase } from '../../main.js';
 import { loadConfig } from '../../platform/config.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const DATA = join(ROOT, '..', 'shared', 'data', 'cdnow');
+// The CDNOW files the repository carries (datasets/README.md gives their source and licence).
+const DATA = join(ROOT, 'datasets', 'cdnow');
 const within = (actual: number, expected: number, share = 0.01) => expect(Math.abs(actual - expected) / expected).toBeLessThan(share);
 
 /** `ID,frequency,recency,T` or `ID,x,t_x,T,zbar` rows by customer id. */

@@ -17,8 +17,8 @@ import {
 } from './index.js';
 import { bfgs, nelderMead } from './optimize.js';
 
-// The CDNOW data of Fader, Hardie & Lee (2005), in ../shared/data beside the repository (see its README).
-const CDNOW = fileURLToPath(new URL('../../../../../shared/data/cdnow/', import.meta.url));
+// The CDNOW data of Fader, Hardie & Lee (2005), carried in the repository (see datasets/README.md).
+const CDNOW = fileURLToPath(new URL('../../../../datasets/cdnow/', import.meta.url));
 
 function csv(name: string): number[][] {
   const lines = readFileSync(CDNOW + name, 'utf8').trim().split(/\r?\n/);
