@@ -63,6 +63,7 @@ export type Services = ReturnType<typeof createServices>;
 /** The HTTP app over the services: every /v1 route needs an API key. */
 export function createApp(services: Services, opts: { publisher?: EventPublisher } = {}): App {
   const app = createHttp(services.log, { version: VERSION });
+  app.decorate('clock', services.clock);
   app.get('/health', { schema: { hide: true } }, async () => {
     await services.db.query('select 1');
     return { status: 'ok', version: VERSION, database: services.db.kind };

@@ -27,6 +27,7 @@ export function expireCommand(): Command {
         out(`  pending points released  ${r.released_points} points in ${r.released_lots} lot${r.released_lots === 1 ? '' : 's'}`);
         out(`  points expired           ${r.expired_points} points in ${r.expired_lots} lot${r.expired_lots === 1 ? '' : 's'}`);
         out(`  holds expired            ${r.expired_holds}`);
+        out(`  idempotency records      ${r.idempotency_records_purged} expired, deleted`);
         out(`  tier reviews             ${tiers.reviewed} (${tiers.downgraded} level${tiers.downgraded === 1 ? '' : 's'} dropped, ${tiers.grants_expired} grant${tiers.grants_expired === 1 ? '' : 's'} ended)`);
         out(`  reward reservations      ${rewards.expired_reservations} expired, stock returned`);
       });

@@ -10,6 +10,8 @@ export interface MaintenanceReport {
   expired_lots: number;
   expired_points: number;
   expired_holds: number;
+  /** Idempotency records past their 24 hours, deleted (of the program's scope with `--program`, else all). */
+  idempotency_records_purged: number;
 }
 
 const BATCH = 500;
@@ -164,7 +166,14 @@ export function createMaintenance(deps: { db: Db; ids: Ids; core: LedgerCore }) 
   return {
     releaseLot,
     async run(programs: Program[], now: Date): Promise<MaintenanceReport> {
-      const report: MaintenanceReport = { released_lots: 0, released_points: 0, expired_lots: 0, expired_points: 0, expired_holds: 0 };
+      const report: MaintenanceReport = {
+        released_lots: 0,
+        released_points: 0,
+        expired_lots: 0,
+        expired_points: 0,
+        expired_holds: 0,
+        idempotency_records_purged: 0,
+      };
       for (const program of programs) {
         report.expired_holds += await expireHolds(program, now);
         const rel = await releaseDue(program, now);

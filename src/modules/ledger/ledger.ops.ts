@@ -1,5 +1,6 @@
 import type { Queryable } from '../../platform/db.js';
 import { AppError, conflict, invalid, notFound, unprocessable } from '../../platform/errors.js';
+import { purgeIdempotency } from '../../platform/idempotency.js';
 import type { Program } from '../programs/index.js';
 import type { MembersService } from '../members/index.js';
 import { createLedgerCore, type LedgerDeps, type Tx } from './ledger.service.js';
@@ -271,7 +272,11 @@ export function createLedgerService(deps: LedgerDeps & { members: MembersService
       const ids = opts.programId ? [opts.programId] : await programs.allProgramIds();
       const list = [];
       for (const id of ids) list.push(await programs.program(id));
-      return maintenance.run(list, opts.now ?? clock.now());
+      const now = opts.now ?? clock.now();
+      const report = await maintenance.run(list, now);
+      // Stored answers of idempotent writes are the ledger's retry memory: they go once they can no longer replay.
+      report.idempotency_records_purged = await purgeIdempotency(db, now, opts.programId);
+      return report;
     },
   };
 }

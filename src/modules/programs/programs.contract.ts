@@ -108,5 +108,11 @@ export const ApiKey = z.object({
 export type ApiKey = z.infer<typeof ApiKey>;
 
 export const ApiKeyWithSecret = ApiKey.extend({
-  secret: z.string().describe('The key itself, shown this once; Patron keeps only its hash'),
+  secret: z
+    .string()
+    .nullable()
+    .describe(
+      'The key itself, shown this once; Patron keeps only its hash. A replay of the request (same Idempotency-Key and body) answers null: the secret is never stored',
+    ),
+  note: z.string().optional().describe('Present on a replay: says why `secret` is null'),
 });

@@ -22,6 +22,7 @@ export function authHook(programs: ProgramsService) {
     const auth = req.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
     req.principal = await programs.authenticate(token);
+    req.principalId = req.principal.keyId;
   };
 }
 

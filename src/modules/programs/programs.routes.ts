@@ -76,10 +76,13 @@ export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
       const programId = req.body.program_id ?? p.programId;
       if (p.programId && programId !== p.programId) throw notFound('program.not_found', `No program ${programId}`, 'program_id');
       if (programId) await programs.programFor(p, programId);
-      return runWrite(db, req, reply, p.workspaceId, async (q) => ({
-        status: 201,
-        body: await programs.createKey({ workspaceId: p.workspaceId, programId, name: req.body.name, scopes: req.body.scopes }, q),
-      }));
+      return runWrite(db, req, reply, p.workspaceId, async (q) => {
+        const key = await programs.createKey({ workspaceId: p.workspaceId, programId, name: req.body.name, scopes: req.body.scopes }, q);
+        // The idempotency record keeps the key without its secret: a stored secret would outlive the one
+        // answer it belongs to (and the hash is all Patron keeps of it anywhere else).
+        const replay = { ...key, secret: null, note: 'A replay of key creation: the secret was shown once, in the first answer, and is not stored' };
+        return { status: 201, body: key, replay };
+      });
     },
   });
 
