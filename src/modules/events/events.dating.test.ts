@@ -168,3 +168,50 @@ describe('points are dated when they happened', () => {
     await expectVerified(h, p.programId);
   });
 });
+
+describe('the clockwork is dated when things fell due, however late it runs', () => {
+  it('a pending lot released and then expired by a run months later is released and expired on its dates', async () => {
+    const p = await h.program({ settings: { pending_days: 10, expiry: { policy: 'rolling', days: 30 } } });
+    const m = await enrol(p, { enrolled_at: '2026-01-01T00:00:00Z' });
+    // The purchases are sent as they happen, while their points are still pending...
+    try {
+      clock.set(JAN);
+      const buy = await p.api('POST', '/v1/events', { type: 'purchase', id: uniq('evt'), member: { id: m }, order_id: uniq('ord'), amount: 10000, currency: 'GBP', occurred_at: JAN });
+      expect(buy.status, JSON.stringify(buy.body)).toBe(201);
+      clock.set(FEB);
+      const second = await p.api('POST', '/v1/events', { type: 'purchase', id: uniq('evt'), member: { id: m }, order_id: uniq('ord'), amount: 5000, currency: 'GBP', occurred_at: FEB });
+      expect(second.status, JSON.stringify(second.body)).toBe(201);
+      expect((await p.api('GET', `/v1/members/${m}/balance`)).body).toMatchObject({ pending: 150, available: 0 });
+    } finally {
+      clock.set('2026-07-15T00:00:00Z');
+    }
+    // ...and nothing ran since: today (15 July) one run releases both lots and expires both.
+    const report = await h.services.ledger.runMaintenance({ programId: p.programId });
+    expect(report).toMatchObject({ released_lots: 2, released_points: 150, expired_lots: 2, expired_points: 150 });
+
+    const history = await p.api('GET', `/v1/members/${m}/transactions`);
+    const rows = history.body.data.map((t: { type: string; occurred_at: string; points: number }) => [t.type, t.occurred_at, t.points]);
+    // Released 10 days after each purchase, expired 30 days after it was earned: each in its own transaction.
+    const release = (at: string) => new Date(new Date(at).getTime() + 10 * 86_400_000).toISOString();
+    const types = rows.map((r: unknown[]) => r[0]);
+    expect(types.filter((t: string) => t === 'expiry')).toHaveLength(2);
+    for (const [type, at] of rows as [string, string, number][]) expect(at < '2026-07-01', `${type} dated ${at}`).toBe(true);
+    expect(rows).toContainEqual(['release', release(JAN), 100]);
+    expect(rows).toContainEqual(['release', release(FEB), 50]);
+    const expiries = (rows as [string, string, number][]).filter((r) => r[0] === 'expiry');
+    expect(expiries.map((r) => r[2]).sort()).toEqual([-100, -50].sort());
+
+    // The KPIs of the months the points expired in show them; nothing is outstanding after, everything before.
+    const january = expiries.find((r) => r[2] === -100)![1];
+    const month = january.slice(0, 7);
+    const next = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1)).toISOString().slice(0, 10);
+    const k = await kpiPoints(p, `${month}-01`, next);
+    expect(k.expired).toBeGreaterThanOrEqual(100);
+    expect((await kpiPoints(p, '2026-01-01', '2026-07-01')).outstanding).toBe(0);
+    expect((await kpiPoints(p, '2026-01-01', '2026-07-01')).expired).toBe(150);
+    expect((await kpiPoints(p, '2025-12-01', january.slice(0, 10))).outstanding).toBe(150);
+    const b = await p.api('GET', `/v1/members/${m}/balance`);
+    expect(b.body).toMatchObject({ available: 0, pending: 0, lifetime: { earned: 150, expired: 150 } });
+    await expectVerified(h, p.programId);
+  });
+});

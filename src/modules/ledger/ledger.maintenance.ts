@@ -16,6 +16,12 @@ export interface MaintenanceReport {
 
 const BATCH = 500;
 
+/** When a pending lot became available: when its lock ended, or now when it is released before that. */
+function releasedAt(lot: LotRow, now: Date): Date {
+  const due = lot.available_at ? new Date(lot.available_at) : now;
+  return due.getTime() < now.getTime() ? due : now;
+}
+
 /**
  * The ledger's clockwork, run by `patron expire` and by the in-process job: stale holds stop reserving points,
  * pending lots whose lock ended become available, lots past their expiry post what is left to `expiry`.
@@ -66,7 +72,8 @@ export function createMaintenance(deps: { db: Db; ids: Ids; core: LedgerCore }) 
         amount: x,
         orderId: lot.order_id,
         metadata: { lot: lot.id, earned_by: lot.txn_id },
-        occurredAt: tx.now,
+        // Dated when the lock ended (a late run still dates it then); an early release (fulfilment) is dated now.
+        occurredAt: releasedAt(fresh, tx.now),
         createdAt: tx.now,
       },
       [
@@ -97,48 +104,58 @@ export function createMaintenance(deps: { db: Db; ids: Ids; core: LedgerCore }) 
     }
   }
 
-  /** Expires what is left of a member account's lots past their date, but never points a live hold reserves. */
+  /**
+   * Expires what is left of a member account's lots past their date, but never points a live hold reserves.
+   * Each expiry is dated when its lots expired, however late the run: lots that expired together make one
+   * transaction, so the points outstanding on any past date are what they were on that date.
+   */
   async function expireAccount(tx: Tx, accountId: number, memberId: string, currency: string) {
     const acc = await repo.lockAccount(tx.q, tx.program.id, memberId, currency, 'available', tx.now);
     if (!acc) return { lots: 0, points: 0 };
-    const lots = await tx.q.query<{ id: number; remaining: number }>(
-      `select id, remaining from lots where program_id = $1 and account_id = $2 and not pending and remaining > 0
+    const lots = await tx.q.query<{ id: number; remaining: number; expires_at: Date | string }>(
+      `select id, remaining, expires_at from lots where program_id = $1 and account_id = $2 and not pending and remaining > 0
          and expires_at <= $3 order by expires_at, id`,
       [tx.program.id, accountId, tx.now],
     );
     let room = Math.max(0, acc.available);
-    let total = 0;
-    const taken: { lot: number; points: number }[] = [];
+    const groups: { at: Date; points: number; taken: { lot: number; points: number }[] }[] = [];
     for (const l of lots) {
       const x = Math.min(l.remaining, room);
       if (x <= 0) break;
       room -= x;
-      total += x;
-      taken.push({ lot: l.id, points: x });
+      const at = new Date(l.expires_at);
+      let g = groups[groups.length - 1];
+      if (!g || g.at.getTime() !== at.getTime()) groups.push((g = { at, points: 0, taken: [] }));
+      g.points += x;
+      g.taken.push({ lot: l.id, points: x });
       await tx.q.query(`update lots set remaining = remaining - $3 where program_id = $1 and id = $2`, [tx.program.id, l.id, x]);
     }
+    const total = groups.reduce((n, g) => n + g.points, 0);
     if (total === 0) return { lots: 0, points: 0 };
     await repo.adjustAccount(tx.q, { programId: tx.program.id, accountId, delta: -total, expired: total });
-    await repo.insertTxn(
-      tx.q,
-      tx.program.id,
-      {
-        id: ids.next('txn'),
-        type: 'expiry',
-        bucket: 'expired',
-        memberId,
-        currency,
-        amount: total,
-        metadata: { lots: taken },
-        occurredAt: tx.now,
-        createdAt: tx.now,
-      },
-      [
-        { accountId, amount: -total },
-        { accountId: await core.systemAccount(tx, 'expiry', currency), amount: total },
-      ],
-    );
-    return { lots: taken.length, points: total };
+    const expiry = await core.systemAccount(tx, 'expiry', currency);
+    for (const g of groups) {
+      await repo.insertTxn(
+        tx.q,
+        tx.program.id,
+        {
+          id: ids.next('txn'),
+          type: 'expiry',
+          bucket: 'expired',
+          memberId,
+          currency,
+          amount: g.points,
+          metadata: { lots: g.taken },
+          occurredAt: g.at,
+          createdAt: tx.now,
+        },
+        [
+          { accountId, amount: -g.points },
+          { accountId: expiry, amount: g.points },
+        ],
+      );
+    }
+    return { lots: groups.reduce((n, g) => n + g.taken.length, 0), points: total };
   }
 
   async function expireDue(program: Program, now: Date) {
