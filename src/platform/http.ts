@@ -42,7 +42,7 @@ export function createHttp(log: Logger, opts: { version: string; bodyLimit?: num
   const app = Fastify({
     loggerInstance,
     bodyLimit: opts.bodyLimit ?? 8 * 1024 * 1024,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkError,
     clientErrorHandler: clientError,
     genReqId: (req) => {
