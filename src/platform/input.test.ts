@@ -189,6 +189,9 @@ describe('times and dates outside years 1900–9999', () => {
     expectProblem(await p.api('GET', '/v1/analytics/cohorts?from=0050-01-01T00:00:00Z'), 400, 'validation.year_out_of_range', 'from');
     expectProblem(await p.api('GET', '/v1/analytics/rfm?as_of=0099-12-31'), 400, 'validation.year_out_of_range', 'as_of');
     expect((await p.api('GET', '/v1/analytics/kpis?from=1900-01-01&to=1901-01-01')).status).toBe(200);
+    const segment = await p.api('POST', '/v1/analytics/segments/preview', { conditions: { field: 'enrolled_at', op: 'gte', value: '0050-01-01' } });
+    expectProblem(segment, 400, 'segments.invalid_condition', 'conditions.value');
+    expect(segment.body.detail).toMatch(/years 1900 and 9999/);
     const email = `${uniq('m')}@example.com`;
     expectProblem(await p.api('POST', '/v1/members', { email, enrolled_at: '0010-05-01T00:00:00Z' }), 400, 'validation.year_out_of_range', 'enrolled_at');
     expectProblem(

@@ -49,6 +49,8 @@ export function clientError(err: NodeJS.ErrnoException, socket: Socket) {
 export function trackRouteMethods(app: FastifyInstance): (path: string) => string[] {
   const routes: { segments: string[]; methods: Set<string> }[] = [];
   app.addHook('onRoute', (route) => {
+    // A catch-all (CORS preflight answers OPTIONS on `*`) matches every path: it would make every 404 a 405.
+    if (route.url === '*' || route.url === '/*') return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const segments = route.url.split('/');
     let entry = routes.find((r) => r.segments.join('/') === segments.join('/'));
