@@ -114,6 +114,16 @@ describe('text that cannot be stored (NUL, lone surrogates)', () => {
     for (const id of [ids[0], ids[2], ids[3], ids[4]]) await eventGone(p, id!);
     await expectVerified(h, p.programId);
   });
+
+  it('names a slot that is not an event, or holds a NUL as a whole, by its index', async () => {
+    const p = await h.program();
+    const res = await p.api('POST', '/v1/events/batch', '{"events":[1,"x\\u0000"]}');
+    expect(res.status).toBe(200);
+    expect(res.body.results.map((r: { error: { code: string; field: string } }) => [r.error.code, r.error.field])).toEqual([
+      ['validation.invalid_type', 'events.0'],
+      ['request.invalid_text', 'events.1'],
+    ]);
+  });
 });
 
 describe('JSON nested too deep', () => {

@@ -113,7 +113,7 @@ export function parseEvent(raw: unknown, prefix = ''): EventInput {
   const bad = inspectInput(raw, prefix);
   if (bad) throw inputError(bad);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new AppError('invalid', 'validation.invalid_type', 'An event is a JSON object', { field: prefix || 'body' });
+    throw new AppError('invalid', 'validation.invalid_type', 'An event is a JSON object', { field: prefix.replace(/\.$/, '') || 'body' });
   }
   const { type, guest, member } = raw as { type?: unknown; guest?: unknown; member?: unknown };
   // Only an explicit `guest: true` makes a purchase without a member; otherwise the member is required as ever.
