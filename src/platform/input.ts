@@ -25,29 +25,30 @@ export interface BadInput {
   reason?: BadText['reason'];
 }
 
-// A quick test first: most strings hold neither a NUL nor any surrogate.
-// eslint-disable-next-line no-control-regex -- finding NUL is the point
-const SUSPECT = /[\u0000\ud800-\udfff]/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+declare global {
+  interface String {
+    /** ES2024 (node 20): false when the string holds a lone surrogate. */
+    isWellFormed(): boolean;
+  }
+}
 
 /** Why a string cannot be stored as text, or null when it can. */
 export function textProblem(s: string): BadText['reason'] | null {
-  if (!SUSPECT.test(s)) return null;
-  if (s.includes('\u0000')) return 'nul';
-  return LONE_SURROGATE.test(s) ? 'lone_surrogate' : null;
+  // Most strings are short and clean: a loop over their code units is quickest; longer ones use the built-ins.
+  if (s.length < 24) {
+    let surrogate = false;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0) return 'nul';
+      if (c >= 0xd800 && c <= 0xdfff) surrogate = true;
+    }
+    if (!surrogate) return null;
+  } else if (s.includes('\u0000')) return 'nul';
+  return s.isWellFormed() ? null : 'lone_surrogate';
 }
 
-interface Frame {
-  value: unknown;
-  key: string | null;
-  parent: Frame | null;
-  depth: number;
-}
-
-const pathOf = (f: Frame | null, prefix: string, last?: string): string => {
-  const parts: string[] = last === undefined ? [] : [last];
-  for (let at = f; at && at.key !== null; at = at.parent) parts.push(at.key);
-  const path = parts.reverse().join('.');
+const fieldOf = (parts: readonly string[], prefix: string): string => {
+  const path = parts.join('.');
   // A bad key is named in the field as well: show its bad characters rather than carry them into the answer.
   // eslint-disable-next-line no-control-regex -- NUL is what is replaced
   const shown = path.replace(/[\u0000\ud800-\udfff]/g, '\ufffd');
@@ -55,40 +56,88 @@ const pathOf = (f: Frame | null, prefix: string, last?: string): string => {
   return prefix + shown;
 };
 
-/**
- * The first problem in a JSON value (depth-first, without recursion, so any depth is safe to inspect):
- * a container nested deeper than `maxDepth`, or a string or object key that is not storable text.
- * `prefix` is put before the field path (`events.3.`, `path.`, `query.`).
- */
-export function inspectInput(value: unknown, prefix = '', maxDepth = MAX_JSON_DEPTH): BadInput | null {
-  const stack: Frame[] = [{ value, key: null, parent: null, depth: 0 }];
+interface Found {
+  /** From the problem up to the value inspected (reversed). */
+  up: string[];
+  why: BadText['reason'] | 'deep';
+}
+
+/** The walk of `inspectInput` for a bounded depth: it recurses at most `max` levels, so the stack is safe. */
+function walk(v: unknown, level: number, max: number): Found | null {
+  if (typeof v === 'string') {
+    const why = textProblem(v);
+    return why ? { up: [], why } : null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  if (level >= max) return { up: [], why: 'deep' };
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const found = walk(v[i], level + 1, max);
+      if (found) {
+        found.up.push(String(i));
+        return found;
+      }
+    }
+    return null;
+  }
+  for (const k of Object.keys(v)) {
+    const why = textProblem(k);
+    if (why) return { up: [k], why };
+    const found = walk((v as Record<string, unknown>)[k], level + 1, max);
+    if (found) {
+      found.up.push(k);
+      return found;
+    }
+  }
+  return null;
+}
+
+interface Frame {
+  value: unknown;
+  key: string | null;
+  parent: Frame | null;
+}
+
+/** The same walk without recursion, for any depth (`findBadText`). */
+function walkAnyDepth(value: unknown): Found | null {
+  const stack: Frame[] = [{ value, key: null, parent: null }];
+  const upOf = (f: Frame, last?: string) => {
+    const up = last === undefined ? [] : [last];
+    for (let at: Frame | null = f; at && at.key !== null; at = at.parent) up.push(at.key);
+    return up;
+  };
   while (stack.length) {
     const f = stack.pop()!;
     const v = f.value;
     if (typeof v === 'string') {
       const why = textProblem(v);
-      if (why) return textError(pathOf(f, prefix), why);
-      continue;
-    }
-    if (typeof v !== 'object' || v === null) continue;
-    const depth = f.depth + 1;
-    if (depth > maxDepth) {
-      const field = pathOf(f, prefix);
-      return { field, code: 'request.too_deep', message: `${field} is nested deeper than ${maxDepth} levels` };
-    }
-    if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], key: String(i), parent: f, depth });
-      continue;
-    }
-    const keys = Object.keys(v);
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const k = keys[i]!;
-      const why = textProblem(k);
-      if (why) return textError(pathOf(f, prefix, k), why);
-      stack.push({ value: (v as Record<string, unknown>)[k], key: k, parent: f, depth });
+      if (why) return { up: upOf(f), why };
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], key: String(i), parent: f });
+    } else if (typeof v === 'object' && v !== null) {
+      const keys = Object.keys(v);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const k = keys[i]!;
+        const why = textProblem(k);
+        if (why) return { up: upOf(f, k), why };
+        stack.push({ value: (v as Record<string, unknown>)[k], key: k, parent: f });
+      }
     }
   }
   return null;
+}
+
+/**
+ * The first problem in a JSON value, depth-first: a container nested deeper than `maxDepth`, or a string or
+ * object key that is not storable text. `prefix` is put before the field path (`events.3.`, `path.`,
+ * `query.`). Any depth is safe to inspect: the walk stops at `maxDepth`.
+ */
+export function inspectInput(value: unknown, prefix = '', maxDepth = MAX_JSON_DEPTH): BadInput | null {
+  const found = Number.isFinite(maxDepth) && maxDepth <= 1000 ? walk(value, 0, maxDepth) : walkAnyDepth(value);
+  if (!found) return null;
+  const field = fieldOf(found.up.reverse(), prefix);
+  if (found.why === 'deep') return { field, code: 'request.too_deep', message: `${field} is nested deeper than ${maxDepth} levels` };
+  return textError(field, found.why);
 }
 
 /** The exported check for text alone (any depth), for callers that hold a value outside HTTP. */
