@@ -283,6 +283,12 @@ describe('patron import: any CSV with --map, JSON Lines (gzipped), members', () 
     const map = 'id=Ref,member=Customer Email,order_id=Order,amount=Total,occurred_at=When';
     const t = json<Summary>(await patron(['import', 'events', csv, '--program', programId, '--map', map, '--rejects', join(dataDir, 'y.csv'), '--json'], env));
     expect(t).toMatchObject({ read: 2, imported: 1, rejected: { total: 1, by_code: { 'validation.year_out_of_range': 1 } } });
+    // Members too: the same guard, the same codes.
+    const members = join(dataDir, 'bad-members.csv');
+    writeFileSync(members, ['Email,First,Joined', 'hal@example.com,Hal,2023-01-05', 'ivy@example.com,I\u0000vy,2023-01-05', 'jo@example.com,Jo,0001-01-01'].join('\n'));
+    const mmap = ['--map', 'email=Email,first_name=First,enrolled_at=Joined'];
+    const u = json<Summary>(await patron(['import', 'members', members, '--program', programId, ...mmap, '--rejects', join(dataDir, 'bm.csv'), '--json'], env));
+    expect(u).toMatchObject({ read: 3, imported: 1, rejected: { total: 2, by_code: { 'request.invalid_text': 1, 'validation.year_out_of_range': 1 } } });
   });
 
   it('enrols members by their identities, once', async () => {
