@@ -173,6 +173,8 @@ describe('JSON nested too deep', () => {
     expect(inspectInput(deep)).toMatchObject({ code: 'request.too_deep' });
     expect(findBadText(JSON.parse(`${'{"a":'.repeat(100_000)}"\\u0000"${'}'.repeat(100_000)}`), 'x.')).toMatchObject({ reason: 'nul' });
     expect(findBadText({ a: ['ok', { b: 'ok \ud83d\ude00' }] })).toBeNull();
+    expect(findBadText({ note: 'x\u0000' }, 'events.3')).toEqual({ field: 'events.3.note', reason: 'nul' });
+    expect(findBadText('\udc00', 'events.3.')).toEqual({ field: 'events.3', reason: 'lone_surrogate' });
   });
 });
 

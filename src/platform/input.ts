@@ -47,7 +47,9 @@ export function textProblem(s: string): BadText['reason'] | null {
   return s.isWellFormed() ? null : 'lone_surrogate';
 }
 
-const fieldOf = (parts: readonly string[], prefix: string): string => {
+const fieldOf = (parts: readonly string[], given: string): string => {
+  // `events.3.` and `events.3` name the same place.
+  const prefix = given && !given.endsWith('.') ? `${given}.` : given;
   const path = parts.join('.');
   // A bad key is named in the field as well: show its bad characters rather than carry them into the answer.
   // eslint-disable-next-line no-control-regex -- NUL is what is replaced
