@@ -7,7 +7,11 @@ export type ErrorKind =
   | 'unauthorized' // 401
   | 'forbidden' // 403: the key lacks the scope
   | 'not_found' // 404
+  | 'method_not_allowed' // 405: the path exists, not with this method
   | 'conflict' // 409: the state does not allow it (already exists, already used)
+  | 'too_large' // 413: the body is over the limit
+  | 'uri_too_long' // 414: a path segment is over the router's limit
+  | 'headers_too_large' // 431: the request's headers are over node's limit
   | 'unprocessable' // 422: well-formed but refused by a business rule (insufficient points, …)
   | 'unavailable'; // 503: a service Patron depends on is away (NATS with --ingest=nats); retrying later is safe
 
@@ -16,7 +20,11 @@ const STATUS: Record<ErrorKind, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
+  too_large: 413,
+  uri_too_long: 414,
+  headers_too_large: 431,
   unprocessable: 422,
   unavailable: 503,
 };
@@ -73,11 +81,15 @@ const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };

@@ -19,6 +19,9 @@ import {
 } from 'fastify-type-provider-zod';
 import { AppError, toProblem, type FieldError, type Problem } from './errors.js';
 import type { Logger } from './logger.js';
+import { installInputGuard } from './input.js';
+import { issueCode } from './instant.js';
+import { clientError, frameworkError, MAX_PARAM_LENGTH, trackRouteMethods } from './protocol.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -39,6 +42,9 @@ export function createHttp(log: Logger, opts: { version: string; bodyLimit?: num
   const app = Fastify({
     loggerInstance,
     bodyLimit: opts.bodyLimit ?? 8 * 1024 * 1024,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -47,6 +53,8 @@ export function createHttp(log: Logger, opts: { version: string; bodyLimit?: num
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  installInputGuard(app);
+  const methodsOf = trackRouteMethods(app);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -74,7 +82,13 @@ export function createHttp(log: Logger, opts: { version: string; bodyLimit?: num
   });
 
   app.setNotFoundHandler((req, reply) => {
-    sendProblem(reply, new AppError('not_found', 'route.not_found', `No route ${req.method} ${req.url.split('?')[0]}`), req);
+    const path = req.url.split('?')[0]!;
+    const allowed = methodsOf(path);
+    if (allowed.length) {
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(reply, new AppError('method_not_allowed', 'route.method_not_allowed', `${path} answers ${allowed.join(', ')}, not ${req.method}`, { allow: allowed }), req);
+    }
+    return sendProblem(reply, new AppError('not_found', 'route.not_found', `No route ${req.method} ${path}`), req);
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const appError = toAppError(err);
@@ -110,7 +124,7 @@ function toAppError(err: FastifyError): AppError | undefined {
       if (v.keyword === 'unrecognized_keys' && keys?.length) path.push(keys[0]!);
       return {
         field: path.length ? path.join('.') : where,
-        code: `validation.${v.keyword}`,
+        code: issueCode({ code: v.keyword, params: (v.params as { params?: unknown }).params }),
         message: v.keyword === 'unrecognized_keys' ? `Unknown field${keys && keys.length > 1 ? 's' : ''}: ${keys?.join(', ')}` : v.message ?? 'is invalid',
       };
     });
@@ -129,7 +143,7 @@ function toAppError(err: FastifyError): AppError | undefined {
         field: 'content-type',
       });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('invalid', 'request.body_too_large', 'The request body is too large.', { field: 'body' });
+      return new AppError('too_large', 'request.too_large', 'The request body is larger than the server accepts.', { field: 'body' });
   }
   if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) {
     return new AppError('invalid', 'request.malformed_json', 'The request body is not valid JSON.', { field: 'body' });

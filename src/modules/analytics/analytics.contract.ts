@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { DayOrInstant } from '../../platform/instant.js';
 
 /** A day (`2026-01-31`, midnight UTC) or an instant (ISO 8601 with offset). */
-const When = z.union([z.iso.date(), z.iso.datetime({ offset: true })]).describe('A date (YYYY-MM-DD, UTC midnight) or an ISO 8601 time');
+const When = DayOrInstant.describe('A date (YYYY-MM-DD, UTC midnight) or an ISO 8601 time');
 export const Period = z.enum(['week', 'month']).describe('Calendar weeks (Monday first) or months, in UTC');
 export type Period = z.infer<typeof Period>;
 const Format = z.enum(['json', 'csv']).default('json').describe('csv: the table as text/csv');

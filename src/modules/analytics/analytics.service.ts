@@ -1,6 +1,7 @@
 import type { Db, Queryable } from '../../platform/db.js';
 import type { Clock } from '../../platform/clock.js';
 import { invalid } from '../../platform/errors.js';
+import { parseDayOrInstant } from '../../platform/instant.js';
 import type { CohortQuery, KpiQuery, Period, RangeQuery, RfmQuery } from './analytics.contract.js';
 import { MAX_KPI_PERIODS, queries, type PeriodRow } from './analytics.queries.js';
 import { SEGMENT_NAMES } from './analytics.rfm.js';
@@ -34,11 +35,10 @@ export const rate = (part: number, whole: number): number | null => (whole > 0 ?
 /** An average in minor units, rounded to the unit; null when there is nothing to average. */
 const avg = (sum: number, n: number): number | null => (n > 0 ? Math.round(sum / n) : null);
 
+/** A date or time of a query (or the CLI); years outside 1900–9999 are refused (see platform/instant). */
 export function parseWhen(v: string | undefined, field: string): Date | undefined {
   if (v === undefined) return undefined;
-  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
-  if (Number.isNaN(d.getTime())) throw invalid('analytics.invalid_date', `Not a date: ${v}`, field);
-  return d;
+  return parseDayOrInstant(v, field, 'analytics.invalid_date');
 }
 
 /** The UTC start of the period holding `d`. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DayOrInstant, Day as IsoDay } from '../../platform/instant.js';
 import { SEGMENT_NAMES } from './analytics.rfm.js';
 
 /**
@@ -121,11 +122,10 @@ const list = <T extends z.ZodType>(t: T) => z.array(t).min(1).max(1000);
 const Scalar = z.union([z.string().max(500), z.number().finite(), z.boolean()]);
 const Days = z.number().int().min(0).max(36_500);
 const WhenSchema = z.union([
-  z.iso.date(),
-  z.iso.datetime({ offset: true }),
+  DayOrInstant,
   z.object({ days_ago: Days.describe('Now minus this many days') }).strict(),
 ]);
-const Day = z.union([z.iso.date(), z.object({ days_ago: Days }).strict()]);
+const Day = z.union([IsoDay, z.object({ days_ago: Days }).strict()]);
 
 /** Two bounds, inclusive; numbers must be in order (dates may come either way). */
 const pair = <T extends z.ZodType>(t: T, ordered: boolean) =>

@@ -2,10 +2,12 @@ import { z } from 'zod';
 import { CurrencyCode } from '../programs/index.js';
 import { MemberRef } from '../members/index.js';
 import { AppError, type FieldError } from '../../platform/errors.js';
+import { inputError, inspectInput, RefusedSlot } from '../../platform/input.js';
+import { Instant, issueCode } from '../../platform/instant.js';
 
 const Money = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe('In minor units (pence, cents)');
 const EventId = z.string().min(1).max(200).describe('Your id for the event: a retry with the same id is answered from the first');
-const OccurredAt = z.iso.datetime({ offset: true }).describe('When it happened (ISO 8601); default: when Patron received it');
+const OccurredAt = Instant.describe('When it happened (ISO 8601); default: when Patron received it');
 const Properties = z.record(z.string(), z.unknown()).describe('Anything else about the event, for rules and analytics');
 
 export const PurchaseLine = z
@@ -89,7 +91,8 @@ export const BatchInput = z.object({ events: z.array(EventInput).min(1).max(1000
 
 /**
  * Parses one event by its `type`, so errors name the field of that event's own shape rather than a union's
- * attempts. `prefix` places the field inside a batch (`events.3.amount`).
+ * attempts. `prefix` places the field inside a batch (`events.3.amount`). Every path that takes events (the API,
+ * batches, imports, the NATS worker) parses them here, so each refuses the same events for the same reasons.
  */
 export function parseEvent(raw: unknown, prefix = ''): EventInput {
   const fail = (issues: z.core.$ZodIssue[]) => {
@@ -98,15 +101,19 @@ export function parseEvent(raw: unknown, prefix = ''): EventInput {
       if (i.code === 'unrecognized_keys' && i.keys.length) path.push(i.keys[0]!);
       return {
         field: prefix + (path.length ? path.join('.') : 'body'),
-        code: `validation.${i.code}`,
+        code: issueCode(i),
         message: i.code === 'unrecognized_keys' ? `Unknown field: ${i.keys.join(', ')}` : i.message,
       };
     });
     const first = errors[0]!;
     return new AppError('invalid', first.code, `Invalid event: ${first.field}: ${first.message}`, { field: first.field, errors });
   };
+  // Text that cannot be stored, or nesting too deep to hash, is refused before anything reads the event.
+  if (raw instanceof RefusedSlot) throw raw.error;
+  const bad = inspectInput(raw, prefix);
+  if (bad) throw inputError(bad);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new AppError('invalid', 'validation.invalid_type', 'An event is a JSON object', { field: prefix || 'body' });
+    throw new AppError('invalid', 'validation.invalid_type', 'An event is a JSON object', { field: prefix.replace(/\.$/, '') || 'body' });
   }
   const { type, guest, member } = raw as { type?: unknown; guest?: unknown; member?: unknown };
   // Only an explicit `guest: true` makes a purchase without a member; otherwise the member is required as ever.

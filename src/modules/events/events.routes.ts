@@ -80,6 +80,8 @@ export function eventsRoutes(
       body: BatchInput,
       response: { 200: BatchResponse, 202: z.object({ queued: z.number().int(), replayed: z.number().int(), rejected: z.number().int(), results: z.array(z.unknown()) }) },
     },
+    // A slot with bad text or too deep is refused in its slot (by parseEvent), not with the whole batch.
+    config: { inputSlots: 'events' },
     validatorCompiler: () => (data) => {
       const r = BatchEnvelope.safeParse(data);
       return r.success ? { value: r.data } : { error: r.error as unknown as Error };

@@ -1,5 +1,7 @@
 import type { Db, Queryable } from '../../platform/db.js';
 import { isAppError } from '../../platform/errors.js';
+import { inspectInput } from '../../platform/input.js';
+import { issueCode } from '../../platform/instant.js';
 import { MemberCreate, memberRefKey, type MemberRef, type MembersService } from '../members/index.js';
 import type { SourceRecord } from './imports.source.js';
 import { memberRows } from './imports.rows.js';
@@ -106,11 +108,17 @@ export function membersImport(deps: { db: Db; members: MembersService }) {
           }
           seen.add(key);
         }
+        // The same guard as the API's: text that cannot be stored, or nesting too deep, rejects the line.
+        const bad = inspectInput(raw);
+        if (bad) {
+          await t.reject({ line: rec.line, code: bad.code, field: bad.field, message: bad.message });
+          continue;
+        }
         const parsed = MemberCreate.safeParse(raw);
         if (!parsed.success) {
           const issue = parsed.error.issues[0]!;
           const field = issue.path.map(String).join('.') || undefined;
-          await t.reject({ line: rec.line, code: `validation.${issue.code}`, field, message: `${field ?? 'member'}: ${issue.message}` });
+          await t.reject({ line: rec.line, code: issueCode(issue), field, message: `${field ?? 'member'}: ${issue.message}` });
           continue;
         }
         pending.push({ line: rec.line, body: parsed.data });

@@ -253,6 +253,44 @@ describe('patron import: any CSV with --map, JSON Lines (gzipped), members', () 
     ]);
   });
 
+  it('rejects the lines the API would refuse for their text, depth or year, and imports the rest', async () => {
+    const file = join(dataDir, 'bad-input.jsonl');
+    const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
+    const ev = (id: string, extra: string) => `{"type":"review_submitted","id":"${id}","member":{"email":"gus@example.com"}${extra}}`;
+    writeFileSync(
+      file,
+      [
+        ev('b1', ',"occurred_at":"2024-05-01T10:00:00Z"'),
+        ev('b2', ',"properties":{"note":"a\\u0000b"}'),
+        ev('b3', ',"properties":{"note":"\\ud800"}'),
+        ev('b4', ',"occurred_at":"0001-01-01T00:00:00+14:00"'),
+        ev('b5', `,"properties":${deep}`),
+      ].join('\n'),
+    );
+    const rejects = join(dataDir, 'bad-input-rejects.csv');
+    const s = json<Summary>(await patron(['import', 'events', file, '--program', programId, '--rejects', rejects, '--json'], env));
+    expect(s).toMatchObject({ read: 5, imported: 1, rejected: { total: 4, by_code: { 'request.invalid_text': 2, 'validation.year_out_of_range': 1, 'request.too_deep': 1 } } });
+    const rows = parse(readFileSync(rejects, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r.line, r.code, r.field])).toEqual([
+      ['2', 'request.invalid_text', 'properties.note'],
+      ['3', 'request.invalid_text', 'properties.note'],
+      ['4', 'validation.year_out_of_range', 'occurred_at'],
+      ['5', 'request.too_deep', expect.stringMatching(/^properties(\.a)+$/)],
+    ]);
+    // A CSV time in year 0 after its zone is rejected by the import itself, naming its column's field.
+    const csv = join(dataDir, 'year-zero.csv');
+    writeFileSync(csv, ['Ref,Customer Email,Order,Total,When', 'y1,gus@example.com,Y-1,5.00,2024-03-01 10:00', 'y2,gus@example.com,Y-2,5.00,0000-06-01 10:00'].join('\n'));
+    const map = 'id=Ref,member=Customer Email,order_id=Order,amount=Total,occurred_at=When';
+    const t = json<Summary>(await patron(['import', 'events', csv, '--program', programId, '--map', map, '--rejects', join(dataDir, 'y.csv'), '--json'], env));
+    expect(t).toMatchObject({ read: 2, imported: 1, rejected: { total: 1, by_code: { 'validation.year_out_of_range': 1 } } });
+    // Members too: the same guard, the same codes.
+    const members = join(dataDir, 'bad-members.csv');
+    writeFileSync(members, ['Email,First,Joined', 'hal@example.com,Hal,2023-01-05', 'ivy@example.com,I\u0000vy,2023-01-05', 'jo@example.com,Jo,0001-01-01'].join('\n'));
+    const mmap = ['--map', 'email=Email,first_name=First,enrolled_at=Joined'];
+    const u = json<Summary>(await patron(['import', 'members', members, '--program', programId, ...mmap, '--rejects', join(dataDir, 'bm.csv'), '--json'], env));
+    expect(u).toMatchObject({ read: 3, imported: 1, rejected: { total: 2, by_code: { 'request.invalid_text': 1, 'validation.year_out_of_range': 1 } } });
+  });
+
   it('enrols members by their identities, once', async () => {
     const file = join(dataDir, 'members.csv');
     writeFileSync(

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { AppError } from '../../platform/errors.js';
+import { inYearRange, MAX_YEAR, MIN_YEAR } from '../../platform/instant.js';
 
 /**
  * Pure conversions from the text of a data file to Patron's values. Each throws an AppError with a stable
@@ -60,6 +61,9 @@ export function instant(raw: unknown, zone: string, field: string): string {
   let dt = DateTime.fromISO(s, { zone });
   if (!dt.isValid) dt = DateTime.fromSQL(s, { zone });
   if (!dt.isValid) throw bad('import.invalid_date', field, `${field} is not a date and time: "${String(raw)}"`);
+  if (!inYearRange(dt.toJSDate())) {
+    throw bad('validation.year_out_of_range', field, `${field} must be between the years ${MIN_YEAR} and ${MAX_YEAR} (in UTC): "${String(raw)}"`);
+  }
   return dt.toUTC().toISO({ suppressMilliseconds: true })!;
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Instant } from '../../platform/instant.js';
 import { PointCurrency } from '../programs/index.js';
 
 /** Whole positive points, within what JSON numbers hold exactly. */
@@ -30,7 +31,7 @@ export const AdjustmentCreate = z
       .describe('Positive credits, negative debits'),
     currency: PointCurrency.optional(),
     reason: Reason.describe('Why: kept on the transaction for audit'),
-    expires_at: z.iso.datetime({ offset: true }).optional().describe('For credits: when these points expire (default: the program policy)'),
+    expires_at: Instant.optional().describe('For credits: when these points expire (default: the program policy)'),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Instant } from '../../platform/instant.js';
 
 export const MemberStatus = z.enum(['active', 'suspended', 'erased']);
 export type MemberStatus = z.infer<typeof MemberStatus>;
@@ -68,7 +69,7 @@ export const MemberCreate = z
     tags: z.array(Tag).max(100).optional(),
     consent: ConsentInput.optional(),
     enrolment_channel: text(64).nullable().optional().describe('Where the member joined, e.g. web, pos, app'),
-    enrolled_at: z.iso.datetime({ offset: true }).optional().describe('When the member joined; default now'),
+    enrolled_at: Instant.optional().describe('When the member joined; default now'),
     referral_code: z.string().max(64).optional().describe('Another member’s referral code: links the new member to them'),
   })
   .strict()

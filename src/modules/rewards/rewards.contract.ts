@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { Instant } from '../../platform/instant.js';
 import { PointCurrency } from '../programs/index.js';
 import { MemberRef } from '../members/index.js';
 
 const Money = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe('In minor units (pence, cents)');
-const When = z.iso.datetime({ offset: true });
+const When = Instant;
 const Id = z.string().min(1).max(100);
 
 export const RewardKind = z.enum(['discount_coupon', 'free_product', 'gift', 'experience', 'partner_voucher', 'charity_donation']);

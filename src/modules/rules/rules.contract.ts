@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Instant } from '../../platform/instant.js';
 import { PointCurrency, Rounding } from '../programs/index.js';
 import { MemberRef } from '../members/index.js';
 
@@ -99,8 +100,8 @@ const definitionFields = {
   priority: z.number().int().min(-1_000_000).max(1_000_000).optional().describe('Higher runs first and wins its exclusive group; default 0'),
   stacking: z.enum(['stack', 'exclusive']).optional().describe('exclusive: only the highest-priority firing rule of its group pays'),
   group: z.string().trim().min(1).max(64).nullable().optional().describe('The exclusive group'),
-  effective_from: z.iso.datetime({ offset: true }).nullable().optional(),
-  effective_to: z.iso.datetime({ offset: true }).nullable().optional(),
+  effective_from: Instant.nullable().optional(),
+  effective_to: Instant.nullable().optional(),
 };
 
 export const RuleCreate = z

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Instant } from '../../platform/instant.js';
 
 export const Metric = z.enum(['status_credits', 'spend', 'purchases']);
 export type Metric = z.infer<typeof Metric>;
@@ -75,7 +76,7 @@ export const MemberParams = z.object({ member_id: z.string().min(1).max(100) }).
 export const GrantCreate = z
   .object({
     level_id: RefId,
-    until: z.iso.datetime({ offset: true }).describe('The level holds until then, whatever the metric says'),
+    until: Instant.describe('The level holds until then, whatever the metric says'),
     reason: z.string().trim().min(1).max(500),
   })
   .strict();
