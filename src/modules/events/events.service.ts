@@ -6,7 +6,7 @@ import type { Ids } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import { AppError, conflict, invalid, notFound, toProblem, unprocessable } from '../../platform/errors.js';
 import type { Program, ProgramsService } from '../programs/index.js';
-import { memberRefKey, type MemberStatus, type MembersService } from '../members/index.js';
+import { checkMemberRef, memberRefKey, type MemberStatus, type MembersService } from '../members/index.js';
 import { basePoints, type LedgerService, type Tx } from '../ledger/index.js';
 import {
   parseEvent,
@@ -607,7 +607,22 @@ export function createEventsService(deps: {
   const service = {
     ingest,
     ingestMany,
-    parseEvent,
+    /**
+     * Everything an event is checked for before it is applied, without the database: its shape, its text and
+     * its time. The queued path (--ingest=nats) runs it before publishing, so that a worker refuses nothing
+     * for its input that the API accepted.
+     */
+    parseEvent(raw: unknown, prefix = ''): EventInput {
+      const e = parseEvent(raw, prefix);
+      try {
+        if ('member' in e && e.member) checkMemberRef(e.member);
+        occurredAtOf(e, clock.now());
+      } catch (err) {
+        if (err instanceof AppError && err.details.field) err.details.field = prefix + err.details.field;
+        throw err;
+      }
+      return e;
+    },
     /** The base-rate engine, for an engine that pays the base rate as one of its rules. */
     baseEarning,
     /**

@@ -1,8 +1,8 @@
-import { AppError, toProblem } from '../../platform/errors.js';
+import { AppError, conflict, toProblem } from '../../platform/errors.js';
 import type { Db } from '../../platform/db.js';
 import type { Program } from '../programs/index.js';
 import { memberRefKey, type MemberRef, type MembersService } from '../members/index.js';
-import type { EventInput, EventsService, IngestOutcome } from '../events/index.js';
+import { parseEvent, type EventInput, type EventsService, type IngestOutcome } from '../events/index.js';
 import { eventKey, partitionOf, subjectOf, type OpenStream } from './stream.nats.js';
 import { Refusal, type Message } from './stream.contract.js';
 
@@ -23,6 +23,15 @@ interface Slot {
 
 /** The order a refund without a member refers to. */
 const refundOrder = (e: EventInput): string | null => (e.type === 'refund' && 'order_id' in e ? e.order_id : null);
+
+/** Whether a queued event's body is the one given: the same event, as the ledger's body hash would tell. */
+function sameEvent(queued: unknown, e: EventInput): boolean {
+  try {
+    return JSON.stringify(parseEvent(queued)) === JSON.stringify(e);
+  } catch {
+    return false;
+  }
+}
 
 /** JetStream did not take the event (NATS away or too slow): nothing is promised, the client retries. */
 const unavailable = (e: unknown) =>
@@ -78,29 +87,51 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
   }
 
   /** Starts publishing one event (the write to the connection happens now, in call order) and answers its partition. */
-  function send(program: Program, e: EventInput, key: string): { partition: number; stored: Promise<unknown> } {
+  function send(program: Program, e: EventInput, key: string): { partition: number; stored: Promise<IngestOutcome | undefined> } {
     const partition = partitionOf(`${program.id}\n${key}`, settings.partitions);
     const message: Message = { program_id: program.id, event: e };
     // The message id makes a client's retry within the duplicate window one message in the stream.
-    const stored = stream.js.publish(subjectOf(settings, program.id, partition, e.id), JSON.stringify(message), { msgID: eventKey(program.id, e.id) });
-    return { partition, stored: stored.catch((err: unknown) => Promise.reject(unavailable(err))) };
+    const stored = stream.js
+      .publish(subjectOf(settings, program.id, partition, e.id), JSON.stringify(message), { msgID: eventKey(program.id, e.id) })
+      .catch((err: unknown) => Promise.reject(unavailable(err)));
+    return { partition, stored: stored.then((ack) => (ack.duplicate ? duplicateOf(program, e) : Promise.resolve(undefined))) };
+  }
+
+  /**
+   * The stream already held a message under this event id (within its duplicate window), so this one was not
+   * stored: the same event is still queued (fine, a client's retry), else the first differs — a 409 as inline —
+   * or has been applied meanwhile, and the ledger answers.
+   */
+  async function duplicateOf(program: Program, e: EventInput): Promise<IngestOutcome | undefined> {
+    const first = await stream.jsm.streams
+      .getMessage(settings.stream, { last_by_subj: subjectOf(settings, program.id, '*', e.id) })
+      .catch((err: unknown) => Promise.reject(unavailable(err)));
+    if (first) {
+      const body = (first.json() as Message).event;
+      if (sameEvent(body, e)) return undefined;
+      throw conflict('event.id_reused', `Event id ${e.id} is already queued for a different event`, { field: 'id' });
+    }
+    return events.previous(program, e);
   }
 
   function refuse(slot: Slot, err: unknown) {
     if (!(err instanceof AppError)) throw err;
     const p = toProblem(err);
     slot.status = 'rejected';
-    slot.error = { status: p.status, code: p.code, detail: p.detail, ...(p.field ? { field: p.field } : {}) };
+    // A field of the event is named as the batch names it (events.3.id).
+    const field = p.field && !p.field.startsWith('events.') ? `events.${slot.index}.${p.field}` : p.field;
+    slot.error = { status: p.status, code: p.code, detail: p.detail, ...(field ? { field } : {}) };
   }
 
   return {
     /** Queues one event, or answers the stored outcome of one already applied (a replay, or a 409 if it differs). */
-    async publish(program: Program, e: EventInput): Promise<Queued | IngestOutcome> {
+    async publish(program: Program, parsed: EventInput): Promise<Queued | IngestOutcome> {
+      // The checks the inline path runs before applying (its time too): a worker must not refuse it for its input.
+      const e = events.parseEvent(parsed);
       const [prev, [key]] = await Promise.all([events.previous(program, e), routingKeys(program, [e])]);
       if (prev) return prev;
       const { partition, stored } = send(program, e, key!);
-      await stored;
-      return { id: e.id, status: 'queued', partition };
+      return (await stored) ?? { id: e.id, status: 'queued', partition };
     },
 
     /**
@@ -130,7 +161,12 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
         const prev = previous.get(e.id);
         if (prev instanceof AppError) return refuse(slot, prev);
         if (prev) return Object.assign(slot, { status: 'replayed', result: prev.result });
-        sends.push(send(program, e, keys[i]!).stored.then(() => undefined, (err: unknown) => refuse(slot, err)));
+        sends.push(
+          send(program, e, keys[i]!).stored.then(
+            (applied) => void (applied && Object.assign(slot, { status: 'replayed', result: applied.result })),
+            (err: unknown) => refuse(slot, err),
+          ),
+        );
       });
       await Promise.all(sends);
       return slots;
