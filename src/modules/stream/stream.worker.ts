@@ -5,7 +5,7 @@ import { AppError, toProblem } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Program, ProgramsService } from '../programs/index.js';
 import type { EventsService } from '../events/index.js';
-import { ACK_WAIT_MS, consumerOf, eventKey, FETCH_EXPIRES_MS, HEARTBEAT_MS, type OpenStream } from './stream.nats.js';
+import { ACK_WAIT_MS, consumerOf, eventKey, FETCH_EXPIRES_MS, HEARTBEAT_MS, unapplied, type OpenStream } from './stream.nats.js';
 import { createLeases } from './stream.leases.js';
 import { classify } from './stream.errors.js';
 import { Message, type Refusal } from './stream.contract.js';
@@ -282,8 +282,8 @@ export function createWorker(deps: { db: Db; stream: OpenStream; programs: Progr
       if (r) r.stopping = true;
     }
     if (stopping) return;
-    // A work queue keeps a message until it is acknowledged: none left means everything is applied.
-    if (deps.drain && (await stream.jsm.streams.info(stream.settings.stream)).state.messages === 0) {
+    // Nothing the consumers have still to deliver or see acknowledged: everything is applied.
+    if (deps.drain && (await unapplied(stream)).waiting === 0) {
       log.info({ worker: id }, 'the stream is drained');
       stop();
       return;
