@@ -2,8 +2,8 @@ import { AppError, conflict, toProblem } from '../../platform/errors.js';
 import type { Db } from '../../platform/db.js';
 import type { Program } from '../programs/index.js';
 import { memberRefKey, type MemberRef, type MembersService } from '../members/index.js';
-import { parseEvent, type EventInput, type EventsService, type IngestOutcome } from '../events/index.js';
-import { eventKey, partitionOf, subjectOf, type OpenStream } from './stream.nats.js';
+import { parseEvent, type RefundEvent, type EventInput, type EventsService, type IngestOutcome } from '../events/index.js';
+import { eventKey, orderKey, partitionOf, subjectOf, type OpenStream } from './stream.nats.js';
 import { Refusal, type Message } from './stream.contract.js';
 
 export interface Queued {
@@ -17,12 +17,15 @@ interface Slot {
   index: number;
   id: string | null;
   status: 'queued' | 'replayed' | 'rejected';
+  /** Where a queued event waits (as a single event's answer says). */
+  partition?: number;
   result?: unknown;
   error?: { status: number; code: string; detail: string; field?: string };
 }
 
-/** The order a refund without a member refers to. */
-const refundOrder = (e: EventInput): string | null => (e.type === 'refund' && 'order_id' in e ? e.order_id : null);
+const isRefund = (e: EventInput): e is RefundEvent => e.type === 'refund';
+/** The order of a purchase (a member's or a guest's); null for other events. */
+const purchaseOrder = (e: EventInput): string | null => (e.type === 'purchase' && 'order_id' in e ? e.order_id : null);
 
 /** Whether a queued event's body is the one given: the same event, as the ledger's body hash would tell. */
 function sameEvent(queued: unknown, e: EventInput): boolean {
@@ -45,45 +48,67 @@ const unavailable = (e: unknown) =>
  * were accepted. The member's key has to be the same before and after its enrolment (an event can enrol it
  * while the next ones wait behind it), so it is the member's oldest identity, the one it was enrolled by
  * (see `members.routingKeys`), and for a member nobody enrolled yet the identity the event gives. A refund
- * without a member goes by its order's member; a guest purchase, and a refund of one, by the order.
+ * goes where its order's purchase went, whatever member it names (see `routingKeys`); a guest purchase by
+ * its order.
  */
 export function createPublisher(deps: { db: Db; stream: OpenStream; events: EventsService; members: MembersService }) {
   const { db, stream, events, members } = deps;
   const { settings } = stream;
 
-  /** The routing key of each event, in order: two queries for any number of events, more only for refunds without a member. */
+  /**
+   * The routing key of each event, in order: a query for the members, one per refunded order, and a look-up
+   * in the orders bucket per refund whose order is not applied yet. A refund goes where its order's purchase
+   * went, however (or whether) it names the member: by the order's member once the purchase is applied, by the
+   * key its purchase was queued with while it waits (in the orders bucket, or earlier in the same list), and
+   * only for an order Patron has never seen by the member it names, or else by the order.
+   */
   async function routingKeys(program: Program, list: readonly EventInput[]): Promise<string[]> {
     const refs: MemberRef[] = [];
-    const orderOwner = new Map<string, string | null>();
-    for (const e of list) {
-      const order = refundOrder(e);
-      if ('member' in e && e.member) refs.push(e.member);
-      else if (order) orderOwner.set(order, null);
-    }
-    for (const orderId of orderOwner.keys()) {
-      const order = await events.order(program, orderId).catch(() => undefined);
-      // A guest order has no member: its refund goes by the order, as its purchase did.
-      if (order?.member_id) {
-        orderOwner.set(orderId, order.member_id);
-        refs.push({ id: order.member_id });
-      }
-    }
+    const refunded = [...new Set(list.flatMap((e) => (isRefund(e) ? [e.order_id] : [])))];
+    const owners = new Map<string, string>();
+    const queuedRoute = new Map<string, string>();
+    await Promise.all(
+      refunded.map(async (orderId) => {
+        const order = await events.order(program, orderId).catch(() => undefined);
+        if (order?.member_id) owners.set(orderId, order.member_id);
+        if (order) return;
+        const entry = await stream.orders.get(orderKey(program.id, orderId)).catch((err: unknown) => Promise.reject(unavailable(err)));
+        if (entry && entry.operation === 'PUT') queuedRoute.set(orderId, entry.string());
+      }),
+    );
+    for (const e of list) if ('member' in e && e.member) refs.push(e.member);
+    for (const owner of owners.values()) refs.push({ id: owner });
     const keys = refs.length ? await members.routingKeys(db, program.id, refs) : new Map<string, string>();
+    const memberKey = (m: MemberRef) => {
+      const ref = memberRefKey(m);
+      return ref ? (keys.get(ref) ?? ref) : JSON.stringify(m);
+    };
+    // A purchase earlier in the list routes its order's refunds later in it.
+    const inList = new Map<string, string>();
     return list.map((e) => {
-      if ('member' in e && e.member) {
-        const ref = memberRefKey(e.member);
-        return ref ? (keys.get(ref) ?? ref) : JSON.stringify(e.member);
-      }
-      const order = refundOrder(e);
-      if (order) {
-        const owner = orderOwner.get(order);
-        // The order is not applied yet (or never was): the refund cannot follow its member.
-        return owner ? (keys.get(`id:${owner}`) ?? `id:${owner}`) : `order:${order}`;
+      if (isRefund(e)) {
+        const owner = owners.get(e.order_id);
+        if (owner) return keys.get(`id:${owner}`) ?? `id:${owner}`;
+        const queued = inList.get(e.order_id) ?? queuedRoute.get(e.order_id);
+        if (queued) return queued;
+        return e.member ? memberKey(e.member) : `order:${e.order_id}`;
       }
       // A guest purchase goes by its order, where that order's refunds go too.
-      if (e.type === 'purchase' && 'order_id' in e) return `order:${e.order_id}`;
-      return `event:${e.id}`;
+      const order = purchaseOrder(e);
+      const key = 'member' in e && e.member ? memberKey(e.member) : order ? `order:${order}` : `event:${e.id}`;
+      if (order) inList.set(order, key);
+      return key;
     });
+  }
+
+  /**
+   * Records where a purchase is queued, for its refunds to follow it there until it is applied. Done before
+   * the purchase is answered, so a refund sent after that answer finds it.
+   */
+  function recordRoute(program: Program, e: EventInput, key: string): Promise<unknown> {
+    const order = purchaseOrder(e);
+    if (!order) return Promise.resolve();
+    return stream.orders.put(orderKey(program.id, order), key).catch((err: unknown) => Promise.reject(unavailable(err)));
   }
 
   /** Starts publishing one event (the write to the connection happens now, in call order) and answers its partition. */
@@ -131,7 +156,8 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
       const [prev, [key]] = await Promise.all([events.previous(program, e), routingKeys(program, [e])]);
       if (prev) return prev;
       const { partition, stored } = send(program, e, key!);
-      return (await stored) ?? { id: e.id, status: 'queued', partition };
+      const [applied] = await Promise.all([stored, recordRoute(program, e, key!)]);
+      return applied ?? { id: e.id, status: 'queued', partition };
     },
 
     /**
@@ -161,9 +187,11 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
         const prev = previous.get(e.id);
         if (prev instanceof AppError) return refuse(slot, prev);
         if (prev) return Object.assign(slot, { status: 'replayed', result: prev.result });
+        const { stored, partition } = send(program, e, keys[i]!);
+        slot.partition = partition;
         sends.push(
-          send(program, e, keys[i]!).stored.then(
-            (applied) => void (applied && Object.assign(slot, { status: 'replayed', result: applied.result })),
+          Promise.all([stored, recordRoute(program, e, keys[i]!)]).then(
+            ([applied]) => void (applied && Object.assign(slot, { status: 'replayed', partition: undefined, result: applied.result })),
             (err: unknown) => refuse(slot, err),
           ),
         );
