@@ -3,7 +3,7 @@ import { jetstream } from '@nats-io/jetstream';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ON_POSTGRES, patron } from '../../../test/cli.js';
-import { cleanupStreams, NATS_URL, scaledOut, startWorker } from '../../../test/stream.js';
+import { cleanupStreams, NATS_URL, scaledOut, startWorker, until } from '../../../test/stream.js';
 
 // Events a worker cannot apply must not hold up the partition behind them, and the API refuses at once
 // whatever a worker would refuse for its input. Needs PostgreSQL and NATS (see stream.test.ts).
@@ -94,6 +94,44 @@ describe.runIf(ON_POSTGRES && NATS_URL)('poison events on NATS JetStream', () =>
     }
     const verify = await patron(['verify'], env);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+  }, 120_000);
+
+  it('a transient error (a lock the worker cannot get in time) is retried, not rejected: every event applies once', async () => {
+    const { env, server, api, databaseUrl } = await scaledOut(1);
+    const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
+    try {
+      expect((await api('POST', '/v1/events', purchase('t-0', 100))).status).toBe(202);
+      const first = startWorker(env, ['--drain']);
+      expect(await first.exited, first.output()).toBe(0);
+      // The worker's connections give up on a lock after 200 ms (55P03), while another transaction holds
+      // the member's accounts.
+      const db = (await sql<{ db: string }[]>`select current_database() as db`)[0]!.db;
+      await sql.unsafe(`alter database "${db}" set lock_timeout = '200ms'`);
+      let release: () => void = () => {};
+      const released = new Promise<void>((r) => (release = r));
+      let locked: () => void = () => {};
+      const isLocked = new Promise<void>((r) => (locked = r));
+      const holder = sql.begin(async (t) => {
+        await t`select id from accounts where kind = 'available' for update`;
+        locked();
+        await released;
+      });
+      await isLocked;
+      for (let i = 1; i <= 5; i++) expect((await api('POST', '/v1/events', purchase(`t-${i}`, 100 * i))).status).toBe(202);
+      const w = startWorker(env, ['--drain']);
+      await until('the worker to meet the lock twice', async () => ((w.output().match(/could not apply a batch/g) ?? []).length >= 2 ? true : undefined));
+      release();
+      await holder;
+      expect(await w.exited, w.output()).toBe(0);
+      expect(w.output()).toMatch(/lock timeout/);
+      expect(w.output()).not.toMatch(/refused an event/);
+      for (let i = 0; i <= 5; i++) {
+        expect((await api('GET', `/v1/events/t-${i}`)).body).toMatchObject({ id: `t-${i}`, result: { status: 'applied', points: { points: i || 1 } } });
+      }
+    } finally {
+      await sql.end();
+      await server.stop();
+    }
   }, 120_000);
 
   it('the same event id with another body while the first is queued is a 409; a batch of replays only is a 200', async () => {
