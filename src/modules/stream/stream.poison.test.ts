@@ -27,15 +27,18 @@ describe.runIf(ON_POSTGRES && NATS_URL)('poison events on NATS JetStream', () =>
     const nc = await connect({ servers: NATS_URL });
     try {
       // The API refuses at once what a worker would refuse for its input, and queues nothing.
-      for (const [body, code, field] of [
+      for (const [body, code, field, status = 400] of [
         [purchase('nul', 100, { properties: { note: 'a\u0000b' } }), 'request.invalid_text', 'properties.note'],
         [purchase('sur', 100, { properties: { note: '\ud800' } }), 'request.invalid_text', 'properties.note'],
         [purchase('y0', 100, { occurred_at: '0000-06-01T00:00:00Z' }), 'validation.out_of_range', 'occurred_at'],
         [purchase('y1', 100, { occurred_at: '1900-01-01T00:00:00+14:00' }), 'validation.out_of_range', 'occurred_at'],
         [purchase('fut', 100, { occurred_at: '2999-01-01T00:00:00Z' }), 'event.occurred_in_future', 'occurred_at'],
+        [purchase('ext', 100, { member: { external_id: 'no-channel' } }), 'member.invalid_external_id', 'member.external_id'],
+        [purchase('eur', 100, { currency: 'EUR' }), 'event.currency_mismatch', 'currency', 422],
+        [{ type: 'refund', id: 'both', order_id: 'o-x', amount: 1, lines: [{ sku: 'a', quantity: 1 }] }, 'refund.amount_or_lines', 'amount'],
       ] as const) {
         const res = await api('POST', '/v1/events', body);
-        expect(res.status, JSON.stringify(res.body)).toBe(400);
+        expect(res.status, JSON.stringify(res.body)).toBe(status);
         expect(res.body).toMatchObject({ code, field });
         const batch = await api('POST', '/v1/events/batch', { events: [body] });
         expect(batch.body.results[0]).toMatchObject({ status: 'rejected', error: { code, field: `events.0.${field}` } });

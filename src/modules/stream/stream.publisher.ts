@@ -152,7 +152,7 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
     /** Queues one event, or answers the stored outcome of one already applied (a replay, or a 409 if it differs). */
     async publish(program: Program, parsed: EventInput): Promise<Queued | IngestOutcome> {
       // The checks the inline path runs before applying (its time too): a worker must not refuse it for its input.
-      const e = events.parseEvent(parsed);
+      const e = events.parseEvent(parsed, '', program);
       const [prev, [key]] = await Promise.all([events.previous(program, e), routingKeys(program, [e])]);
       if (prev) return prev;
       const { partition, stored } = send(program, e, key!);
@@ -173,7 +173,7 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
         const slot: Slot = { index, id, status: 'queued' };
         slots.push(slot);
         try {
-          good.push({ slot, e: events.parseEvent(raw, `events.${index}.`) });
+          good.push({ slot, e: events.parseEvent(raw, `events.${index}.`, program) });
         } catch (err) {
           refuse(slot, err);
         }
