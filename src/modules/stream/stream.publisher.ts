@@ -124,10 +124,13 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
 
   /**
    * The stream already held a message under this event id (within its duplicate window), so this one was not
-   * stored: the same event is still queued (fine, a client's retry), else the first differs — a 409 as inline —
-   * or has been applied meanwhile, and the ledger answers.
+   * stored: the ledger answers if the first has been applied meanwhile; else the same event is still queued
+   * (fine, a client's retry), or the first differs — a 409, as inline.
    */
   async function duplicateOf(program: Program, e: EventInput): Promise<IngestOutcome | undefined> {
+    // Applied meanwhile: the ledger answers (its message may linger in the stream after a crash of NATS).
+    const applied = await events.previous(program, e);
+    if (applied) return applied;
     const first = await stream.jsm.streams
       .getMessage(settings.stream, { last_by_subj: subjectOf(settings, program.id, '*', e.id) })
       .catch((err: unknown) => Promise.reject(unavailable(err)));
