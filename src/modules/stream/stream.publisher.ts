@@ -3,7 +3,7 @@ import type { Db } from '../../platform/db.js';
 import type { Program } from '../programs/index.js';
 import { memberRefKey, type MemberRef, type MembersService } from '../members/index.js';
 import { parseEvent, type RefundEvent, type EventInput, type EventsService, type IngestOutcome } from '../events/index.js';
-import { eventKey, orderKey, partitionOf, subjectOf, type OpenStream } from './stream.nats.js';
+import { consumerOf, eventKey, orderKey, partitionOf, subjectOf, type OpenStream } from './stream.nats.js';
 import { Refusal, type Message } from './stream.contract.js';
 
 export interface Queued {
@@ -142,6 +142,17 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
     return events.previous(program, e);
   }
 
+  /**
+   * Whether a message still in the stream was acknowledged all the same: after a crash of the NATS server a
+   * work queue can keep a message its consumer had recorded as acknowledged (at or below its ack floor).
+   */
+  async function acknowledged(subject: string, seq: number): Promise<boolean> {
+    const partition = Number(subject.split('.')[2]);
+    if (!Number.isInteger(partition)) return false;
+    const info = await stream.jsm.consumers.info(settings.stream, consumerOf(partition)).catch(() => null);
+    return info !== null && seq <= info.ack_floor.stream_seq;
+  }
+
   function refuse(slot: Slot, err: unknown) {
     if (!(err instanceof AppError)) throw err;
     const p = toProblem(err);
@@ -209,7 +220,8 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
      */
     async status(program: Program, eventId: string): Promise<{ status: 'queued' } | Refusal | undefined> {
       const subject = subjectOf(settings, program.id, '*', eventId);
-      if (await stream.jsm.streams.getMessage(settings.stream, { last_by_subj: subject })) return { status: 'queued' };
+      const msg = await stream.jsm.streams.getMessage(settings.stream, { last_by_subj: subject });
+      if (msg && !(await acknowledged(msg.subject, msg.seq))) return { status: 'queued' };
       const entry = await stream.refusals.get(eventKey(program.id, eventId));
       if (!entry || entry.operation !== 'PUT') return undefined;
       return Refusal.parse(entry.json());
