@@ -25,6 +25,7 @@ export interface EventPublisher {
   status(program: Program, eventId: string): Promise<{ status: 'queued' } | { status: 'rejected'; error: unknown } | undefined>;
 }
 
+const QueuedBatch = z.object({ queued: z.number().int(), replayed: z.number().int(), rejected: z.number().int(), results: z.array(z.unknown()) });
 const Queued = z.object({ id: z.string(), status: z.literal('queued'), partition: z.number().int() });
 
 export function eventsRoutes(
@@ -78,7 +79,10 @@ export function eventsRoutes(
       summary: 'Report up to 1,000 events in one call',
       description: 'One result per event, in order. A rejected event is reported in its slot and does not stop the others.',
       body: BatchInput,
-      response: { 200: BatchResponse, 202: z.object({ queued: z.number().int(), replayed: z.number().int(), rejected: z.number().int(), results: z.array(z.unknown()) }) },
+      response: {
+        200: z.union([BatchResponse, QueuedBatch.describe('With --ingest=nats, when nothing was queued (every event a replay or refused)')]),
+        202: QueuedBatch.describe('Queued on NATS JetStream (serve --ingest=nats): workers apply them'),
+      },
     },
     // A slot with bad text or too deep is refused in its slot (by parseEvent), not with the whole batch.
     config: { inputSlots: 'events' },
@@ -92,7 +96,9 @@ export function eventsRoutes(
       if (publisher) {
         const results = (await publisher.publishMany(program, body.events)) as { status: string }[];
         const count = (s: string) => results.filter((r) => r.status === s).length;
-        return reply.code(202).send({ queued: count('queued'), replayed: count('replayed'), rejected: count('rejected'), results });
+        // Nothing queued (replays and refusals only): nothing is left to happen, so not 202.
+        const queued = count('queued');
+        return reply.code(queued > 0 ? 202 : 200).send({ queued, replayed: count('replayed'), rejected: count('rejected'), results });
       }
       return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await events.ingestBatch(q, program, body.events) }));
     },

@@ -6,7 +6,7 @@ import type { Ids } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import { AppError, conflict, invalid, notFound, toProblem, unprocessable } from '../../platform/errors.js';
 import type { Program, ProgramsService } from '../programs/index.js';
-import { memberRefKey, type MemberStatus, type MembersService } from '../members/index.js';
+import { checkMemberRef, memberRefKey, type MemberStatus, type MembersService } from '../members/index.js';
 import { basePoints, type LedgerService, type Tx } from '../ledger/index.js';
 import {
   parseEvent,
@@ -181,6 +181,30 @@ export function createEventsService(deps: {
     return m;
   }
 
+  /**
+   * What an event is refused for by its content and its program alone, before any member or order is read:
+   * the queued path (--ingest=nats) refuses it at once, as the inline path does when applying.
+   */
+  function checkAgainst(program: Program, e: EventInput) {
+    if (e.type === 'purchase') {
+      const p = e as PurchaseEvent | GuestPurchaseEvent;
+      if (p.currency !== program.currency) {
+        throw unprocessable('event.currency_mismatch', `The program takes ${program.currency}; this purchase is in ${p.currency}`, {
+          field: 'currency',
+        });
+      }
+      const lines = p.lines ?? [];
+      if (p.amount === undefined && lines.length === 0) throw invalid('event.amount_required', 'A purchase needs an amount or lines', 'amount');
+      const amount = p.amount ?? lines.reduce((s, l) => s + l.quantity * l.unit_price, 0);
+      if (!Number.isSafeInteger(amount)) throw invalid('event.amount_too_large', 'The lines add up to more than 2^53', 'lines');
+    } else if (e.type === 'refund') {
+      const r = e as RefundEvent;
+      if ((r.amount === undefined) === (r.lines === undefined)) {
+        throw invalid('refund.amount_or_lines', 'A refund gives either an amount or lines, not both or neither', r.lines ? 'amount' : 'lines');
+      }
+    }
+  }
+
   async function purchase(
     tx: Tx,
     e: PurchaseEvent | GuestPurchaseEvent,
@@ -189,15 +213,9 @@ export function createEventsService(deps: {
     run: Run,
   ) {
     const { q, program } = tx;
-    if (e.currency !== program.currency) {
-      throw unprocessable('event.currency_mismatch', `The program takes ${program.currency}; this purchase is in ${e.currency}`, {
-        field: 'currency',
-      });
-    }
+    checkAgainst(program, e);
     const lines: OrderLine[] = (e.lines ?? []).map((l) => ({ ...l, refunded_quantity: 0 }));
     const amount = e.amount ?? lines.reduce((s, l) => s + l.quantity * l.unit_price, 0);
-    if (e.amount === undefined && lines.length === 0) throw invalid('event.amount_required', 'A purchase needs an amount or lines', 'amount');
-    if (!Number.isSafeInteger(amount)) throw invalid('event.amount_too_large', 'The lines add up to more than 2^53', 'lines');
     const m = e.guest === true ? null : await memberFor(q, program, e, occurredAt, run);
     const order: NewOrder = {
       id: e.order_id,
@@ -238,9 +256,7 @@ export function createEventsService(deps: {
 
   async function refund(tx: Tx, e: RefundEvent, occurredAt: Date, base: Omit<EventResult, 'member_id' | 'member_enrolled'>) {
     const { q, program } = tx;
-    if ((e.amount === undefined) === (e.lines === undefined)) {
-      throw invalid('refund.amount_or_lines', 'A refund gives either an amount or lines, not both or neither', e.lines ? 'amount' : 'lines');
-    }
+    checkAgainst(program, e);
     // The order and its points may still be waiting in the batch: write them before reading.
     await flushOrders(q);
     await ledger.settle(q);
@@ -607,7 +623,23 @@ export function createEventsService(deps: {
   const service = {
     ingest,
     ingestMany,
-    parseEvent,
+    /**
+     * Everything an event is checked for before it is applied, without the database: its shape, its text and
+     * its time. The queued path (--ingest=nats) runs it before publishing, so that a worker refuses nothing
+     * for its input that the API accepted.
+     */
+    parseEvent(raw: unknown, prefix = '', program?: Program): EventInput {
+      const e = parseEvent(raw, prefix);
+      try {
+        if ('member' in e && e.member) checkMemberRef(e.member);
+        occurredAtOf(e, clock.now());
+        if (program) checkAgainst(program, e);
+      } catch (err) {
+        if (err instanceof AppError && err.details.field) err.details.field = prefix + err.details.field;
+        throw err;
+      }
+      return e;
+    },
     /** The base-rate engine, for an engine that pays the base rate as one of its rules. */
     baseEarning,
     /**

@@ -1,3 +1,3 @@
-export { createMembersService, memberRefKey, type MembersService, type EnrolHook } from './members.service.js';
+export { checkMemberRef, createMembersService, memberRefKey, type MembersService, type EnrolHook } from './members.service.js';
 export { membersRoutes } from './members.routes.js';
 export * from './members.contract.js';

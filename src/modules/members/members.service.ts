@@ -102,6 +102,11 @@ export function memberRefKey(ref: MemberRef): string | null {
   }
 }
 
+/** Refuses (400, naming the field) a reference whose identity is malformed, as resolving it would. */
+export function checkMemberRef(ref: MemberRef): void {
+  if (!('id' in ref)) refIdentity(ref);
+}
+
 function refIdentity(ref: Exclude<MemberRef, { id: string }>): Identity {
   if ('email' in ref) return { type: 'email', value: normaliseEmail(ref.email, 'member.email') };
   if ('phone' in ref) return { type: 'phone', value: normalisePhone(ref.phone, null, 'member.phone') };

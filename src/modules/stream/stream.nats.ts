@@ -55,10 +55,18 @@ export interface OpenStream {
   settings: StreamSettings;
   /** Refusals of workers, by `eventKey`. */
   refusals: KV;
+  /** The routing key of each queued purchase, by `orderKey`: where its refunds go before it is applied. */
+  orders: KV;
   /** Partition leases (`partition.<n>` → worker id) and live workers (`worker.<id>`); only workers open it. */
   leases?: KV;
   close(): Promise<void>;
 }
+
+/** How long a queued purchase's routing key is kept for its refunds (once applied, the ledger names its member). */
+export const ORDER_ROUTE_TTL_MS = 7 * 24 * 3600 * 1000;
+
+/** An order id is free text too: encoded to stand as a key of the orders bucket. */
+export const orderKey = (programId: string, orderId: string) => `${programId}.${Buffer.from(orderId, 'utf8').toString('base64url')}`;
 
 /** An event id is free text: encoded to stand as one subject token and in the message id. */
 export const eventKey = (programId: string, eventId: string) => `${programId}.${Buffer.from(eventId, 'utf8').toString('base64url')}`;
@@ -153,7 +161,13 @@ async function ensureConsumers(jsm: JetStreamManager, s: StreamSettings) {
 export async function openStream(settings: StreamSettings, role: 'api' | 'worker' | 'admin'): Promise<OpenStream> {
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: settings.url, name: `patron-${role}` });
+    // A server and a worker outlive any outage of NATS: they reconnect for as long as it takes. A command
+    // (`patron stream status`) gives up as usual.
+    nc = await connect({
+      servers: settings.url,
+      name: `patron-${role}`,
+      ...(role === 'admin' ? {} : { maxReconnectAttempts: -1, reconnectTimeWait: 1_000 }),
+    });
   } catch (e) {
     throw new AppError('invalid', 'nats.unavailable', `Cannot reach NATS at ${settings.url}: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -168,8 +182,9 @@ export async function openStream(settings: StreamSettings, role: 'api' | 'worker
     if (role === 'worker') await ensureConsumers(jsm, settings);
     const kvm = new Kvm(nc);
     const refusals = await bucket(kvm, `${settings.stream}_status`, REFUSAL_TTL_MS);
+    const orders = await bucket(kvm, `${settings.stream}_orders`, ORDER_ROUTE_TTL_MS);
     const leases = role === 'api' ? undefined : await bucket(kvm, `${settings.stream}_leases`, LEASE_MS);
-    return { nc, js: jetstream(nc), jsm, settings, refusals, leases, close: () => nc.drain() };
+    return { nc, js: jetstream(nc), jsm, settings, refusals, orders, leases, close: () => nc.drain() };
   } catch (e) {
     await nc.close();
     throw e;
@@ -188,20 +203,33 @@ export interface PartitionState {
 
 /** What waits in the stream, per partition, and the live workers. */
 export async function backlog(s: OpenStream): Promise<{ waiting: number; partitions: PartitionState[]; workers: string[] }> {
-  const info = await s.jsm.streams.info(s.settings.stream);
+  const { waiting, partitions: counts } = await unapplied(s);
   const partitions: PartitionState[] = [];
-  for (let p = 0; p < s.settings.partitions; p++) {
-    const c = await s.jsm.consumers.info(s.settings.stream, consumerOf(p)).catch(() => null);
-    const lease = s.leases ? await s.leases.get(`partition.${p}`) : null;
-    partitions.push({
-      partition: p,
-      pending: c?.num_pending ?? 0,
-      unacknowledged: c?.num_ack_pending ?? 0,
-      worker: lease && lease.operation === 'PUT' ? lease.string() : null,
-    });
+  for (const c of counts) {
+    const lease = s.leases ? await s.leases.get(`partition.${c.partition}`) : null;
+    partitions.push({ ...c, worker: lease && lease.operation === 'PUT' ? lease.string() : null });
   }
   const workers: string[] = [];
   if (s.leases) for await (const k of await s.leases.keys('worker.*')) workers.push(k.slice('worker.'.length));
-  // A work queue removes what is acknowledged: its message count is what still waits to be applied.
-  return { waiting: info.state.messages, partitions, workers };
+  return { waiting, partitions, workers };
+}
+
+/**
+ * What the workers have still to apply: per partition, what its consumer has not delivered yet plus what it
+ * delivered and nobody acknowledged. Not the stream's message count: after a crash of the NATS server the
+ * stream can keep messages whose acknowledgement it recorded but whose removal it had not, and those wait
+ * for nobody. Before any worker made the consumers, nothing was acknowledged: every message waits.
+ */
+export async function unapplied(s: OpenStream): Promise<{ waiting: number; partitions: Omit<PartitionState, 'worker'>[] }> {
+  const partitions: Omit<PartitionState, 'worker'>[] = [];
+  let missing = false;
+  for (let p = 0; p < s.settings.partitions; p++) {
+    const c = await s.jsm.consumers.info(s.settings.stream, consumerOf(p)).catch(() => null);
+    if (!c) missing = true;
+    partitions.push({ partition: p, pending: c?.num_pending ?? 0, unacknowledged: c?.num_ack_pending ?? 0 });
+  }
+  const waiting = missing
+    ? (await s.jsm.streams.info(s.settings.stream)).state.messages
+    : partitions.reduce((n, c) => n + c.pending + c.unacknowledged, 0);
+  return { waiting, partitions };
 }

@@ -1,9 +1,9 @@
-import { AppError, toProblem } from '../../platform/errors.js';
+import { AppError, conflict, toProblem } from '../../platform/errors.js';
 import type { Db } from '../../platform/db.js';
 import type { Program } from '../programs/index.js';
 import { memberRefKey, type MemberRef, type MembersService } from '../members/index.js';
-import type { EventInput, EventsService, IngestOutcome } from '../events/index.js';
-import { eventKey, partitionOf, subjectOf, type OpenStream } from './stream.nats.js';
+import { parseEvent, type RefundEvent, type EventInput, type EventsService, type IngestOutcome } from '../events/index.js';
+import { consumerOf, eventKey, orderKey, partitionOf, subjectOf, type OpenStream } from './stream.nats.js';
 import { Refusal, type Message } from './stream.contract.js';
 
 export interface Queued {
@@ -17,12 +17,24 @@ interface Slot {
   index: number;
   id: string | null;
   status: 'queued' | 'replayed' | 'rejected';
+  /** Where a queued event waits (as a single event's answer says). */
+  partition?: number;
   result?: unknown;
   error?: { status: number; code: string; detail: string; field?: string };
 }
 
-/** The order a refund without a member refers to. */
-const refundOrder = (e: EventInput): string | null => (e.type === 'refund' && 'order_id' in e ? e.order_id : null);
+const isRefund = (e: EventInput): e is RefundEvent => e.type === 'refund';
+/** The order of a purchase (a member's or a guest's); null for other events. */
+const purchaseOrder = (e: EventInput): string | null => (e.type === 'purchase' && 'order_id' in e ? e.order_id : null);
+
+/** Whether a queued event's body is the one given: the same event, as the ledger's body hash would tell. */
+function sameEvent(queued: unknown, e: EventInput): boolean {
+  try {
+    return JSON.stringify(parseEvent(queued)) === JSON.stringify(e);
+  } catch {
+    return false;
+  }
+}
 
 /** JetStream did not take the event (NATS away or too slow): nothing is promised, the client retries. */
 const unavailable = (e: unknown) =>
@@ -36,71 +48,130 @@ const unavailable = (e: unknown) =>
  * were accepted. The member's key has to be the same before and after its enrolment (an event can enrol it
  * while the next ones wait behind it), so it is the member's oldest identity, the one it was enrolled by
  * (see `members.routingKeys`), and for a member nobody enrolled yet the identity the event gives. A refund
- * without a member goes by its order's member; a guest purchase, and a refund of one, by the order.
+ * goes where its order's purchase went, whatever member it names (see `routingKeys`); a guest purchase by
+ * its order.
  */
 export function createPublisher(deps: { db: Db; stream: OpenStream; events: EventsService; members: MembersService }) {
   const { db, stream, events, members } = deps;
   const { settings } = stream;
 
-  /** The routing key of each event, in order: two queries for any number of events, more only for refunds without a member. */
+  /**
+   * The routing key of each event, in order: a query for the members, one per refunded order, and a look-up
+   * in the orders bucket per refund whose order is not applied yet. A refund goes where its order's purchase
+   * went, however (or whether) it names the member: by the order's member once the purchase is applied, by the
+   * key its purchase was queued with while it waits (in the orders bucket, or earlier in the same list), and
+   * only for an order Patron has never seen by the member it names, or else by the order.
+   */
   async function routingKeys(program: Program, list: readonly EventInput[]): Promise<string[]> {
     const refs: MemberRef[] = [];
-    const orderOwner = new Map<string, string | null>();
-    for (const e of list) {
-      const order = refundOrder(e);
-      if ('member' in e && e.member) refs.push(e.member);
-      else if (order) orderOwner.set(order, null);
-    }
-    for (const orderId of orderOwner.keys()) {
-      const order = await events.order(program, orderId).catch(() => undefined);
-      // A guest order has no member: its refund goes by the order, as its purchase did.
-      if (order?.member_id) {
-        orderOwner.set(orderId, order.member_id);
-        refs.push({ id: order.member_id });
-      }
-    }
+    const refunded = [...new Set(list.flatMap((e) => (isRefund(e) ? [e.order_id] : [])))];
+    const owners = new Map<string, string>();
+    const queuedRoute = new Map<string, string>();
+    await Promise.all(
+      refunded.map(async (orderId) => {
+        const order = await events.order(program, orderId).catch(() => undefined);
+        if (order?.member_id) owners.set(orderId, order.member_id);
+        if (order) return;
+        const entry = await stream.orders.get(orderKey(program.id, orderId)).catch((err: unknown) => Promise.reject(unavailable(err)));
+        if (entry && entry.operation === 'PUT') queuedRoute.set(orderId, entry.string());
+      }),
+    );
+    for (const e of list) if ('member' in e && e.member) refs.push(e.member);
+    for (const owner of owners.values()) refs.push({ id: owner });
     const keys = refs.length ? await members.routingKeys(db, program.id, refs) : new Map<string, string>();
+    const memberKey = (m: MemberRef) => {
+      const ref = memberRefKey(m);
+      return ref ? (keys.get(ref) ?? ref) : JSON.stringify(m);
+    };
+    // A purchase earlier in the list routes its order's refunds later in it.
+    const inList = new Map<string, string>();
     return list.map((e) => {
-      if ('member' in e && e.member) {
-        const ref = memberRefKey(e.member);
-        return ref ? (keys.get(ref) ?? ref) : JSON.stringify(e.member);
-      }
-      const order = refundOrder(e);
-      if (order) {
-        const owner = orderOwner.get(order);
-        // The order is not applied yet (or never was): the refund cannot follow its member.
-        return owner ? (keys.get(`id:${owner}`) ?? `id:${owner}`) : `order:${order}`;
+      if (isRefund(e)) {
+        const owner = owners.get(e.order_id);
+        if (owner) return keys.get(`id:${owner}`) ?? `id:${owner}`;
+        const queued = inList.get(e.order_id) ?? queuedRoute.get(e.order_id);
+        if (queued) return queued;
+        return e.member ? memberKey(e.member) : `order:${e.order_id}`;
       }
       // A guest purchase goes by its order, where that order's refunds go too.
-      if (e.type === 'purchase' && 'order_id' in e) return `order:${e.order_id}`;
-      return `event:${e.id}`;
+      const order = purchaseOrder(e);
+      const key = 'member' in e && e.member ? memberKey(e.member) : order ? `order:${order}` : `event:${e.id}`;
+      if (order) inList.set(order, key);
+      return key;
     });
   }
 
+  /**
+   * Records where a purchase is queued, for its refunds to follow it there until it is applied. Done before
+   * the purchase is answered, so a refund sent after that answer finds it.
+   */
+  function recordRoute(program: Program, e: EventInput, key: string): Promise<unknown> {
+    const order = purchaseOrder(e);
+    if (!order) return Promise.resolve();
+    return stream.orders.put(orderKey(program.id, order), key).catch((err: unknown) => Promise.reject(unavailable(err)));
+  }
+
   /** Starts publishing one event (the write to the connection happens now, in call order) and answers its partition. */
-  function send(program: Program, e: EventInput, key: string): { partition: number; stored: Promise<unknown> } {
+  function send(program: Program, e: EventInput, key: string): { partition: number; stored: Promise<IngestOutcome | undefined> } {
     const partition = partitionOf(`${program.id}\n${key}`, settings.partitions);
     const message: Message = { program_id: program.id, event: e };
     // The message id makes a client's retry within the duplicate window one message in the stream.
-    const stored = stream.js.publish(subjectOf(settings, program.id, partition, e.id), JSON.stringify(message), { msgID: eventKey(program.id, e.id) });
-    return { partition, stored: stored.catch((err: unknown) => Promise.reject(unavailable(err))) };
+    const stored = stream.js
+      .publish(subjectOf(settings, program.id, partition, e.id), JSON.stringify(message), { msgID: eventKey(program.id, e.id) })
+      .catch((err: unknown) => Promise.reject(unavailable(err)));
+    return { partition, stored: stored.then((ack) => (ack.duplicate ? duplicateOf(program, e) : Promise.resolve(undefined))) };
+  }
+
+  /**
+   * The stream already held a message under this event id (within its duplicate window), so this one was not
+   * stored: the ledger answers if the first has been applied meanwhile; else the same event is still queued
+   * (fine, a client's retry), or the first differs — a 409, as inline.
+   */
+  async function duplicateOf(program: Program, e: EventInput): Promise<IngestOutcome | undefined> {
+    // Applied meanwhile: the ledger answers (its message may linger in the stream after a crash of NATS).
+    const applied = await events.previous(program, e);
+    if (applied) return applied;
+    const first = await stream.jsm.streams
+      .getMessage(settings.stream, { last_by_subj: subjectOf(settings, program.id, '*', e.id) })
+      .catch((err: unknown) => Promise.reject(unavailable(err)));
+    if (first) {
+      const body = (first.json() as Message).event;
+      if (sameEvent(body, e)) return undefined;
+      throw conflict('event.id_reused', `Event id ${e.id} is already queued for a different event`, { field: 'id' });
+    }
+    return events.previous(program, e);
+  }
+
+  /**
+   * Whether a message still in the stream was acknowledged all the same: after a crash of the NATS server a
+   * work queue can keep a message its consumer had recorded as acknowledged (at or below its ack floor).
+   */
+  async function acknowledged(subject: string, seq: number): Promise<boolean> {
+    const partition = Number(subject.split('.')[2]);
+    if (!Number.isInteger(partition)) return false;
+    const info = await stream.jsm.consumers.info(settings.stream, consumerOf(partition)).catch(() => null);
+    return info !== null && seq <= info.ack_floor.stream_seq;
   }
 
   function refuse(slot: Slot, err: unknown) {
     if (!(err instanceof AppError)) throw err;
     const p = toProblem(err);
     slot.status = 'rejected';
-    slot.error = { status: p.status, code: p.code, detail: p.detail, ...(p.field ? { field: p.field } : {}) };
+    // A field of the event is named as the batch names it (events.3.id).
+    const field = p.field && !p.field.startsWith('events.') ? `events.${slot.index}.${p.field}` : p.field;
+    slot.error = { status: p.status, code: p.code, detail: p.detail, ...(field ? { field } : {}) };
   }
 
   return {
     /** Queues one event, or answers the stored outcome of one already applied (a replay, or a 409 if it differs). */
-    async publish(program: Program, e: EventInput): Promise<Queued | IngestOutcome> {
+    async publish(program: Program, parsed: EventInput): Promise<Queued | IngestOutcome> {
+      // The checks the inline path runs before applying (its time too): a worker must not refuse it for its input.
+      const e = events.parseEvent(parsed, '', program);
       const [prev, [key]] = await Promise.all([events.previous(program, e), routingKeys(program, [e])]);
       if (prev) return prev;
       const { partition, stored } = send(program, e, key!);
-      await stored;
-      return { id: e.id, status: 'queued', partition };
+      const [applied] = await Promise.all([stored, recordRoute(program, e, key!)]);
+      return applied ?? { id: e.id, status: 'queued', partition };
     },
 
     /**
@@ -116,7 +187,7 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
         const slot: Slot = { index, id, status: 'queued' };
         slots.push(slot);
         try {
-          good.push({ slot, e: events.parseEvent(raw, `events.${index}.`) });
+          good.push({ slot, e: events.parseEvent(raw, `events.${index}.`, program) });
         } catch (err) {
           refuse(slot, err);
         }
@@ -130,7 +201,14 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
         const prev = previous.get(e.id);
         if (prev instanceof AppError) return refuse(slot, prev);
         if (prev) return Object.assign(slot, { status: 'replayed', result: prev.result });
-        sends.push(send(program, e, keys[i]!).stored.then(() => undefined, (err: unknown) => refuse(slot, err)));
+        const { stored, partition } = send(program, e, keys[i]!);
+        slot.partition = partition;
+        sends.push(
+          Promise.all([stored, recordRoute(program, e, keys[i]!)]).then(
+            ([applied]) => void (applied && Object.assign(slot, { status: 'replayed', partition: undefined, result: applied.result })),
+            (err: unknown) => refuse(slot, err),
+          ),
+        );
       });
       await Promise.all(sends);
       return slots;
@@ -142,7 +220,8 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
      */
     async status(program: Program, eventId: string): Promise<{ status: 'queued' } | Refusal | undefined> {
       const subject = subjectOf(settings, program.id, '*', eventId);
-      if (await stream.jsm.streams.getMessage(settings.stream, { last_by_subj: subject })) return { status: 'queued' };
+      const msg = await stream.jsm.streams.getMessage(settings.stream, { last_by_subj: subject });
+      if (msg && !(await acknowledged(msg.subject, msg.seq))) return { status: 'queued' };
       const entry = await stream.refusals.get(eventKey(program.id, eventId));
       if (!entry || entry.operation !== 'PUT') return undefined;
       return Refusal.parse(entry.json());

@@ -1,90 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupCli, installation, ON_POSTGRES, patron, scratchDatabase, SECRET, serve, type Env } from '../../../test/cli.js';
+import { installation, ON_POSTGRES, patron } from '../../../test/cli.js';
+import { cleanupStreams, NATS_URL, scaledOut, startWorker, until } from '../../../test/stream.js';
 
-// The scaled-out shape through the real binaries: `patron serve --ingest=nats` queues events on the NATS
-// JetStream server at NATS_URL and `patron worker` processes apply them. Several processes share the
+// The scaled-out shape through the real binaries (see test/stream.ts). Several processes share the
 // database, so this needs PostgreSQL: it runs in the postgres project when NATS_URL is set (.ci/run sets
-// both). Each test has a stream of its own (PATRON_STREAM), deleted afterwards.
-const NATS_URL = process.env.NATS_URL;
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const children = new Set<ChildProcess>();
-const streams: string[] = [];
-
+// both).
 if (!NATS_URL) console.warn('stream.test.ts: the scaled-out tests are skipped: NATS_URL is not set (they need NATS with JetStream)');
 else if (!ON_POSTGRES) console.warn('stream.test.ts: the scaled-out tests run in the postgres project only (PGlite serves one process)');
 
-afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
-  await cleanupCli();
-  if (!NATS_URL || streams.length === 0) return;
-  const nc = await connect({ servers: NATS_URL });
-  const jsm = await jetstreamManager(nc);
-  for (const s of streams) {
-    for (const name of [s, `KV_${s}_status`, `KV_${s}_leases`]) await jsm.streams.delete(name).catch(() => false);
-  }
-  await nc.close();
-});
-
-interface Worker {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output(): string;
-}
-
-function startWorker(env: Env, args: string[] = []): Worker {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'patron.js'), 'worker', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  void exited.then(() => children.delete(child));
-  return { child, exited, output: () => output };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
-/** An installation on a scratch database with a stream of its own, and `patron serve --ingest=nats` on it. */
-async function scaledOut(partitions = 4) {
-  const databaseUrl = await scratchDatabase();
-  const stream = `PATRON_TEST_${randomBytes(4).toString('hex')}`;
-  streams.push(stream);
-  const env: Env = { ...installation({ databaseUrl }).env, NATS_URL, PATRON_STREAM: stream, PATRON_PARTITIONS: String(partitions), LOG_LEVEL: 'info' };
-  const server = await serve({ ...env, PATRON_INGEST: 'nats', LOG_LEVEL: 'warn' });
-  const key = SECRET.exec(server.output())![0];
-  const programId = /program (prg_[0-9a-z]+)/.exec(server.output())![1]!;
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(server.url + path, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'patron-program': programId, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
-  const waiting = async () => {
-    const r = await patron(['stream', 'status', '--json'], env);
-    expect(r.code, r.stderr).toBe(0);
-    return (JSON.parse(r.stdout) as { waiting: number }).waiting;
-  };
-  return { env, server, api, waiting, databaseUrl };
-}
+afterAll(cleanupStreams);
 
 describe.runIf(ON_POSTGRES && NATS_URL)('scale-out on NATS JetStream', () => {
   it('queues events (202), applies each exactly once in member order while a worker is killed mid-stream, and verify passes', async () => {

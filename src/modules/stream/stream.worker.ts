@@ -5,8 +5,9 @@ import { AppError, toProblem } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Program, ProgramsService } from '../programs/index.js';
 import type { EventsService } from '../events/index.js';
-import { ACK_WAIT_MS, consumerOf, eventKey, FETCH_EXPIRES_MS, HEARTBEAT_MS, type OpenStream } from './stream.nats.js';
+import { ACK_WAIT_MS, consumerOf, eventKey, FETCH_EXPIRES_MS, HEARTBEAT_MS, unapplied, type OpenStream } from './stream.nats.js';
 import { createLeases } from './stream.leases.js';
+import { classify } from './stream.errors.js';
 import { Message, type Refusal } from './stream.contract.js';
 
 export interface WorkerOptions {
@@ -100,10 +101,11 @@ export function createWorker(deps: { db: Db; stream: OpenStream; programs: Progr
       if ('refusal' in program) {
         for (const { event } of items) refusals.push({ id: idOf(event), refusal: program.refusal });
       } else {
-        const out = await db.tx((q) => events.ingestBatch(q, program, items.map((i) => i.event)));
-        for (const r of out.results) if (r.status === 'rejected' && r.error) refusals.push({ id: r.id, refusal: refusalOf(r.error) });
-        totals.applied += out.applied;
-        totals.replayed += out.replayed;
+        for (const out of await applyOrIsolate(program, items.map((i) => i.event))) {
+          for (const r of out.results) if (r.status === 'rejected' && r.error) refusals.push({ id: r.id, refusal: refusalOf(r.error) });
+          totals.applied += out.applied;
+          totals.replayed += out.replayed;
+        }
       }
       await Promise.all(refusals.flatMap(({ id: eventId, refusal }) => (eventId ? [stream.refusals.put(eventKey(programId, eventId), JSON.stringify(refusal))] : [])));
       totals.rejected += refusals.length;
@@ -114,6 +116,43 @@ export function createWorker(deps: { db: Db; stream: OpenStream; programs: Progr
       forget();
     }
     totals.batches++;
+  }
+
+  type BatchOutcome = Awaited<ReturnType<EventsService['ingestBatch']>>;
+
+  /**
+   * One program's events in one transaction. If the database refuses them for something one of them holds (a
+   * data error), each is applied in a transaction of its own instead, and the one the database refuses is
+   * answered as refused: it is acknowledged with the others, so the partition goes on. A transient error
+   * (connection, serialization, deadlock) is thrown, and the caller tries the batch again later; what was
+   * committed already is then a replay.
+   */
+  async function applyOrIsolate(program: Program, list: unknown[]): Promise<BatchOutcome[]> {
+    try {
+      return [await db.tx((q) => events.ingestBatch(q, program, list))];
+    } catch (err) {
+      if (classify(err).kind === 'transient') throw err;
+      if (list.length === 1) return [await applyAlone(program, list[0], err)];
+    }
+    const outs: BatchOutcome[] = [];
+    for (const event of list) outs.push(await applyAlone(program, event));
+    return outs;
+  }
+
+  /** One event in its own transaction (or the error it already met alone), refused if the error is a data error. */
+  async function applyAlone(program: Program, event: unknown, met?: unknown): Promise<BatchOutcome> {
+    let err = met;
+    if (err === undefined) {
+      try {
+        return await db.tx((q) => events.ingestBatch(q, program, [event]));
+      } catch (e) {
+        err = e;
+      }
+    }
+    const failure = classify(err);
+    if (failure.kind === 'transient') throw err;
+    log.warn({ err, worker: id, program: program.id, event: idOf(event) }, 'refused an event the database would not take');
+    return { applied: 0, replayed: 0, rejected: 1, results: [{ index: 0, id: idOf(event), status: 'rejected' as const, error: failure.error }] };
   }
 
   async function programOrRefusal(programId: string): Promise<Program | { refusal: Refusal }> {
@@ -243,8 +282,8 @@ export function createWorker(deps: { db: Db; stream: OpenStream; programs: Progr
       if (r) r.stopping = true;
     }
     if (stopping) return;
-    // A work queue keeps a message until it is acknowledged: none left means everything is applied.
-    if (deps.drain && (await stream.jsm.streams.info(stream.settings.stream)).state.messages === 0) {
+    // Nothing the consumers have still to deliver or see acknowledged: everything is applied.
+    if (deps.drain && (await unapplied(stream)).waiting === 0) {
       log.info({ worker: id }, 'the stream is drained');
       stop();
       return;
