@@ -123,12 +123,15 @@ export function createAnalyticsJobs(deps: AnalyticsJobsDeps) {
     return { params, key: JSON.stringify(params), refresh: p.refresh, asOf, since };
   }
 
-  /** Deletes, in short batches, the stored scores of the program's jobs nobody can ask for any more. */
+  /** Deletes a finished job's stored scores in short batches and marks them discarded. */
+  async function discardOwn(programId: string, jobId: string) {
+    while ((await repo.deleteScores(db, programId, jobId, DELETE_BATCH)) > 0) await new Promise<void>((r) => setImmediate(r));
+    await repo.markDiscarded(db, programId, jobId);
+  }
+
+  /** Deletes the stored scores of the program's jobs nobody can ask for any more. */
   async function discardSuperseded(programId: string) {
-    for (const jobId of await repo.superseded(db, programId)) {
-      while ((await repo.deleteScores(db, programId, jobId, DELETE_BATCH)) > 0) await new Promise<void>((r) => setImmediate(r));
-      await repo.markDiscarded(db, programId, jobId);
-    }
+    for (const jobId of await repo.superseded(db, programId)) await discardOwn(programId, jobId);
   }
 
   async function execute(programId: string, job: JobRow, p: ReturnType<typeof clvParams>, entry: { lost: boolean }): Promise<JobOut> {
@@ -149,7 +152,11 @@ export function createAnalyticsJobs(deps: AnalyticsJobsDeps) {
         annualDiscountRate: p.params.annual_discount_rate,
         now: clock.now(),
         postgres: db.kind === 'postgres',
-        progress: (step, done, total) => repo.progress(db, programId, job.id, owner, { step, done, total }),
+        // A progress write that finds the job no longer ours (another process failed it as interrupted)
+        // stops the job at its next checkpoint, before it writes more rows nobody will read.
+        progress: async (step, done, total) => {
+          if (!(await repo.progress(db, programId, job.id, owner, { step, done, total }))) entry.lost = true;
+        },
         checkpoint,
         fit,
       });
@@ -163,8 +170,12 @@ export function createAnalyticsJobs(deps: AnalyticsJobsDeps) {
       });
       if (!done) throw new LeaseLost(`job ${job.id}: lease lost before it finished`);
     } catch (e) {
-      if (e instanceof LeaseLost) log.warn({ job: job.id }, 'analysis job lost its lease to another process; its work is dropped');
-      else {
+      if (e instanceof LeaseLost) {
+        log.warn({ job: job.id }, 'analysis job lost its lease to another process; its work is dropped');
+        // Another process may already have discarded this job's rows, before these were written: the owner,
+        // the only writer of its rows, deletes what it wrote itself.
+        await discardOwn(programId, job.id).catch((err: unknown) => log.warn({ err, job: job.id }, 'could not delete the scores of a lost job'));
+      } else {
         const error =
           e instanceof ModelFitError
             ? { code: e.code, message: e.message, ...(e.details ?? {}) }
