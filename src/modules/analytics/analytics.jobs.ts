@@ -200,7 +200,11 @@ export function createAnalyticsJobs(deps: AnalyticsJobsDeps) {
     }
   }
 
-  async function startClv(programId: string, input: unknown, opts: { wait?: boolean; origin?: 'request' | 'daily'; skipIfBusy?: boolean }): Promise<JobOut | null> {
+  async function startClv(
+    programId: string,
+    input: unknown,
+    opts: { wait?: boolean; origin?: 'request' | 'daily'; skipIfBusy?: boolean; onFit?: () => void },
+  ): Promise<JobOut | null> {
     const p = clvParams(input);
     for (let attempt = 0; ; attempt++) {
       if (!p.refresh) {
@@ -213,6 +217,7 @@ export function createAnalyticsJobs(deps: AnalyticsJobsDeps) {
         if (busy.params_key === p.key) {
           const mine = running.get(busy.id);
           if (!opts.wait) return toOut(busy);
+          opts.onFit?.();
           return mine ? mine.promise : awaitForeign(programId, busy.id);
         }
         if (opts.skipIfBusy) return null;
@@ -234,6 +239,7 @@ export function createAnalyticsJobs(deps: AnalyticsJobsDeps) {
         if (attempt >= 5) throw conflict('analytics.job_running', 'Another process keeps starting lifetime-value jobs for this program; ask again');
         continue;
       }
+      opts.onFit?.();
       const state = { lost: false };
       const promise = execute(programId, job, p, state);
       track(job.id, { programId, promise, state });
@@ -273,9 +279,10 @@ export function createAnalyticsJobs(deps: AnalyticsJobsDeps) {
 
     /**
      * Starts (or finds) the CLV job for these inputs. `wait`: resolve when it has finished (the CLI, the
-     * bench); otherwise resolve at once with the queued job and let it run in the background.
+     * bench); otherwise resolve at once with the queued job and let it run in the background. `onFit` is
+     * called when a fit runs for this ask (one started, or one already running awaited), not for a cached answer.
      */
-    async clv(programId: string, input: unknown, opts: { wait?: boolean } = {}): Promise<JobOut> {
+    async clv(programId: string, input: unknown, opts: { wait?: boolean; onFit?: () => void } = {}): Promise<JobOut> {
       return (await startClv(programId, input, opts))!;
     },
 
