@@ -46,6 +46,7 @@ describe.concurrent('bad command lines', () => {
     [['keys', 'create', '--name', 'x'], "error: required option '--scopes <scopes>' not specified"],
     [['keys', 'create', '--name', 'x', '--scopes', 'admin,owner'], 'Unknown scope "owner"; the scopes are admin, server, read'],
     [['serve', '--port', 'http'], "error: option '--port <port>' argument 'http' is invalid"],
+    [['serve', '--ingest', 'kafka'], "error: option '--ingest <mode>' argument 'kafka' is invalid. inline or nats"],
     [['verify', 'extra'], 'error: too many arguments'],
     [['analytics', 'clv', '--model', 'foo'], "error: option '--model <m>' argument 'foo' is invalid. bgnbd or paretonbd"],
     [['analytics', 'clv', '--horizon', 'abc'], "error: option '--horizon <months>' argument 'abc' is invalid. a whole number from 1 to 120"],
