@@ -20,7 +20,7 @@ import { onPostgres, testDb } from '../../../test/harness.js';
 import { cleanupCli, scratchDatabase } from '../../../test/cli.js';
 import { uniq } from '../../../test/fixtures.js';
 import { createAnalyticsJobs } from './analytics.jobs.js';
-import { fitInWorker } from './analytics.clv.js';
+import { fitInWorker, scoreMembers } from './analytics.clv.js';
 import type { FitInput, FitOutput } from './analytics.fit.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -334,5 +334,29 @@ describe('the fit runs beside the event loop', () => {
     expect(await job()).toMatchObject({ status: 'succeeded', result: { members_scored: 2357, model: 'paretonbd' } });
     const made = await s.db.query<{ model: string; n: number }>(`select model, count(*)::int as n from member_scores where program_id = $1 and job_id = $2 group by 1`, [programId, started.body.id]);
     expect(made).toEqual([{ model: 'paretonbd', n: 2357 }]);
+
+    // The scores go in batches, each written (and visible to everyone) before the next: no transaction holds
+    // them all. Reading the rows from the progress report after each batch sees exactly what was reported.
+    const probe = 'job_batches_probe';
+    const batches: [number, number][] = [];
+    await scoreMembers(s.db, {
+      programId,
+      jobId: probe,
+      asOf: new Date('1997-10-01T00:00:00Z'),
+      since: null,
+      model: 'bgnbd',
+      horizonMonths: 12,
+      annualDiscountRate: 0.1,
+      now: clock.now(),
+      postgres: onPostgres,
+      checkpoint: () => {},
+      fit: fitInWorker,
+      progress: async (step, done) => {
+        if (step === 'scoring members' && done) batches.push([done, await scoreRows(s.db, probe)]);
+      },
+    });
+    // PGlite writes 1,000 rows a statement, PostgreSQL 5,000.
+    expect(batches).toEqual(onPostgres ? [[2357, 2357]] : [[1000, 1000], [2000, 2000], [2357, 2357]]);
+    await s.db.query(`delete from member_scores where job_id = $1`, [probe]);
   }, 180_000);
 });
