@@ -129,7 +129,7 @@ describe('analysis jobs shared by two servers on one database', () => {
   it('a job one server runs is seen running by the other, which neither fails it nor starts a second; other requests go on meanwhile', async () => {
     const gate = gatedFit();
     // A short lease, renewed while the job waits: the other server must see it held, not lapsed.
-    const a = await server({ fit: gate.fit, leaseMs: 3000 });
+    const a = await server({ fit: gate.fit, leaseMs: 6000 });
     const b = await server();
     await population(a);
 
