@@ -351,7 +351,7 @@ async function importPhase() {
     });
     const wall = (performance.now() - t0) / 1000;
     if (run.status !== 0) throw new Error(`patron demo failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
-    const m = /Import wall time: ([\d.]+) s for (\d+) events \((\d+) events\/s\)/.exec(run.stdout);
+    const m = /Import wall time: ([\d.]+) s for ([\d,]+) new events \(([\d,]+) events\/s\)/.exec(run.stdout)?.map((v) => v.replace(/,/g, ''));
     const rss = /maxrss_kb=(\d+)/.exec(run.stderr);
     emit({
       bench: 'import.online_retail',

@@ -1,7 +1,8 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { programOf, withServices } from './context.js';
 import { out, printJson, printTable, progress } from './output.js';
 import { AppError } from '../platform/errors.js';
+import { ClvInput } from '../modules/analytics/analytics.contract.js';
 import { registerSegmentsCommands } from './analytics.segments.js';
 
 interface Common {
@@ -23,26 +24,51 @@ function withCommon(cmd: Command): Command {
   return cmd.option('--program <id>', 'the program (prg_…); default: the only one there is').option('--json', 'print the full result as JSON');
 }
 
-function rangeOptions(cmd: Command): Command {
-  return cmd
-    .option('--from <date>', 'start (YYYY-MM-DD or ISO time); default: 12 months before --to')
-    .option('--to <date>', 'end, exclusive; default: now')
-    .option('--period <p>', 'month or week', 'month');
+// Option values are checked as commander reads them: a bad one is a usage error (exit 2) in one line,
+// `error: option '--model <m>' argument 'foo' is invalid. bgnbd or paretonbd`.
+
+/** A date (YYYY-MM-DD, UTC midnight) or an ISO time with its offset, as the API takes them. */
+function date(raw: string): string {
+  if (!ClvInput.shape.as_of.safeParse(raw).success) throw new InvalidArgumentError('a date YYYY-MM-DD or an ISO time with its offset, e.g. 2026-01-31T12:00:00Z');
+  return raw;
 }
 
-function period(v: string): 'month' | 'week' {
-  if (v !== 'month' && v !== 'week') throw new AppError('invalid', 'analytics.invalid_period', `--period is month or week, not ${v}`, { field: 'period' });
-  return v;
+function oneOf<T extends string>(...values: T[]) {
+  return (raw: string): T => {
+    if (!(values as string[]).includes(raw)) throw new InvalidArgumentError(values.join(' or '));
+    return raw as T;
+  };
+}
+
+function wholeNumber(min: number, max: number) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min || n > max) throw new InvalidArgumentError(`a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function rate(raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('a rate from 0 to 1, e.g. 0.1 for 10 %');
+  return n;
+}
+
+function rangeOptions(cmd: Command): Command {
+  return cmd
+    .option('--from <date>', 'start (YYYY-MM-DD or ISO time); default: 12 months before --to', date)
+    .option('--to <date>', 'end, exclusive; default: now', date)
+    .option('--period <p>', 'month or week', oneOf('month', 'week'), 'month' as const);
 }
 
 export function analyticsCommand(): Command {
   const cmd = new Command('analytics').description('Program KPIs, RFM segments, cohorts, churn risk and lifetime value, saved segments');
 
   withCommon(rangeOptions(cmd.command('kpis').description('Members, participation, transaction values, repeat purchase, retention and points, per period'))).action(
-    async (o: Common & { from?: string; to?: string; period: string }) => {
+    async (o: Common & { from?: string; to?: string; period: 'month' | 'week' }) => {
       await withServices('analytics', async ({ services }) => {
         const program = await programOf(services, o.program);
-        const k = await services.analytics.kpis(program.id, { from: o.from, to: o.to, period: period(o.period) });
+        const k = await services.analytics.kpis(program.id, { from: o.from, to: o.to, period: o.period });
         if (o.json) return printJson(k);
         const money = moneyOf(program.currency);
         out(`${program.name}: ${k.from.slice(0, 10)} to ${k.to.slice(0, 10)}`);
@@ -93,8 +119,8 @@ export function analyticsCommand(): Command {
     cmd
       .command('rfm')
       .description('RFM segments: members per segment with their average recency, frequency and spend')
-      .option('--as-of <date>', 'score purchases before this; default: now')
-      .option('--since <date>', 'only purchases from this date'),
+      .option('--as-of <date>', 'score purchases before this; default: now', date)
+      .option('--since <date>', 'only purchases from this date', date),
   ).action(async (o: Common & { asOf?: string; since?: string }) => {
     await withServices('analytics', async ({ services }) => {
       const program = await programOf(services, o.program);
@@ -112,14 +138,11 @@ export function analyticsCommand(): Command {
 
   withCommon(
     rangeOptions(cmd.command('cohorts').description('Retention of monthly (or weekly) cohorts: the share of each cohort that bought in each period since'))
-      .option('--by <what>', 'first_purchase or enrolment', 'first_purchase'),
-  ).action(async (o: Common & { from?: string; to?: string; period: string; by: string }) => {
+      .option('--by <what>', 'first_purchase or enrolment', oneOf('first_purchase', 'enrolment'), 'first_purchase' as const),
+  ).action(async (o: Common & { from?: string; to?: string; period: 'month' | 'week'; by: 'first_purchase' | 'enrolment' }) => {
     await withServices('analytics', async ({ services }) => {
       const program = await programOf(services, o.program);
-      if (o.by !== 'first_purchase' && o.by !== 'enrolment') {
-        throw new AppError('invalid', 'analytics.invalid_cohort', `--by is first_purchase or enrolment, not ${o.by}`, { field: 'by' });
-      }
-      const c = await services.analytics.cohorts(program.id, { from: o.from, to: o.to, period: period(o.period), by: o.by });
+      const c = await services.analytics.cohorts(program.id, { from: o.from, to: o.to, period: o.period, by: o.by });
       if (o.json) return printJson(c);
       const width = Math.max(0, ...c.cohorts.flatMap((h) => h.periods.map((p) => p.k + 1)));
       const cols = Array.from({ length: Math.min(width, 13) }, (_, k) => String(k));
@@ -136,21 +159,21 @@ export function analyticsCommand(): Command {
     cmd
       .command('clv')
       .description('Fit BG/NBD (or Pareto/NBD) and Gamma-Gamma on the purchases, score every member: P(alive), expected purchases, CLV, churn risk')
-      .option('--as-of <date>', 'end of the data; default: the start of today (UTC)')
-      .option('--since <date>', 'only members whose first purchase is on or after this')
-      .option('--model <m>', 'bgnbd or paretonbd', 'bgnbd')
-      .option('--horizon <months>', 'months ahead', '12')
-      .option('--discount <rate>', 'annual discount rate', '0.1')
+      .option('--as-of <date>', 'end of the data; default: the start of today (UTC)', date)
+      .option('--since <date>', 'only members whose first purchase is on or after this', date)
+      .option('--model <m>', 'bgnbd or paretonbd', oneOf('bgnbd', 'paretonbd'), 'bgnbd' as const)
+      .option('--horizon <months>', 'months ahead (1 to 120)', wholeNumber(1, 120), 12)
+      .option('--discount <rate>', 'annual discount rate (0 to 1)', rate, 0.1)
       .option('--refresh', 'fit again even when a result for the same inputs exists')
-      .option('--top <n>', 'members to list, highest CLV first', '10'),
-  ).action(async (o: Common & { asOf?: string; since?: string; model: string; horizon: string; discount: string; refresh?: boolean; top: string }) => {
+      .option('--top <n>', 'members to list, highest CLV first (0 to 1000)', wholeNumber(0, 1000), 10),
+  ).action(async (o: Common & { asOf?: string; since?: string; model: 'bgnbd' | 'paretonbd'; horizon: number; discount: number; refresh?: boolean; top: number }) => {
     await withServices('analytics', async ({ services }) => {
       const program = await programOf(services, o.program);
-      progress('Fitting the models and scoring members…');
       const job = await services.analyticsJobs.clv(
         program.id,
-        { as_of: o.asOf, since: o.since, model: o.model, horizon_months: Number(o.horizon), annual_discount_rate: Number(o.discount), refresh: !!o.refresh },
-        { wait: true },
+        { as_of: o.asOf, since: o.since, model: o.model, horizon_months: o.horizon, annual_discount_rate: o.discount, refresh: !!o.refresh },
+        // Said only when a fit runs (or another process's is awaited), not for a cached answer.
+        { wait: true, onFit: () => progress('Fitting the models and scoring members…') },
       );
       if (job.status === 'failed') throw new AppError('unprocessable', job.error!.code, job.error!.message);
       const r = job.result as {
@@ -165,7 +188,7 @@ export function analyticsCommand(): Command {
       };
       const top = await services.db.query<{ member_id: string; p_alive: number; expected_purchases: number; clv: number; churn_risk: string; rfm_segment: string }>(
         `select member_id, p_alive, expected_purchases, clv, churn_risk, rfm_segment from member_scores where program_id = $1 and job_id = $2 order by clv desc, member_id limit $3`,
-        [program.id, job.id, Number(o.top)],
+        [program.id, job.id, o.top],
       );
       if (o.json) return printJson({ job, top });
       const money = moneyOf(program.currency);

@@ -46,10 +46,25 @@ describe.concurrent('bad command lines', () => {
     [['keys', 'create', '--name', 'x'], "error: required option '--scopes <scopes>' not specified"],
     [['keys', 'create', '--name', 'x', '--scopes', 'admin,owner'], 'Unknown scope "owner"; the scopes are admin, server, read'],
     [['serve', '--port', 'http'], "error: option '--port <port>' argument 'http' is invalid"],
+    [['serve', '--ingest', 'kafka'], "error: option '--ingest <mode>' argument 'kafka' is invalid. inline or nats"],
     [['verify', 'extra'], 'error: too many arguments'],
+    [['analytics', 'clv', '--model', 'foo'], "error: option '--model <m>' argument 'foo' is invalid. bgnbd or paretonbd"],
+    [['analytics', 'clv', '--horizon', 'abc'], "error: option '--horizon <months>' argument 'abc' is invalid. a whole number from 1 to 120"],
+    [['analytics', 'clv', '--horizon', '0'], "error: option '--horizon <months>' argument '0' is invalid"],
+    [['analytics', 'clv', '--discount', 'ten'], "error: option '--discount <rate>' argument 'ten' is invalid. a rate from 0 to 1"],
+    [['analytics', 'clv', '--top', '2.5'], "error: option '--top <n>' argument '2.5' is invalid"],
+    [['analytics', 'clv', '--as-of', 'yesterday'], "error: option '--as-of <date>' argument 'yesterday' is invalid. a date YYYY-MM-DD or an ISO time"],
+    [['analytics', 'rfm', '--since', '2026-02-30x'], "error: option '--since <date>' argument '2026-02-30x' is invalid"],
+    [['analytics', 'kpis', '--period', 'day'], "error: option '--period <p>' argument 'day' is invalid. month or week"],
+    [['analytics', 'kpis', '--to', 'soon'], "error: option '--to <date>' argument 'soon' is invalid"],
+    [['analytics', 'cohorts', '--by', 'age'], "error: option '--by <what>' argument 'age' is invalid. first_purchase or enrolment"],
+    [['analytics', 'segments', 'members', 'seg_x', '--limit', '0'], "error: option '--limit <n>' argument '0' is invalid"],
   ])('patron %j is a usage error (exit 2)', async (args, message) => {
     const r = await patron(args);
     expect(r.stderr).toContain(message);
+    // One line and the hint, never a schema's dump.
+    expect(r.stderr).not.toMatch(/[{[]\s*"/);
+    expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
     expect(r.code).toBe(2);
   });
 

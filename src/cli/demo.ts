@@ -190,7 +190,7 @@ async function demo(opts: DemoOpts): Promise<void> {
       .finally(() => reporter.done());
     const wall = (Date.now() - started) / 1000;
     printSummary(summary);
-    out(`Import wall time: ${wall.toFixed(1)} s for ${summary.imported + summary.duplicates} events (${Math.round((summary.imported + summary.duplicates) / wall)} events/s).`);
+    out(importTime(summary, wall));
 
     const picks = pickMembers(byMember);
     const shown = await describePicks(api, picks);
@@ -206,6 +206,17 @@ async function demo(opts: DemoOpts): Promise<void> {
   } finally {
     if (!serving) await opened.close();
   }
+}
+
+/**
+ * What this run imported and how fast: a re-run that finds every event already there imported none, and
+ * says so rather than a rate of events it did not write.
+ */
+export function importTime(s: { imported: number; duplicates: number }, wallSeconds: number): string {
+  const n = (v: number) => v.toLocaleString('en-GB');
+  const already = s.duplicates > 0 ? `; ${n(s.duplicates)} already imported` : '';
+  if (s.imported === 0) return `Import: 0 new events${already || '; the file has none'} (checked in ${wallSeconds.toFixed(1)} s).`;
+  return `Import wall time: ${wallSeconds.toFixed(1)} s for ${n(s.imported)} new events (${n(Math.round(s.imported / wallSeconds))} events/s)${already}.`;
 }
 
 interface Shown {

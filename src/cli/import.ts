@@ -120,7 +120,9 @@ export function printSummary(s: ImportSummary): void {
   out(`  skipped     ${plural(s.skipped.total, 'line')}${s.skipped.total ? ` (${byKey(s.skipped.by_reason)})` : ''}`);
   out(`  rejected    ${n(s.rejected.total)}${s.rejected.total ? ` (${byKey(s.rejected.by_code)})` : ''}`);
   out(`  rejects in  ${s.rejects_file}${s.rejected.total ? '' : ' (none)'}`);
-  out(`  time        ${s.seconds.toFixed(1)} s (${n(s.per_second)} ${unit}s/s)`);
+  // The rate of what this run wrote: a re-run that finds everything already there wrote nothing.
+  const rate = s.imported === 0 ? 'nothing new' : `${n(s.seconds > 0 ? Math.round(s.imported / s.seconds) : s.imported)} new ${unit}s/s`;
+  out(`  time        ${s.seconds.toFixed(1)} s (${rate})`);
 }
 
 interface CommonOpts {

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { ZodError } from 'zod';
 import { VERSION } from '../main.js';
 import { isAppError } from '../platform/errors.js';
 import { demoCommand } from './demo.js';
@@ -51,6 +52,13 @@ export async function run(argv: readonly string[]): Promise<number> {
   } catch (e) {
     // Commander has already printed its message (or the help / version asked for).
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    // Input the command passed on to a schema and that it refused: a usage error, said in one line.
+    if (e instanceof ZodError) {
+      const issue = e.issues[0];
+      const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+      process.stderr.write(`error: ${where}${issue?.message ?? 'invalid input'}\n(add --help for usage)\n`);
+      return EXIT.usage;
+    }
     if (isAppError(e)) {
       process.stderr.write(`error: ${e.message} (${e.code})\n`);
       return EXIT.failed;

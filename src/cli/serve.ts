@@ -18,12 +18,17 @@ function parsePort(raw: string): number {
   return n;
 }
 
+function ingestMode(raw: string): 'inline' | 'nats' {
+  if (raw !== 'inline' && raw !== 'nats') throw new InvalidArgumentError('inline or nats');
+  return raw;
+}
+
 export function serveCommand(): Command {
   return new Command('serve')
     .description('Run the REST API and the maintenance job (pending release, expiry, stale holds)')
     .option('--port <port>', 'port to listen on (default: $PORT or 3000)', parsePort)
     .option('--host <host>', 'address to listen on (default: $HOST or 0.0.0.0)')
-    .option('--ingest <mode>', 'inline: apply events in the request (default, or $PATRON_INGEST); nats: queue them on NATS JetStream for `patron worker`')
+    .option('--ingest <mode>', 'inline: apply events in the request (default, or $PATRON_INGEST); nats: queue them on NATS JetStream for `patron worker`', ingestMode)
     .addHelpText(
       'after',
       [

@@ -98,13 +98,15 @@ export const jobsRepo = {
     return rows.map((r) => r.id);
   },
 
-  async progress(q: Queryable, programId: string, id: string, owner: string, progress: object): Promise<void> {
-    await q.query(`update analytics_jobs set progress = $4::text::jsonb where program_id = $1 and id = $2 and owner = $3 and status = 'running'`, [
+  /** Records the job's progress if `owner` still runs it; answers whether it does (false: the lease was lost). */
+  async progress(q: Queryable, programId: string, id: string, owner: string, progress: object): Promise<boolean> {
+    const rows = await q.query(`update analytics_jobs set progress = $4::text::jsonb where program_id = $1 and id = $2 and owner = $3 and status = 'running' returning id`, [
       programId,
       id,
       owner,
       JSON.stringify(progress),
     ]);
+    return rows.length === 1;
   },
 
   /** Marks the job succeeded if `owner` still holds it; answers whether it did. */

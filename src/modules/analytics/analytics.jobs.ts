@@ -123,12 +123,15 @@ export function createAnalyticsJobs(deps: AnalyticsJobsDeps) {
     return { params, key: JSON.stringify(params), refresh: p.refresh, asOf, since };
   }
 
-  /** Deletes, in short batches, the stored scores of the program's jobs nobody can ask for any more. */
+  /** Deletes a finished job's stored scores in short batches and marks them discarded. */
+  async function discardOwn(programId: string, jobId: string) {
+    while ((await repo.deleteScores(db, programId, jobId, DELETE_BATCH)) > 0) await new Promise<void>((r) => setImmediate(r));
+    await repo.markDiscarded(db, programId, jobId);
+  }
+
+  /** Deletes the stored scores of the program's jobs nobody can ask for any more. */
   async function discardSuperseded(programId: string) {
-    for (const jobId of await repo.superseded(db, programId)) {
-      while ((await repo.deleteScores(db, programId, jobId, DELETE_BATCH)) > 0) await new Promise<void>((r) => setImmediate(r));
-      await repo.markDiscarded(db, programId, jobId);
-    }
+    for (const jobId of await repo.superseded(db, programId)) await discardOwn(programId, jobId);
   }
 
   async function execute(programId: string, job: JobRow, p: ReturnType<typeof clvParams>, entry: { lost: boolean }): Promise<JobOut> {
@@ -149,7 +152,11 @@ export function createAnalyticsJobs(deps: AnalyticsJobsDeps) {
         annualDiscountRate: p.params.annual_discount_rate,
         now: clock.now(),
         postgres: db.kind === 'postgres',
-        progress: (step, done, total) => repo.progress(db, programId, job.id, owner, { step, done, total }),
+        // A progress write that finds the job no longer ours (another process failed it as interrupted)
+        // stops the job at its next checkpoint, before it writes more rows nobody will read.
+        progress: async (step, done, total) => {
+          if (!(await repo.progress(db, programId, job.id, owner, { step, done, total }))) entry.lost = true;
+        },
         checkpoint,
         fit,
       });
@@ -163,8 +170,12 @@ export function createAnalyticsJobs(deps: AnalyticsJobsDeps) {
       });
       if (!done) throw new LeaseLost(`job ${job.id}: lease lost before it finished`);
     } catch (e) {
-      if (e instanceof LeaseLost) log.warn({ job: job.id }, 'analysis job lost its lease to another process; its work is dropped');
-      else {
+      if (e instanceof LeaseLost) {
+        log.warn({ job: job.id }, 'analysis job lost its lease to another process; its work is dropped');
+        // Another process may already have discarded this job's rows, before these were written: the owner,
+        // the only writer of its rows, deletes what it wrote itself.
+        await discardOwn(programId, job.id).catch((err: unknown) => log.warn({ err, job: job.id }, 'could not delete the scores of a lost job'));
+      } else {
         const error =
           e instanceof ModelFitError
             ? { code: e.code, message: e.message, ...(e.details ?? {}) }
@@ -189,7 +200,11 @@ export function createAnalyticsJobs(deps: AnalyticsJobsDeps) {
     }
   }
 
-  async function startClv(programId: string, input: unknown, opts: { wait?: boolean; origin?: 'request' | 'daily'; skipIfBusy?: boolean }): Promise<JobOut | null> {
+  async function startClv(
+    programId: string,
+    input: unknown,
+    opts: { wait?: boolean; origin?: 'request' | 'daily'; skipIfBusy?: boolean; onFit?: () => void },
+  ): Promise<JobOut | null> {
     const p = clvParams(input);
     for (let attempt = 0; ; attempt++) {
       if (!p.refresh) {
@@ -202,6 +217,7 @@ export function createAnalyticsJobs(deps: AnalyticsJobsDeps) {
         if (busy.params_key === p.key) {
           const mine = running.get(busy.id);
           if (!opts.wait) return toOut(busy);
+          opts.onFit?.();
           return mine ? mine.promise : awaitForeign(programId, busy.id);
         }
         if (opts.skipIfBusy) return null;
@@ -223,6 +239,7 @@ export function createAnalyticsJobs(deps: AnalyticsJobsDeps) {
         if (attempt >= 5) throw conflict('analytics.job_running', 'Another process keeps starting lifetime-value jobs for this program; ask again');
         continue;
       }
+      opts.onFit?.();
       const state = { lost: false };
       const promise = execute(programId, job, p, state);
       track(job.id, { programId, promise, state });
@@ -262,9 +279,10 @@ export function createAnalyticsJobs(deps: AnalyticsJobsDeps) {
 
     /**
      * Starts (or finds) the CLV job for these inputs. `wait`: resolve when it has finished (the CLI, the
-     * bench); otherwise resolve at once with the queued job and let it run in the background.
+     * bench); otherwise resolve at once with the queued job and let it run in the background. `onFit` is
+     * called when a fit runs for this ask (one started, or one already running awaited), not for a cached answer.
      */
-    async clv(programId: string, input: unknown, opts: { wait?: boolean } = {}): Promise<JobOut> {
+    async clv(programId: string, input: unknown, opts: { wait?: boolean; onFit?: () => void } = {}): Promise<JobOut> {
       return (await startClv(programId, input, opts))!;
     },
 

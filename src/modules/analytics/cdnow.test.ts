@@ -108,6 +108,7 @@ describe('CDNOW through Patron', () => {
     const r = await patron(['analytics', 'clv', '--program', programId, '--as-of', '1997-10-01', '--horizon', '9', '--json'], env);
     const { job } = json<{ job: { status: string; result: any } }>(r);
     expect(job.status).toBe('succeeded');
+    expect(r.stderr).toContain('Fitting the models and scoring members…');
     const p = job.result.purchase_model.params;
     within(p.r, 0.2426);
     within(p.alpha, 4.4135);
@@ -124,6 +125,8 @@ describe('CDNOW through Patron', () => {
     // The readable form names the fit and lists the best customers.
     const text = await patron(['analytics', 'clv', '--program', programId, '--as-of', '1997-10-01', '--horizon', '9'], env);
     expect(text.code, text.stderr).toBe(0);
+    // A cached answer runs no fit and says none.
+    expect(text.stderr).not.toContain('Fitting');
     expect(text.stdout, text.stdout).toMatch(/Cached result .*\n\s+these are the program’s current scores.*\n\s+purchase model bgnbd: r=0\.24\d+ alpha=4\.4\d+ a=0\.79\d+ b=2\.4\d+/);
     expect(text.stdout).toMatch(/CHURN RISK\s+MEMBERS\s+CLV/);
   }, 120_000);

@@ -23,12 +23,67 @@ export interface Preset {
     /** Orders whose number starts with this are returns, matched to earlier purchases. */
     returnPrefix?: string;
     idPrefix: string;
+    /**
+     * The member's country from an event property: `property` names it, `code` turns the file's value into an
+     * ISO 3166-1 alpha-2 code (null: no country). It fills the profile of members whose country is unknown.
+     */
+    memberCountry?: { property: string; code: (value: string) => string | null };
   };
   members: {
     map: Record<string, string>;
     /** The file has a row per order line, not per member: only a member's first row counts. */
     oncePerMember: boolean;
   };
+}
+
+/**
+ * The Online Retail data set's country names as ISO 3166-1 alpha-2 codes. "Unspecified", "European Community"
+ * and "Channel Islands" (Jersey or Guernsey, which the data does not tell apart) name no one country.
+ */
+const ONLINE_RETAIL_COUNTRIES: Readonly<Record<string, string | null>> = {
+  'United Kingdom': 'GB',
+  EIRE: 'IE',
+  Germany: 'DE',
+  France: 'FR',
+  Spain: 'ES',
+  Netherlands: 'NL',
+  Belgium: 'BE',
+  Switzerland: 'CH',
+  Portugal: 'PT',
+  Australia: 'AU',
+  Norway: 'NO',
+  Italy: 'IT',
+  'Channel Islands': null,
+  Finland: 'FI',
+  Cyprus: 'CY',
+  Sweden: 'SE',
+  Unspecified: null,
+  Austria: 'AT',
+  Denmark: 'DK',
+  Japan: 'JP',
+  Poland: 'PL',
+  Israel: 'IL',
+  USA: 'US',
+  'Hong Kong': 'HK',
+  Singapore: 'SG',
+  Iceland: 'IS',
+  Canada: 'CA',
+  Greece: 'GR',
+  Malta: 'MT',
+  'United Arab Emirates': 'AE',
+  'European Community': null,
+  RSA: 'ZA',
+  Lebanon: 'LB',
+  Lithuania: 'LT',
+  Brazil: 'BR',
+  'Czech Republic': 'CZ',
+  Bahrain: 'BH',
+  'Saudi Arabia': 'SA',
+};
+
+/** A country of the Online Retail file as its code; a name it does not know is no country, not an error. */
+export function onlineRetailCountry(name: string): string | null {
+  return ONLINE_RETAIL_COUNTRIES[name.trim()] ?? null;
 }
 
 /**
@@ -60,6 +115,7 @@ const onlineRetail: Preset = {
     channel: 'web',
     returnPrefix: 'C',
     idPrefix: 'online-retail:',
+    memberCountry: { property: 'country', code: onlineRetailCountry },
   },
   members: {
     map: { member: 'CustomerID', enrolled_at: 'InvoiceDate', 'attributes.country': 'Country' },

@@ -72,7 +72,21 @@ export function createImportsService(deps: { db: Db; programs: ProgramsService; 
       // Each batch runs with the configuration in force when it starts: a change made while a long import runs
       // applies from the next batch on, as it does on every server.
       const current = await programs.program(program.id);
-      const out = await db.tx((q) => events.ingestBatch(q, current, batch.map((b) => b.event), { earn: input.earn }));
+      const out = await db.tx(async (q) => {
+        const written = await events.ingestBatch(q, current, batch.map((b) => b.event), { earn: input.earn });
+        // The preset's country column goes into the profile of the members whose country is unknown.
+        const country = preset?.events.memberCountry;
+        if (country) {
+          const found = new Map<string, string>();
+          for (const r of written.results) {
+            const value = (batch[r.index]!.event.properties as Record<string, unknown> | undefined)?.[country.property];
+            const code = r.status !== 'rejected' && r.result?.member_id && typeof value === 'string' ? country.code(value) : null;
+            if (code) found.set(r.result!.member_id!, code);
+          }
+          await members.fillCountries(q, program.id, found);
+        }
+        return written;
+      });
       for (const r of out.results) {
         const b = batch[r.index]!;
         const type = String(b.event.type);

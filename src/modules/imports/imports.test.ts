@@ -187,6 +187,38 @@ describe('patron import events --preset online-retail', () => {
     });
   });
 
+  it('puts the Country column in the profile as an ISO code, and leaves a country the member already has', async () => {
+    const programId = await gbpProgram(env);
+    const db = await openDatabase(loadConfig(env));
+    try {
+      await createServices({ db }).members.enrol(programId, { external_ids: { 'online-retail': '30000' }, country: 'FR' });
+    } finally {
+      await db.close();
+    }
+    const countries = ['United Kingdom', 'EIRE', 'Germany', 'Unspecified', 'Channel Islands', 'European Community', 'Atlantis', 'Hong Kong'];
+    const file = join(dataDir, 'retail-countries.csv');
+    writeFileSync(
+      file,
+      [
+        'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country',
+        ...countries.map((c, i) => `90010${i},T1,TEA,1,2011-03-0${i + 1} 10:00:00,1.50,2000${i + 1}.0,${c}`),
+        '900108,T1,TEA,1,2011-03-09 10:00:00,1.50,30000.0,Germany',
+      ].join('\n'),
+    );
+    const s = json<Summary>(await patron(['import', 'events', file, '--preset', 'online-retail', '--program', programId, '--rejects', join(dataDir, 'countries.csv'), '--json'], env));
+    expect(s).toMatchObject({ read: 9, imported: 9, rejected: { total: 0 } });
+    await withApi(env, programId, async (get) => {
+      const countryOf = async (customer: string) => (await get(`/v1/members/${await member(get, customer)}`)).country;
+      const got = [];
+      for (let i = 1; i <= 8; i++) got.push(await countryOf(`2000${i}`));
+      // "Unspecified", "Channel Islands" (Jersey or Guernsey?), "European Community" and a name the preset does not know name no country.
+      expect(got).toEqual(['GB', 'IE', 'DE', null, null, null, null, 'HK']);
+      expect(await countryOf('30000')).toBe('FR');
+      const structure = await get('/v1/analytics/structure?from=2011-01-01&to=2012-01-01');
+      expect(structure.by_country).toEqual(expect.arrayContaining([expect.objectContaining({ value: 'IE', members: 1 }), expect.objectContaining({ value: 'DE', members: 1 })]));
+    });
+  });
+
   it('records history without points with --no-rules', async () => {
     const r = await patron(['import', 'events', FIXTURE, '--preset', 'online-retail', '--program', historyOnly, '--no-rules', '--rejects', join(dataDir, 'nr.csv')], env);
     expect(r.code, r.stderr).toBe(0);

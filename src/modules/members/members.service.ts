@@ -1,4 +1,5 @@
 import type { Db, Queryable } from '../../platform/db.js';
+import { pgArray } from '../../platform/db.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Ids } from '../../platform/ids.js';
 import { conflict, invalid, notFound } from '../../platform/errors.js';
@@ -329,6 +330,22 @@ export function createMembersService(deps: { db: Db; clock: Clock; ids: Ids }) {
       if (keys.size === 0) return keys;
       for (const r of await repo.routingKeys(q, programId, ids, types, values)) keys.set(`${r.type}:${r.value}`, r.key);
       return keys;
+    },
+
+    /**
+     * Sets the country of members whose country is unknown (an import that learns it from the orders); a
+     * country the member already has is left as it is. `countries`: member id → ISO 3166-1 alpha-2 code.
+     */
+    async fillCountries(q: Queryable, programId: string, countries: ReadonlyMap<string, string>): Promise<number> {
+      if (countries.size === 0) return 0;
+      const rows = await q.query(
+        `update members m set country = c.country, updated_at = $4
+         from unnest($2::text[], $3::text[]) as c(id, country)
+         where m.program_id = $1 and m.id = c.id and m.country is null and m.status <> 'erased'
+         returning m.id`,
+        [programId, pgArray([...countries.keys()]), pgArray([...countries.values()]), clock.now()],
+      );
+      return rows.length;
     },
 
     async resolve(
