@@ -219,9 +219,9 @@ export const ledgerRepo = {
   },
 
   /** Consumes open lots soonest-expiring first (never-expiring last) up to `amount`; returns what it took. */
-  async consumeLots(q: Queryable, programId: string, accountId: number, amount: number, firstLotId?: number) {
+  async consumeLots(q: Queryable, programId: string, accountId: number, amount: number, firstLotId?: number): Promise<ConsumedLot[]> {
     if (amount <= 0) return [];
-    return q.query<ConsumedLot>(
+    const rows = await q.query<ConsumedLot>(
       `with c as (
          select id, remaining,
                 sum(remaining) over (order by (id = $4) desc, expires_at asc nulls last, id) - remaining as before
@@ -232,6 +232,10 @@ export const ledgerRepo = {
        returning l.id, least(c.remaining, $3 - c.before)::bigint as taken, l.expires_at`,
       [programId, accountId, amount, firstLotId ?? -1],
     );
+    // RETURNING follows no order: answer the lots in the order they were consumed, which callers rely on (a
+    // transfer to a member in debt pays it from the soonest-expiring points).
+    const at = (d: Date | null) => (d ? new Date(d).getTime() : Number.POSITIVE_INFINITY);
+    return rows.sort((a, b) => Number(b.id === firstLotId) - Number(a.id === firstLotId) || at(a.expires_at) - at(b.expires_at) || a.id - b.id);
   },
 
   async takeFromLot(q: Queryable, programId: string, lotId: number, amount: number) {
