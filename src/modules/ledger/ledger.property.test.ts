@@ -7,7 +7,7 @@ import { manualClock, DAY_MS } from '../../platform/clock.js';
 /**
  * Random sequences of everything that moves points — purchases earning pending points that a refund cancels or
  * the lock period releases, credits with and without an expiry, debits, redemptions, holds confirmed, cancelled
- * or left to lapse, transfers, and the clock moving with the maintenance run — against a reference model of the
+ * or left to lapse, transfers, reversals of any of those, and the clock moving with the maintenance run — against a reference model of the
  * ledger written from its rules (lots, expiry order, debts paid first, holds that stop counting when they lapse).
  * Before every step the model says what the API must answer (status, and code for a refusal); after it, every
  * member's balance read through the API must equal the model's, figure by figure.
@@ -48,6 +48,7 @@ interface Hold {
   amount: number;
   status: 'active' | 'confirmed' | 'cancelled' | 'expired';
   expiresAt: number;
+  parts?: { points: number; expiresAt: number | null }[];
 }
 
 interface Order {
@@ -61,11 +62,26 @@ interface Order {
   lot: Lot | null;
 }
 
+/** A transaction the API answered, as the model knows it, for reversing it later. */
+interface Txn {
+  id: string;
+  kind: 'credit' | 'debit' | 'redeem' | 'transfer' | 'earn';
+  member: Member;
+  amount: number;
+  /** Where a debit's points came from (each with its expiry): a reversal gives them back so. */
+  parts: { points: number; expiresAt: number | null }[];
+  lot: Lot | null;
+  reversedDue: number;
+  to?: Member;
+  order?: Order;
+}
+
 class Model {
   now = START;
   private seq = 0;
   readonly holds: Hold[] = [];
   readonly orders: Order[] = [];
+  readonly txns: Txn[] = [];
   constructor(
     readonly members: Member[],
     readonly allowNegative: boolean,
@@ -107,16 +123,29 @@ class Model {
   }
 
   /** Points arriving in an available balance: a debt is paid first, the rest makes lots. */
-  private receive(m: Member, parts: { points: number; expiresAt: number | null }[]) {
+  private receive(m: Member, parts: { points: number; expiresAt: number | null }[]): Lot[] {
     const amount = parts.reduce((s, p) => s + p.points, 0);
     const before = m.balance;
     m.balance += amount;
     let debt = Math.max(0, -before);
+    const made: Lot[] = [];
     for (const p of parts) {
       const absorbed = Math.min(debt, p.points);
       debt -= absorbed;
-      if (p.points - absorbed > 0) m.lots.push(this.lot({ remaining: p.points - absorbed, pending: false, availableAt: null, expiresAt: p.expiresAt }));
+      if (p.points - absorbed > 0) made.push(this.lot({ remaining: p.points - absorbed, pending: false, availableAt: null, expiresAt: p.expiresAt }));
     }
+    m.lots.push(...made);
+    return made;
+  }
+
+  /** A reversal takes earned points back: the lot they made first, then soonest-expiring; under `forbid` only what is there. */
+  private takeBack(m: Member, due: number, lot: Lot | null) {
+    const taken = this.allowNegative ? due : Math.min(due, Math.max(0, this.room(m)));
+    if (taken <= 0) return;
+    const before = m.balance;
+    m.balance -= taken;
+    m.reversed += taken;
+    this.consume(m, Math.min(taken, Math.max(0, before)), lot ?? undefined);
   }
 
   purchase(m: Member, id: string, amount: number) {
@@ -136,6 +165,10 @@ class Model {
     const target = o.refunded >= o.amount ? o.earned : Math.floor((o.earned * o.refunded) / o.amount);
     const due = target - o.reversedDue;
     if (due <= 0) return;
+    this.reverseOrder(o, due);
+  }
+
+  private reverseOrder(o: Order, due: number) {
     o.reversedDue += due;
     const m = o.member;
     if (o.lot && o.lot.pending) {
@@ -144,26 +177,50 @@ class Model {
       m.pending -= x;
       return;
     }
-    const taken = this.allowNegative ? due : Math.min(due, Math.max(0, this.room(m)));
-    if (taken <= 0) return;
-    const before = m.balance;
-    m.balance -= taken;
-    m.reversed += taken;
-    this.consume(m, Math.min(taken, Math.max(0, before)), o.lot ?? undefined);
+    this.takeBack(m, due, o.lot);
   }
 
   credit(m: Member, points: number, expiresAt: number | null) {
     m.earned += points;
-    this.receive(m, [{ points, expiresAt }]);
+    return this.receive(m, [{ points, expiresAt }])[0] ?? null;
   }
 
-  /** A debit (redemption or debit adjustment): refused (422) unless the room covers it. */
-  debit(m: Member, points: number, counter: 'spent' | 'reversed'): boolean {
-    if (this.room(m) < points) return false;
+  /** A debit (redemption or debit adjustment): refused (null, a 422) unless the room covers it. */
+  debit(m: Member, points: number, counter: 'spent' | 'reversed') {
+    if (this.room(m) < points) return null;
     m.balance -= points;
     m[counter] += points;
-    this.consume(m, points);
-    return true;
+    return this.consume(m, points);
+  }
+
+  /** POST /v1/transactions/{id}/reverse: what is left of it goes back the way it came. */
+  reverse(t: Txn): { status: number; code?: string } {
+    const done = t.order ? t.order.reversedDue : t.reversedDue;
+    const left = (t.order ? t.order.earned : t.amount) - done;
+    if (left <= 0) return { status: 409, code: 'transaction.already_reversed' };
+    const m = t.member;
+    switch (t.kind) {
+      case 'earn':
+        this.reverseOrder(t.order!, left);
+        break;
+      case 'credit':
+        t.reversedDue += left;
+        this.takeBack(m, left, t.lot);
+        break;
+      case 'redeem':
+      case 'debit':
+        t.reversedDue = t.amount;
+        if (t.kind === 'redeem') m.spent -= t.amount;
+        else m.earned += t.amount;
+        this.receive(m, [...t.parts, ...(t.parts.reduce((a, p) => a + p.points, 0) < t.amount ? [{ points: t.amount - t.parts.reduce((a, p) => a + p.points, 0), expiresAt: null }] : [])]);
+        break;
+      case 'transfer':
+        if (this.room(t.to!) < t.amount) return { status: 422, code: 'ledger.insufficient_points' };
+        t.reversedDue = t.amount;
+        this.transfer(t.to!, m, t.amount);
+        break;
+    }
+    return { status: 201 };
   }
 
   hold(m: Member, id: string, points: number, ttlDays: number) {
@@ -178,7 +235,7 @@ class Model {
     if (m.balance < x.amount) return { status: 422, code: 'ledger.insufficient_points' };
     m.balance -= x.amount;
     m.spent += x.amount;
-    this.consume(m, x.amount);
+    x.parts = this.consume(m, x.amount);
     x.status = 'confirmed';
     return { status: 200 };
   }
@@ -269,6 +326,7 @@ type Op =
   | { op: 'confirm'; pick: number }
   | { op: 'cancel'; pick: number }
   | { op: 'transfer'; from: number; to: number; points: number }
+  | { op: 'reverse'; pick: number }
   | { op: 'time'; days: number };
 
 const who = fc.integer({ min: 0, max: 2 });
@@ -285,6 +343,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('confirm' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('cancel' as const), pick: fc.nat() }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('transfer' as const), from: who, to: who, points: fc.integer({ min: 1, max: 250 }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('reverse' as const), pick: fc.nat() }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('time' as const), days: fc.integer({ min: 1, max: 12 }) }) },
 );
 
@@ -303,6 +362,9 @@ async function run(p: TestProgram, model: Model, ops: Op[]) {
         res = await p.api('POST', '/v1/events', { type: 'purchase', id: uniq('e'), member: { id: m.id }, order_id: id, amount: o.amount, currency: 'GBP' });
         expected = { status: 201 };
         model.purchase(m, id, o.amount);
+        const order = model.orders.at(-1)!;
+        const earn = res.body.transactions?.[0]?.id as string | undefined;
+        if (order.earned > 0 && earn) model.txns.push({ id: earn, kind: 'earn', member: m, amount: order.earned, parts: [], lot: order.lot, reversedDue: 0, order });
         break;
       }
       case 'refund': {
@@ -323,7 +385,8 @@ async function run(p: TestProgram, model: Model, ops: Op[]) {
           ...(expiresAt === null ? {} : { expires_at: new Date(expiresAt).toISOString() }),
         });
         expected = { status: 201 };
-        model.credit(m, o.points, expiresAt);
+        const lot = model.credit(m, o.points, expiresAt);
+        if (res.status === 201) model.txns.push({ id: res.body.id, kind: 'credit', member: m, amount: o.points, parts: [], lot, reversedDue: 0 });
         break;
       }
       case 'debit':
@@ -333,7 +396,9 @@ async function run(p: TestProgram, model: Model, ops: Op[]) {
           o.op === 'debit'
             ? await p.api('POST', `/v1/members/${m.id}/adjustments`, { points: -o.points, reason: 'model debit' })
             : await p.api('POST', `/v1/members/${m.id}/redemptions`, { points: o.points });
-        expected = model.debit(m, o.points, o.op === 'debit' ? 'reversed' : 'spent') ? { status: 201 } : insufficient;
+        const parts = model.debit(m, o.points, o.op === 'debit' ? 'reversed' : 'spent');
+        expected = parts ? { status: 201 } : insufficient;
+        if (parts && res.status === 201) model.txns.push({ id: res.body.id, kind: o.op, member: m, amount: o.points, parts, lot: null, reversedDue: 0 });
         break;
       }
       case 'hold': {
@@ -349,6 +414,9 @@ async function run(p: TestProgram, model: Model, ops: Op[]) {
         if (!x) continue;
         res = await p.api('POST', `/v1/holds/${x.id}/${o.op}`);
         expected = o.op === 'confirm' ? model.confirm(x) : model.cancel(x);
+        if (o.op === 'confirm' && expected.status === 200 && res.status === 200) {
+          model.txns.push({ id: res.body.transaction.id, kind: 'redeem', member: x.member, amount: x.amount, parts: x.parts!, lot: null, reversedDue: 0 });
+        }
         break;
       }
       case 'transfer': {
@@ -360,7 +428,15 @@ async function run(p: TestProgram, model: Model, ops: Op[]) {
         else {
           expected = { status: 201 };
           model.transfer(from, to, o.points);
+          if (res.status === 201) model.txns.push({ id: res.body.id, kind: 'transfer', member: from, to, amount: o.points, parts: [], lot: null, reversedDue: 0 });
         }
+        break;
+      }
+      case 'reverse': {
+        const t = pickOf(model.txns, o.pick);
+        if (!t) continue;
+        res = await p.api('POST', `/v1/transactions/${t.id}/reverse`);
+        expected = model.reverse(t);
         break;
       }
       case 'time': {
