@@ -42,9 +42,10 @@ export function createServices(deps: PatronDeps) {
   const members = createMembersService({ db, clock, ids });
   const ledger = createLedgerService({ db, clock, ids, programs, members, log });
   const events = createEventsService({ db, clock, ids, programs, members, ledger, log });
-  const tiers = createTiersService({ db, clock, ids, members, ledger, events, config: programs.config, log });
+  // Tiers are made before rewards (rewards ask them for a member's level): the lookup runs only once both exist.
+  const tiers = createTiersService({ db, clock, ids, members, ledger, events, config: programs.config, log, unknownRewards: (q, pid, rids) => rewards.unknownRewards(q, pid, rids) });
   const rewards = createRewardsService({ db, clock, ids, programs, members, ledger, tierLookup: (q, program, memberId) => tiers.currentTier(q, program, memberId) });
-  const rules = createRulesService({ db, clock, ids, programs, members, ledger, events, log, tierLookup: (q, program, memberId) => tiers.currentTier(q, program, memberId), issueReward: (tx, a) => rewards.issueReward(tx, a) });
+  const rules = createRulesService({ db, clock, ids, programs, members, ledger, events, log, tierLookup: (q, program, memberId) => tiers.currentTier(q, program, memberId), issueReward: (tx, a) => rewards.issueReward(tx, a), unknownRewards: rewards.unknownRewards });
   events.setEarningEngine(rules.engine);
   events.addHook(tiers.onEvent);
   ledger.addAdjustmentHook(tiers.onAdjustment);

@@ -212,7 +212,7 @@ describe('patron verify and expire', () => {
     }
 
     const expire = json<Record<string, number>>(await patron(['expire', '--program', programId, '--json'], env));
-    expect(Object.keys(expire).sort()).toEqual(['expired_holds', 'expired_lots', 'expired_points', 'idempotency_records_purged', 'released_lots', 'released_points', 'rewards', 'tiers']);
+    expect(Object.keys(expire).sort()).toEqual(['expired_holds', 'expired_lots', 'expired_points', 'held_out_of_range', 'idempotency_records_purged', 'released_lots', 'released_points', 'rewards', 'tiers']);
     const summary = await patron(['expire', '--program', programId], env);
     expect(summary.code, summary.stderr).toBe(0);
     expect(summary.stdout).toMatch(/Maintenance done:[\s\S]*points expired\s+\d+ points in \d+ lots?/);

@@ -28,6 +28,7 @@ export function expireCommand(): Command {
         out(`  points expired           ${r.expired_points} points in ${r.expired_lots} lot${r.expired_lots === 1 ? '' : 's'}`);
         out(`  holds expired            ${r.expired_holds}`);
         out(`  idempotency records      ${r.idempotency_records_purged} expired, deleted`);
+        if (r.held_out_of_range > 0) out(`  held back                ${r.held_out_of_range} (would pass ±(2^53 − 1) points; tried again next run)`);
         out(`  tier reviews             ${tiers.reviewed} (${tiers.downgraded} level${tiers.downgraded === 1 ? '' : 's'} dropped, ${tiers.grants_expired} grant${tiers.grants_expired === 1 ? '' : 's'} ended)`);
         out(`  reward reservations      ${rewards.expired_reservations} expired, stock returned`);
       });

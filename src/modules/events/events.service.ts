@@ -7,7 +7,7 @@ import type { Logger } from '../../platform/logger.js';
 import { AppError, conflict, invalid, notFound, toProblem, unprocessable } from '../../platform/errors.js';
 import type { Program, ProgramsService } from '../programs/index.js';
 import { checkMemberRef, memberRefKey, type MemberStatus, type MembersService } from '../members/index.js';
-import { basePoints, type LedgerService, type Tx } from '../ledger/index.js';
+import { basePoints, isBatchOverflow, type LedgerService, type Tx } from '../ledger/index.js';
 import {
   parseEvent,
   type CustomEvent,
@@ -326,8 +326,16 @@ export function createEventsService(deps: {
   /** Earning, then the hooks; history recorded with `earn: false` (imports with --no-rules) runs neither. */
   async function earnAndHooks(ctx: EventContext, run: Run) {
     if (!run.earn) return;
-    await earning(ctx);
-    for (const hook of hooks) await hook(ctx);
+    try {
+      await earning(ctx);
+      for (const hook of hooks) await hook(ctx);
+    } catch (err) {
+      // Points the ledger cannot hold: what the event reported (a purchase's amount, else its type) earned them.
+      if (err instanceof AppError && err.code === 'ledger.amount_out_of_range' && !isBatchOverflow(err)) {
+        throw new AppError(err.kind, err.code, err.message, { ...err.details, field: ctx.order ? 'amount' : 'type' });
+      }
+      throw err;
+    }
   }
 
   /** The program's base rate on a purchase: what earns until rules say more. */
@@ -540,7 +548,7 @@ export function createEventsService(deps: {
           batchRun.index = it.index;
           result = await apply(q, program, it.e, it.occurredAt, it.now, batchRun);
         } catch (err) {
-          if (err instanceof AppError) throw new EventFailed(it.index, err);
+          if (err instanceof AppError && !isBatchOverflow(err)) throw new EventFailed(it.index, err);
           throw err;
         }
         done.push(result);
@@ -596,6 +604,13 @@ export function createEventsService(deps: {
         for (const [index, o] of out) outcomes[index] = o;
         break;
       } catch (err) {
+        if (isBatchOverflow(err)) {
+          // The batch's credits together would pass an account's range, and which event tipped it is unknown:
+          // every event runs again on its own, so only the one that does not fit is refused.
+          await q.query('rollback to savepoint batch');
+          for (const it of pending) outcomes[it.index] = await alone(q, program, it.e, opts);
+          break;
+        }
         if (!(err instanceof EventFailed)) throw err;
         await q.query('rollback to savepoint batch');
         outcomes[err.index] = err.error;

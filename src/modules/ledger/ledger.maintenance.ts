@@ -2,7 +2,8 @@ import type { Db } from '../../platform/db.js';
 import type { Ids } from '../../platform/ids.js';
 import type { Program } from '../programs/index.js';
 import { ledgerRepo as repo, type LotRow } from './ledger.repo.js';
-import type { LedgerCore, Tx } from './ledger.service.js';
+import { bounded, type LedgerCore, type Tx } from './ledger.service.js';
+import { AppError } from '../../platform/errors.js';
 
 export interface MaintenanceReport {
   released_lots: number;
@@ -12,7 +13,14 @@ export interface MaintenanceReport {
   expired_holds: number;
   /** Idempotency records past their 24 hours, deleted (of the program's scope with `--program`, else all). */
   idempotency_records_purged: number;
+  /**
+   * Pending lots left pending and accounts left unexpired because moving them would take an account past
+   * ±(2^53 − 1) points (ledger.amount_out_of_range); they are tried again on the next run.
+   */
+  held_out_of_range: number;
 }
+
+const outOfRange = (e: unknown) => e instanceof AppError && e.code === 'ledger.amount_out_of_range';
 
 const BATCH = 500;
 
@@ -87,6 +95,7 @@ export function createMaintenance(deps: { db: Db; ids: Ids; core: LedgerCore }) 
   async function releaseDue(program: Program, now: Date) {
     let lots = 0;
     let points = 0;
+    let held = 0;
     for (;;) {
       const due = await db.query<LotRow>(
         `select * from lots where program_id = $1 and pending and remaining > 0 and available_at <= $2
@@ -94,13 +103,18 @@ export function createMaintenance(deps: { db: Db; ids: Ids; core: LedgerCore }) 
         [program.id, now],
       );
       for (const lot of due) {
-        const x = await db.tx((q) => releaseLot({ q, program, now }, lot));
+        const x = await db.tx((q) => bounded(() => releaseLot({ q, program, now }, lot))).catch((e: unknown) => {
+          if (!outOfRange(e)) throw e;
+          held++;
+          return 0;
+        });
         if (x > 0) {
           lots++;
           points += x;
         }
       }
-      if (due.length < BATCH) return { lots, points };
+      // A lot held back stays due: stop once a page is made only of those.
+      if (due.length < BATCH || held >= due.length) return { lots, points, held };
     }
   }
 
@@ -132,8 +146,9 @@ export function createMaintenance(deps: { db: Db; ids: Ids; core: LedgerCore }) 
     }
     const total = groups.reduce((n, g) => n + g.points, 0);
     if (total === 0) return { lots: 0, points: 0 };
+    const expiryAccount = await core.systemAccount(tx, 'expiry', currency);
+    await core.guardSystem(tx, [{ accountId: expiryAccount, amount: total }]);
     await repo.adjustAccount(tx.q, { programId: tx.program.id, accountId, delta: -total, expired: total });
-    const expiry = await core.systemAccount(tx, 'expiry', currency);
     for (const g of groups) {
       await repo.insertTxn(
         tx.q,
@@ -151,7 +166,7 @@ export function createMaintenance(deps: { db: Db; ids: Ids; core: LedgerCore }) 
         },
         [
           { accountId, amount: -g.points },
-          { accountId: expiry, amount: g.points },
+          { accountId: expiryAccount, amount: g.points },
         ],
       );
     }
@@ -161,6 +176,7 @@ export function createMaintenance(deps: { db: Db; ids: Ids; core: LedgerCore }) 
   async function expireDue(program: Program, now: Date) {
     let lots = 0;
     let points = 0;
+    let held = 0;
     let after = -1;
     for (;;) {
       // Accounts with something expired, walked in id order so accounts whose lots are held back are not revisited.
@@ -171,17 +187,21 @@ export function createMaintenance(deps: { db: Db; ids: Ids; core: LedgerCore }) 
         [program.id, now, after],
       );
       for (const a of accounts) {
-        const r = await db.tx((q) => expireAccount({ q, program, now }, a.account_id, a.member_id, a.currency));
+        const r = await db.tx((q) => bounded(() => expireAccount({ q, program, now }, a.account_id, a.member_id, a.currency))).catch((e: unknown) => {
+          if (!outOfRange(e)) throw e;
+          held++;
+          return { lots: 0, points: 0 };
+        });
         lots += r.lots;
         points += r.points;
         after = a.account_id;
       }
-      if (accounts.length < BATCH) return { lots, points };
+      if (accounts.length < BATCH) return { lots, points, held };
     }
   }
 
   return {
-    releaseLot,
+    releaseLot: (tx: Tx, lot: LotRow) => bounded(() => releaseLot(tx, lot)),
     async run(programs: Program[], now: Date): Promise<MaintenanceReport> {
       const report: MaintenanceReport = {
         released_lots: 0,
@@ -190,6 +210,7 @@ export function createMaintenance(deps: { db: Db; ids: Ids; core: LedgerCore }) 
         expired_points: 0,
         expired_holds: 0,
         idempotency_records_purged: 0,
+        held_out_of_range: 0,
       };
       for (const program of programs) {
         report.expired_holds += await expireHolds(program, now);
@@ -199,6 +220,7 @@ export function createMaintenance(deps: { db: Db; ids: Ids; core: LedgerCore }) 
         const exp = await expireDue(program, now);
         report.expired_lots += exp.lots;
         report.expired_points += exp.points;
+        report.held_out_of_range += rel.held + exp.held;
       }
       return report;
     },

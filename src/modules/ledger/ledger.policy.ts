@@ -3,6 +3,12 @@ import { DAY_MS } from '../../platform/clock.js';
 
 /** Pure arithmetic of the ledger: no floats touch a balance, every division rounds explicitly. */
 
+/**
+ * The largest magnitude any amount, balance or counter of the ledger may reach: what a JSON number holds exactly
+ * (2^53 − 1). A write that would take an account past ±MAX_POINTS is refused (ledger.amount_out_of_range).
+ */
+export const MAX_POINTS = Number.MAX_SAFE_INTEGER;
+
 export function roundDiv(numerator: bigint, denominator: bigint, rounding: Rounding): number {
   const q = numerator / denominator;
   const r = numerator % denominator;

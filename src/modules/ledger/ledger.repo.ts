@@ -1,4 +1,5 @@
 import { pgArray, type Queryable } from '../../platform/db.js';
+import { MAX_POINTS } from './ledger.policy.js';
 
 /** Row shapes and SQL of the ledger. No decisions here: the service decides what to post. */
 
@@ -98,6 +99,21 @@ const STALE_HELD = `coalesce((select sum(h.amount) from holds h
    where h.program_id = a.program_id and h.account_id = a.id and h.status = 'active' and h.expires_at <= $NOW), 0)`;
 export const staleHeld = (nowParam: number) => STALE_HELD.replace('$NOW', `$${nowParam}`);
 
+/**
+ * The range every cached figure of an account stays in (what migration 0012's constraint also says). Writes test
+ * it in their own conditions and answer no row when it would break, rather than raise an error: on PostgreSQL
+ * a failed statement would doom the whole transaction, and a batch refuses one event while the rest commit.
+ */
+const within = (expr: string) => `(${expr}) between -${MAX_POINTS} and ${MAX_POINTS}`;
+
+/** A write the range conditions left undone (see `within`); the ledger answers it as ledger.amount_out_of_range. */
+export class OutOfRange extends Error {
+  constructor() {
+    super('the change would take an account out of range');
+    this.name = 'OutOfRange';
+  }
+}
+
 export const ledgerRepo = {
   async systemAccounts(q: Queryable, programId: string) {
     return q.query<{ id: number; kind: SystemKind; currency: string }>(
@@ -106,20 +122,24 @@ export const ledgerRepo = {
     );
   },
 
-  /** Adds to a member account, creating it on first use; returns its state after the change (row locked). */
+  /**
+   * Adds to a member account, creating it on first use; returns its state after the change (row locked), or
+   * nothing when the change would take it out of range.
+   */
   async credit(
     q: Queryable,
     a: { programId: string; memberId: string; kind: AccountKind; currency: string; amount: number; earned: number },
-  ): Promise<AccountState> {
+  ): Promise<AccountState | undefined> {
     const rows = await q.query<AccountState>(
       `insert into accounts as a (program_id, owner, kind, currency, balance, earned)
        values ($1, $2, $3, $4, $5, $6)
        on conflict (program_id, owner, currency, kind)
        do update set balance = a.balance + excluded.balance, earned = a.earned + excluded.earned
+       where ${within('a.balance + excluded.balance')} and ${within('a.earned + excluded.earned')}
        returning id, balance, held`,
       [a.programId, a.memberId, a.kind, a.currency, a.amount, a.earned],
     );
-    return rows[0]!;
+    return rows[0];
   },
 
   /**
@@ -135,6 +155,7 @@ export const ledgerRepo = {
       `update accounts a set balance = a.balance - $4, reversed = a.reversed + $6, spent = a.spent + $7
        where a.program_id = $1 and a.owner = $2 and a.currency = $3 and a.kind = 'available'
          and a.balance - a.held + ${staleHeld(8)} >= $5
+         and ${within('a.reversed + $6')} and ${within('a.spent + $7')}
        returning a.id, a.balance, a.held`,
       [a.programId, a.memberId, a.currency, a.amount, a.cover, a.reversed, a.spent, a.now],
     );
@@ -149,10 +170,15 @@ export const ledgerRepo = {
     const rows = await q.query<AccountState>(
       `update accounts set balance = balance + $3, earned = earned + $4, spent = spent + $5, expired = expired + $6,
          held = held + $7, reversed = reversed + $8
-       where program_id = $1 and id = $2 returning id, balance, held`,
+       where program_id = $1 and id = $2
+         and ${within('balance + $3')} and ${within('earned + $4')} and ${within('spent + $5')} and ${within('expired + $6')}
+         and ${within('held + $7')} and ${within('reversed + $8')}
+       returning id, balance, held`,
       [a.programId, a.accountId, a.delta, a.earned ?? 0, a.spent ?? 0, a.expired ?? 0, a.held ?? 0, a.reversed ?? 0],
     );
-    return rows[0]!;
+    // The account exists (the caller has it by id): no row means the change would take it out of range.
+    if (!rows[0]) throw new OutOfRange();
+    return rows[0];
   },
 
   async postedBalance(q: Queryable, programId: string, memberId: string, currency: string): Promise<number> {
@@ -193,9 +219,9 @@ export const ledgerRepo = {
   },
 
   /** Consumes open lots soonest-expiring first (never-expiring last) up to `amount`; returns what it took. */
-  async consumeLots(q: Queryable, programId: string, accountId: number, amount: number, firstLotId?: number) {
+  async consumeLots(q: Queryable, programId: string, accountId: number, amount: number, firstLotId?: number): Promise<ConsumedLot[]> {
     if (amount <= 0) return [];
-    return q.query<ConsumedLot>(
+    const rows = await q.query<ConsumedLot>(
       `with c as (
          select id, remaining,
                 sum(remaining) over (order by (id = $4) desc, expires_at asc nulls last, id) - remaining as before
@@ -206,6 +232,10 @@ export const ledgerRepo = {
        returning l.id, least(c.remaining, $3 - c.before)::bigint as taken, l.expires_at`,
       [programId, accountId, amount, firstLotId ?? -1],
     );
+    // RETURNING follows no order: answer the lots in the order they were consumed, which callers rely on (a
+    // transfer to a member in debt pays it from the soonest-expiring points).
+    const at = (d: Date | null) => (d ? new Date(d).getTime() : Number.POSITIVE_INFINITY);
+    return rows.sort((a, b) => Number(b.id === firstLotId) - Number(a.id === firstLotId) || at(a.expires_at) - at(b.expires_at) || a.id - b.id);
   },
 
   async takeFromLot(q: Queryable, programId: string, lotId: number, amount: number) {
@@ -277,13 +307,14 @@ export const ledgerRepo = {
     t: NewTxn & { memberId: string },
     fromAccount: number,
     lot: { orderId: string | null; expiresAt: Date | null },
-  ): Promise<AccountState> {
+  ): Promise<AccountState | undefined> {
     const rows = await q.query<AccountState>(
       `with a as (
          insert into accounts as a (program_id, owner, kind, currency, balance, earned)
          values ($1, $5, 'available', $6, $7, $7)
          on conflict (program_id, owner, currency, kind)
          do update set balance = a.balance + excluded.balance, earned = a.earned + excluded.earned
+         where ${within('a.balance + excluded.balance')} and ${within('a.earned + excluded.earned')}
          returning id, balance, held
        ), t as (
          insert into transactions (program_id, id, type, bucket, member_id, currency, amount, event_id, order_id,
@@ -317,12 +348,15 @@ export const ledgerRepo = {
         lot.expiresAt,
       ],
     );
-    return rows[0]!;
+    // No row: the credit would take the account out of range. The caller refuses it, and its transaction (or
+    // savepoint) undoes the transaction row and lone posting the statement wrote regardless.
+    return rows[0];
   },
 
   /**
    * Adds to several member accounts at once, creating them on first use, locking them in the one order every
-   * writer uses (member, available before pending). Returns each account's state after the change.
+   * writer uses (member, available before pending). Returns each account's state after the change; an account the
+   * change would take out of range is left as it was and missing from the answer.
    */
   async creditAccounts(
     q: Queryable,
@@ -336,6 +370,7 @@ export const ledgerRepo = {
        order by x.owner, x.kind <> 'available', x.currency
        on conflict (program_id, owner, currency, kind)
        do update set balance = a.balance + excluded.balance, earned = a.earned + excluded.earned
+       where ${within('a.balance + excluded.balance')} and ${within('a.earned + excluded.earned')}
        returning a.id, a.balance, a.held, a.owner, a.kind, a.currency`,
       [
         programId,

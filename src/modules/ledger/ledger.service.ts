@@ -2,10 +2,11 @@ import type { Db, Queryable } from '../../platform/db.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Ids } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
-import { conflict, invalid, notFound, unprocessable } from '../../platform/errors.js';
+import { AppError, conflict, invalid, notFound, unprocessable } from '../../platform/errors.js';
 import type { Program, ProgramsService } from '../programs/index.js';
-import { expiryFor } from './ledger.policy.js';
+import { expiryFor, MAX_POINTS } from './ledger.policy.js';
 import {
+  OutOfRange,
   ledgerRepo as repo,
   type AccountKind,
   type AccountState,
@@ -83,6 +84,49 @@ const bucketOf: Record<TxnType, Bucket> = {
   reversal: 'none',
 };
 
+/** Refuses a write that would take an amount, balance or counter past ±MAX_POINTS. */
+export function outOfRange(field = 'points', details: Record<string, unknown> = {}) {
+  return unprocessable(
+    'ledger.amount_out_of_range',
+    `This would take an amount or balance past ±${MAX_POINTS} points, the most the ledger holds exactly`,
+    { field, limit: MAX_POINTS, ...details },
+  );
+}
+
+/** A database refusal by one of the ledger's range constraints (migration 0012). */
+function isRangeViolation(e: unknown): boolean {
+  if (!e || typeof e !== 'object') return false;
+  const x = e as { code?: unknown; constraint?: unknown; constraint_name?: unknown; message?: unknown };
+  return x.code === '23514' && /_in_range/.test(`${String(x.constraint ?? x.constraint_name ?? '')} ${String(x.message ?? '')}`);
+}
+
+/** Runs a ledger write, turning a write left undone for its range (or the constraint behind it) into ledger.amount_out_of_range. */
+export async function bounded<T>(fn: () => Promise<T>, field = 'points', details: Record<string, unknown> = {}): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof OutOfRange || isRangeViolation(e)) throw outOfRange(field, details);
+    throw e;
+  }
+}
+
+/**
+ * The credits a batch kept back would take an account out of range when written together. Which event did it is
+ * unknown at that point: the events module runs the batch again one event at a time, so that event alone is refused.
+ */
+export function isBatchOverflow(e: unknown): boolean {
+  return e instanceof AppError && e.code === 'ledger.amount_out_of_range' && e.details.batch_credits === true;
+}
+
+/**
+ * System accounts (issuance, redemption, expiry, adjustment) carry no cached balance: one row touched by every
+ * write would serialise them all. A write moving at least this much checks the account's sum of postings under
+ * a lock first, and so does every write to an account such a check found past half the range. Smaller writes
+ * to other accounts are not checked: from below half the range they would need 2^20 writes at this size to
+ * pass it, and `patron verify` reports an account that did (amounts_in_range).
+ */
+const SYSTEM_CHECK_FROM = 2 ** 32;
+
 export function assertCurrency(program: Program, currency: string) {
   if (!program.point_currencies.includes(currency)) {
     throw invalid('ledger.unknown_currency', `The program has no point currency "${currency}"`, 'currency');
@@ -93,6 +137,8 @@ export function assertCurrency(program: Program, currency: string) {
 export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
   const { ids } = deps;
   const systemIds = new Map<string, Map<string, number>>();
+  /** System accounts (program:account) this process has found past half the range: see `guardSystem`. */
+  const nearLimit = new Set<string>();
 
   async function systemAccount(tx: Tx, kind: SystemKind, currency: string): Promise<number> {
     let m = systemIds.get(tx.program.id);
@@ -105,12 +151,38 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
     return id;
   }
 
+  /**
+   * Refuses a write whose postings would take a system account past ±MAX_POINTS (see SYSTEM_CHECK_FROM). Big
+   * writes to one system account queue on a transaction-scoped lock, so two cannot both fit the same room.
+   */
+  async function guardSystem(tx: Tx, moves: readonly { accountId: number; amount: number }[], field = 'points') {
+    const net = new Map<number, number>();
+    for (const m of moves) net.set(m.accountId, (net.get(m.accountId) ?? 0) + m.amount);
+    for (const [accountId, delta] of [...net.entries()].sort((a, b) => a[0] - b[0])) {
+      const key = `${tx.program.id}:${accountId}`;
+      if (Math.abs(delta) < SYSTEM_CHECK_FROM && !nearLimit.has(key)) continue;
+      if (Math.abs(delta) > MAX_POINTS) throw outOfRange(field);
+      await tx.q.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, [`patron:system:${key}`]);
+      const [row] = await tx.q.query<{ total: string }>(
+        `select coalesce(sum(amount), 0)::text as total from postings where program_id = $1 and account_id = $2`,
+        [tx.program.id, accountId],
+      );
+      const after = BigInt(row?.total ?? '0') + BigInt(delta);
+      const magnitude = after < 0n ? -after : after;
+      // Past half the range, every write to the account is checked, however small.
+      if (magnitude > BigInt(MAX_POINTS) / 2n) nearLimit.add(key);
+      if (magnitude > BigInt(MAX_POINTS)) throw outOfRange(field, { account: 'system' });
+    }
+  }
+
   function txn(tx: Tx, t: Omit<NewTxn, 'id' | 'createdAt' | 'bucket' | 'occurredAt'> & { occurredAt?: Date; bucket?: Bucket }): NewTxn {
     return { ...t, id: ids.next('txn'), bucket: t.bucket ?? bucketOf[t.type], occurredAt: t.occurredAt ?? tx.now, createdAt: tx.now };
   }
 
   async function insufficient(tx: Tx, memberId: string, currency: string, requested: number): Promise<never> {
     const acc = await repo.lockAccount(tx.q, tx.program.id, memberId, currency, 'available', tx.now);
+    // The points were there: the debit was left undone because a lifetime counter would pass the range.
+    if (acc && acc.available >= requested) throw new OutOfRange();
     const available = Math.max(0, acc?.available ?? 0);
     throw unprocessable('ledger.insufficient_points', `Only ${available} ${currency} available; ${requested} requested`, {
       field: 'points',
@@ -131,6 +203,7 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
 
   async function planCredit(tx: Tx, c: CreditInput): Promise<CreditPlan> {
     assertCurrency(tx.program, c.currency);
+    if (!Number.isSafeInteger(c.amount) || c.amount > MAX_POINTS) throw outOfRange();
     const occurredAt = c.occurredAt ?? tx.now;
     const pending = !!c.availableAt && c.availableAt > tx.now;
     const expiresAt = c.expiresAt === undefined ? expiryFor(tx.program.settings.expiry, occurredAt) : c.expiresAt;
@@ -173,9 +246,14 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
       add(p.c.memberId, 'available', p.c.currency, p.pending ? 0 : p.c.amount);
       if (p.pending) add(p.c.memberId, 'pending', p.c.currency, p.c.amount);
     }
+    // Several credits to one account add up before the database sees them: an account made by this statement
+    // would otherwise start out of range.
+    if ([...sums.values()].some((r) => r.amount > MAX_POINTS)) throw outOfRange();
+    await guardSystem(tx, plans.map((p) => ({ accountId: p.from, amount: -p.c.amount })));
     const accounts = new Map(
       (await repo.creditAccounts(tx.q, tx.program.id, [...sums.values()])).map((a) => [key(a.owner, a.kind, a.currency), a]),
     );
+    if (accounts.size < sums.size) throw new OutOfRange();
     // What each credit adds to lots: a negative balance is paid back first, credit by credit in order.
     const before = new Map([...sums.entries()].map(([k, r]) => [k, accounts.get(k)!.balance - r.amount]));
     const txns: NewTxn[] = [];
@@ -234,7 +312,13 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
     const d = deferred.get(q);
     if (!d) return;
     deferred.delete(q);
-    if (d.plans.length) await writePlans(d.tx, d.plans);
+    if (!d.plans.length) return;
+    try {
+      await bounded(() => writePlans(d.tx, d.plans));
+    } catch (e) {
+      if (e instanceof AppError && e.code === 'ledger.amount_out_of_range') throw outOfRange('points', { batch_credits: true });
+      throw e;
+    }
   }
 
   const core = {
@@ -246,7 +330,12 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
       if (tx.batch) defer(tx, [plan]);
       // Available now: account, transaction, postings and lot in one statement.
       else if (!plan.pending) {
-        await repo.creditAvailable(tx.q, tx.program.id, { ...plan.t, memberId: c.memberId }, plan.from, { orderId: c.orderId ?? null, expiresAt: plan.expiresAt });
+        await guardSystem(tx, [{ accountId: plan.from, amount: -c.amount }]);
+        const after = await repo.creditAvailable(tx.q, tx.program.id, { ...plan.t, memberId: c.memberId }, plan.from, {
+          orderId: c.orderId ?? null,
+          expiresAt: plan.expiresAt,
+        });
+        if (!after) throw new OutOfRange();
       } else await writePlans(tx, [plan]);
       return outcomeOf(plan);
     },
@@ -275,15 +364,22 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
       await settle(tx.q);
       assertCurrency(tx.program, d.currency);
       const bucket = bucketOf[d.type];
+      const to = await systemAccount(tx, d.sink, d.currency);
+      await guardSystem(tx, [{ accountId: to, amount: d.amount }]);
       let after: AccountState | undefined;
       if (d.fromHold) {
         // The hold already reserved the points: release the reservation and spend, if the balance still has them.
         const rows = await tx.q.query<AccountState>(
           `update accounts set balance = balance - $3, held = held - $3, spent = spent + $4, reversed = reversed + $5
-           where program_id = $1 and id = $2 and balance >= $3 returning id, balance, held`,
+           where program_id = $1 and id = $2 and balance >= $3
+             and spent + $4 <= ${MAX_POINTS} and reversed + $5 <= ${MAX_POINTS} returning id, balance, held`,
           [tx.program.id, d.fromHold.account_id, d.amount, bucket === 'spent' ? d.amount : 0, bucket === 'earned' ? d.amount : 0],
         );
         after = rows[0];
+        if (!after) {
+          const [acc] = await tx.q.query<{ balance: number }>(`select balance from accounts where program_id = $1 and id = $2`, [tx.program.id, d.fromHold.account_id]);
+          if (acc && acc.balance >= d.amount) throw new OutOfRange();
+        }
       } else {
         after = await repo.debitIfAvailable(tx.q, {
           programId: tx.program.id,
@@ -299,7 +395,6 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
       }
       if (!after) return insufficient(tx, d.memberId, d.currency, d.amount);
       const consumed = await repo.consumeLots(tx.q, tx.program.id, after.id, d.amount);
-      const to = await systemAccount(tx, d.sink, d.currency);
       const t = txn(tx, {
         type: d.type,
         memberId: d.memberId,
@@ -360,6 +455,8 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
       const [lot] = await repo.lotsOfTxn(tx.q, tx.program.id, original.id);
       const counter = original.type === 'adjustment' ? 'adjustment' : 'issuance';
       const counterId = await systemAccount(tx, counter, original.currency);
+      // At most `amount` goes back to the counter account: check that much room before any member row moves.
+      await guardSystem(tx, [{ accountId: counterId, amount }]);
       let taken: number;
       let memberAccount: number;
       let bucket: Bucket = 'earned';
@@ -438,6 +535,7 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
         amount: r.amount,
         earned: 0,
       });
+      if (!to) throw new OutOfRange();
       const t = txn(tx, {
         type: r.reversesId ? 'reversal' : 'transfer',
         bucket: 'none',
@@ -464,6 +562,8 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
     /** Gives spent points back (reversal of a redemption), restoring the lots they came from with their expiry. */
     async restore(tx: Tx, original: TxnRow, meta: { reason?: string | null }) {
       await settle(tx.q);
+      const sinkId = await systemAccount(tx, original.type === 'redeem' ? 'redemption' : 'adjustment', original.currency);
+      await guardSystem(tx, [{ accountId: sinkId, amount: -original.amount }]);
       const after = await repo.credit(tx.q, {
         programId: tx.program.id,
         memberId: original.member_id!,
@@ -472,6 +572,7 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
         amount: original.amount,
         earned: 0,
       });
+      if (!after) throw new OutOfRange();
       await repo.adjustAccount(tx.q, {
         programId: tx.program.id,
         accountId: after.id,
@@ -480,7 +581,6 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
         earned: original.type === 'adjustment' ? original.amount : 0,
       });
       const consumed = parseLotsMeta(original.metadata.lots);
-      const sink = original.type === 'redeem' ? 'redemption' : 'adjustment';
       const t = txn(tx, {
         type: 'reversal',
         bucket: original.type === 'redeem' ? 'spent' : 'earned',
@@ -496,7 +596,7 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
         tx.program.id,
         t,
         [
-          { accountId: await systemAccount(tx, sink, original.currency), amount: -original.amount },
+          { accountId: sinkId, amount: -original.amount },
           { accountId: after.id, amount: original.amount },
         ],
         relots(after, original.amount, consumed, { memberId: original.member_id!, currency: original.currency }),
@@ -504,7 +604,20 @@ export function createLedgerCore(deps: Pick<LedgerDeps, 'ids'>) {
       return { txnId: t.id };
     },
   };
-  return core;
+  // Every write of the core answers a range constraint's refusal as ledger.amount_out_of_range.
+  const guarded = {
+    ...core,
+    credit: (tx: Tx, c: CreditInput) => bounded(() => core.credit(tx, c)),
+    creditMany: (tx: Tx, credits: readonly CreditInput[]) => bounded(() => core.creditMany(tx, credits)),
+    debit: (tx: Tx, d: DebitInput & { fromHold?: HoldRow }) => bounded(() => core.debit(tx, d)),
+    takeBack: (tx: Tx, r: Parameters<typeof core.takeBack>[1]) => bounded(() => core.takeBack(tx, r)),
+    reverseEarning: (tx: Tx, original: TxnRow, amount: number, meta: Parameters<typeof core.reverseEarning>[3]) =>
+      bounded(() => core.reverseEarning(tx, original, amount, meta)),
+    transfer: (tx: Tx, r: Parameters<typeof core.transfer>[1]) => bounded(() => core.transfer(tx, r)),
+    restore: (tx: Tx, original: TxnRow, meta: { reason?: string | null }) => bounded(() => core.restore(tx, original, meta)),
+    guardSystem,
+  };
+  return guarded;
 }
 export type LedgerCore = ReturnType<typeof createLedgerCore>;
 

@@ -300,6 +300,33 @@ describe('transfers and reversals', () => {
   });
 });
 
+describe('transfers to a member in debt', () => {
+  it('pay the debt from the soonest-expiring points and pass the rest on with their expiries', async () => {
+    clock.set('2026-01-10T12:00:00Z');
+    const p = await h.program({ settings: { negative_balance: 'allow' } });
+    const giver = await enrol(p);
+    const debtor = await enrol(p);
+    // The giver's later-expiring points are credited first, so they come first in storage order.
+    await credit(p, giver, 100, { expires_at: '2026-03-01T00:00:00Z' });
+    await credit(p, giver, 100, { expires_at: '2026-02-01T00:00:00Z' });
+    const owed = await credit(p, debtor, 50);
+    expect((await p.api('POST', `/v1/members/${debtor}/redemptions`, { points: 50 })).status).toBe(201);
+    expect((await p.api('POST', `/v1/transactions/${owed.id}/reverse`)).status).toBe(201);
+    expect((await balance(p, debtor)).balance).toBe(-50);
+    const t = await p.api('POST', '/v1/transfers', { from_member_id: giver, to_member_id: debtor, points: 150 });
+    expect(t.status, JSON.stringify(t.body)).toBe(201);
+    // 100 points of February and 50 of March left the giver; the February ones paid the debt of 50.
+    expect((await balance(p, giver)).next_expiries).toEqual([{ expires_at: '2026-03-01T00:00:00.000Z', points: 50 }]);
+    const b = await balance(p, debtor);
+    expect(b.balance).toBe(100);
+    expect(b.next_expiries).toEqual([
+      { expires_at: '2026-02-01T00:00:00.000Z', points: 50 },
+      { expires_at: '2026-03-01T00:00:00.000Z', points: 50 },
+    ]);
+    await expectVerified(h, p.programId);
+  });
+});
+
 describe('history', () => {
   it('pages through a member’s transactions newest first without gaps or repeats', async () => {
     const p = await h.program();

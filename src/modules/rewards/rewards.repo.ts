@@ -107,6 +107,13 @@ export const rewardsRepo = {
     return rows[0];
   },
 
+  /** Which of `ids` are rewards of the program. */
+  async existingIds(q: Queryable, programId: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await q.query<{ id: string }>(`select id from rewards where program_id = $1 and id = any($2::text[])`, [programId, pgArray(ids)]);
+    return new Set(rows.map((r) => r.id));
+  },
+
   async listRewards(q: Queryable, programId: string, f: { status?: string; kind?: string; after?: string; limit: number }) {
     return q.query<RewardRow>(
       `select ${REWARD_COLS} from rewards r

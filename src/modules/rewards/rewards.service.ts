@@ -259,6 +259,15 @@ export function createRewardsService(deps: {
       return view(q, program, await repo.finishRedemption(q, program.id, id, { status: 'cancelled', now }));
     },
 
+    /**
+     * Which of `ids` name no reward of the program, for configuration that refers to rewards (rule effects, tier
+     * benefits): those refuse an unknown reward when written rather than fail when they run.
+     */
+    async unknownRewards(q: Queryable, programId: string, ids: readonly string[]): Promise<Set<string>> {
+      const known = await repo.existingIds(q, programId, [...new Set(ids)]);
+      return new Set(ids.filter((id) => !known.has(id)));
+    },
+
     async get(program: Program, id: string) {
       return view(db, program, await loadRedemption(db, program, id));
     },

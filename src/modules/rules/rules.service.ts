@@ -9,7 +9,7 @@ import type { LedgerService, Tx } from '../ledger/index.js';
 import type { EarningEngine, EventContext, EventOutcome, EventsService, EventInput, PurchaseEvent, CustomEvent } from '../events/index.js';
 import { RuleCreate, RuleUpdate, type Rule, type RuleDefinition, type PreviewRule } from './rules.contract.js';
 import { rulesRepo as repo, type RuleRow, type RuleStatus } from './rules.repo.js';
-import { checkDefinition, parseBody, toDefinition } from './rules.validate.js';
+import { checkDefinition, checkRewardRefs, parseBody, toDefinition, type UnknownRewards } from './rules.validate.js';
 import { availableAt, baseRule, flushUsage, runRules, usageCache, type CompiledRule, type RuleTrace, type UsageCache } from './rules.engine.js';
 import { createFacts, type TierLookup } from './rules.facts.js';
 
@@ -56,6 +56,8 @@ export function createRulesService(deps: {
   log: Logger;
   tierLookup?: TierLookup;
   issueReward?: IssueReward;
+  /** Which reward ids are not the program's, to refuse effects that name them (wired with `issueReward`). */
+  unknownRewards?: UnknownRewards;
 }) {
   const { db, clock, ids, members, ledger, events, log } = deps;
   const config = deps.programs.config;
@@ -81,8 +83,9 @@ export function createRulesService(deps: {
     }
   }
 
-  const definitionFrom = (program: Program, body: RuleCreate | (RuleDefinition & { status?: string })) => {
-    const def = checkDefinition(toDefinition(body), program);
+  const definitionFrom = async (q: Queryable, program: Program, body: RuleCreate | (RuleDefinition & { status?: string }), prefix = '') => {
+    const def = checkDefinition(toDefinition(body), program, prefix);
+    await checkRewardRefs(q, program, def, deps.unknownRewards, prefix);
     return def;
   };
 
@@ -206,7 +209,7 @@ export function createRulesService(deps: {
     activeRules,
 
     async create(q: Queryable, program: Program, body: RuleCreate): Promise<Rule> {
-      const def = definitionFrom(program, body);
+      const def = await definitionFrom(q, program, body);
       const status: RuleStatus = body.status ?? 'draft';
       if (status === 'active') checkActivatable(def);
       const id = ids.next('rul');
@@ -233,7 +236,7 @@ export function createRulesService(deps: {
       const merged = { ...r.definition, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
       // Re-validate the whole: a patch may pair with stored fields into something invalid.
       const reparsed = parseBody(RuleCreate, merged);
-      const def = definitionFrom(program, reparsed);
+      const def = await definitionFrom(q, program, reparsed);
       const now = clock.now();
       if (r.status === 'draft') await repo.replaceDraft(q, program.id, id, r.version, def, now);
       else {
@@ -275,11 +278,13 @@ export function createRulesService(deps: {
         if (p.amount === undefined && lines.length === 0) throw invalid('event.amount_required', 'A purchase needs an amount or lines', 'event.amount');
         order = { amount: p.amount ?? lines.reduce((s, l) => s + l.quantity * l.unit_price, 0), lines };
       }
-      const drafts: CompiledRule[] | undefined = body.rules?.map((raw, i) => ({
-        id: `draft_${i}`,
-        version: null,
-        def: definitionFrom(program, parseBody(RuleCreate, raw, `rules.${i}.`)),
-      }));
+      let drafts: CompiledRule[] | undefined;
+      if (body.rules) {
+        drafts = [];
+        for (const [i, raw] of body.rules.entries()) {
+          drafts.push({ id: `draft_${i}`, version: null, def: await definitionFrom(db, program, parseBody(RuleCreate, raw, `rules.${i}.`), `rules.${i}.`) });
+        }
+      }
       const base = baseRule(program);
       const rules = [...(base ? [base] : []), ...(drafts ?? (await activeRules(db, program)))];
       const traces = await run(db, program, m.memberId, e, occurredAt, order, false, rules);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Queryable } from '../../platform/db.js';
 import { AppError, type FieldError } from '../../platform/errors.js';
 import type { Program } from '../programs/index.js';
 import { parseCondition } from './rules.conditions.js';
@@ -92,6 +93,21 @@ export function checkDefinition(d: RuleDefinition, program: Program, prefix = ''
     throw fail('rules.invalid_dates', `${prefix}effective_to`, 'effective_to must be after effective_from');
   }
   return d;
+}
+
+/** Which of some reward ids name no reward of the program (the rewards module answers). */
+export type UnknownRewards = (q: Queryable, programId: string, ids: readonly string[]) => Promise<Set<string>>;
+
+/**
+ * Every reward a definition's effects issue must be one of the program's: an unknown one (made up, or another
+ * program's) is refused when the rule is written, naming the effect, instead of failing each time it fires.
+ */
+export async function checkRewardRefs(q: Queryable, program: Program, d: RuleDefinition, unknown: UnknownRewards | undefined, prefix = '') {
+  const refs = d.effects.flatMap((e, i) => (e.type === 'reward' ? [{ id: e.reward_id, field: `${prefix}effects.${i}.reward_id` }] : []));
+  if (!refs.length || !unknown) return;
+  const missing = await unknown(q, program.id, refs.map((r) => r.id));
+  const bad = refs.find((r) => missing.has(r.id));
+  if (bad) throw fail('rules.unknown_reward', bad.field, `The program has no reward ${bad.id}`);
 }
 
 const isoOrNull = (s: string | null | undefined) => (s ? new Date(s).toISOString() : null);

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../platform/db.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Ids } from '../../platform/ids.js';
-import { conflict, notFound, unprocessable } from '../../platform/errors.js';
+import { conflict, invalid, notFound, unprocessable } from '../../platform/errors.js';
 import type { ConfigStore, Program } from '../programs/index.js';
 import type { LevelCreate, LevelUpdate, SchemePut } from './tiers.contract.js';
 import { tiersRepo as repo, type LevelRow, type SchemeRow } from './tiers.repo.js';
@@ -22,6 +22,9 @@ export interface Scheme {
 export type Level = RankedLevel & { created_at: Date; updated_at: Date };
 
 /** A program's tier set-up: the scheme (null until PUT) and the levels, lowest first, ranked 1…n. */
+/** Which of some reward ids name no reward of the program (the rewards module answers). */
+export type UnknownRewards = (q: Queryable, programId: string, ids: readonly string[]) => Promise<Set<string>>;
+
 export interface TierConfig {
   scheme: Scheme | null;
   levels: Level[];
@@ -59,8 +62,22 @@ export const levelView = (l: Level, members?: number) => ({
  * Every change raises the program's configuration version in its transaction. Writes read the database under a
  * lock, never the snapshot.
  */
-export function createTierConfig(deps: { clock: Clock; ids: Ids; config: ConfigStore }) {
+export function createTierConfig(deps: { clock: Clock; ids: Ids; config: ConfigStore; unknownRewards?: UnknownRewards }) {
   const { clock, ids, config } = deps;
+
+  /** The rewards a level's benefits name must be the program's: refused when written, naming the benefit. */
+  async function checkBenefits(q: Queryable, programId: string, benefits: Record<string, unknown> | undefined) {
+    if (!benefits || !deps.unknownRewards) return;
+    const refs: { id: string; field: string }[] = [];
+    if (typeof benefits.birthday_gift_reward_id === 'string') refs.push({ id: benefits.birthday_gift_reward_id, field: 'benefits.birthday_gift_reward_id' });
+    if (Array.isArray(benefits.reward_ids)) {
+      benefits.reward_ids.forEach((id, i) => typeof id === 'string' && refs.push({ id, field: `benefits.reward_ids.${i}` }));
+    }
+    if (!refs.length) return;
+    const missing = await deps.unknownRewards(q, programId, refs.map((r) => r.id));
+    const bad = refs.find((r) => missing.has(r.id));
+    if (bad) throw invalid('tiers.unknown_reward', `The program has no reward ${bad.id}`, bad.field);
+  }
 
   async function read(q: Queryable, programId: string, lock = false): Promise<TierConfig> {
     if (lock) await repo.lockConfig(q, programId);
@@ -156,6 +173,7 @@ export function createTierConfig(deps: { clock: Clock; ids: Ids; config: ConfigS
     async createLevel(q: Queryable, programId: string, c: LevelCreate) {
       const cfg = await read(q, programId, true);
       checkUnique(cfg.levels, c);
+      await checkBenefits(q, programId, c.benefits);
       const position = positionOf(cfg.levels, c.threshold);
       if (c.rank !== undefined && c.rank !== position) throw orderError(cfg.levels, Math.min(c.rank, cfg.levels.length + 1));
       const now = clock.now();
@@ -170,6 +188,7 @@ export function createTierConfig(deps: { clock: Clock; ids: Ids; config: ConfigS
       const { cfg, level } = await findLevel(q, programId, id, true);
       const next = { ...level, name: u.name ?? level.name, threshold: u.threshold ?? level.threshold, benefits: u.benefits ?? level.benefits };
       checkUnique(cfg.levels, next);
+      await checkBenefits(q, programId, u.benefits);
       const others = cfg.levels.filter((l) => l.id !== id);
       if (positionOf(others, next.threshold) !== level.rank) throw orderError(others, level.rank);
       await repo.updateLevel(q, programId, { ...next, updated_at: clock.now() });

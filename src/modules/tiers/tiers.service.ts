@@ -8,7 +8,7 @@ import type { MembersService } from '../members/index.js';
 import type { LedgerService, Tx } from '../ledger/index.js';
 import type { EventContext, EventsService } from '../events/index.js';
 import type { GrantCreate } from './tiers.contract.js';
-import { createTierConfig, STATUS_CURRENCY, type Level, type Scheme, type TierConfig } from './tiers.config.js';
+import { createTierConfig, STATUS_CURRENCY, type Level, type Scheme, type TierConfig, type UnknownRewards } from './tiers.config.js';
 import { tiersRepo as repo, type MemberTierRow, type TierChangeRow } from './tiers.repo.js';
 import { currentWindow, landing, nextPeriodEnd, periodEndAfter, qualifyingLevel, rankOf, reviewAt, reviewWindow } from './tiers.policy.js';
 
@@ -52,9 +52,11 @@ export function createTiersService(deps: {
   /** The programs' configuration snapshots, which the tier set-up is a part of. */
   config: ConfigStore;
   log?: Logger;
+  /** Which reward ids are not the program's, to refuse level benefits that name them. */
+  unknownRewards?: UnknownRewards;
 }) {
   const { db, clock, ids, members, ledger, events } = deps;
-  const config = createTierConfig({ clock, ids, config: deps.config });
+  const config = createTierConfig({ clock, ids, config: deps.config, unknownRewards: deps.unknownRewards });
 
   /**
    * Member tier rows read during a batch of events, per transaction handle: rules (`member.tier`) and this

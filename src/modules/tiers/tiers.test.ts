@@ -134,9 +134,11 @@ describe('levels', () => {
     const p = await h.program();
     const lv = await tiered(p, { metric: 'spend', window: { type: 'calendar_year' } }, { Silver: 1_000, Gold: 5_000 });
 
-    const between = await p.api('POST', '/v1/tiers/levels', { name: 'Silver Plus', threshold: 3_000, rank: 2, benefits: { birthday_gift_reward_id: 'rwd_x' } });
+    const gift = await p.api('POST', '/v1/rewards', { name: 'Birthday cake', kind: 'gift', points_cost: 0 });
+    expect(gift.status, JSON.stringify(gift.body)).toBe(201);
+    const between = await p.api('POST', '/v1/tiers/levels', { name: 'Silver Plus', threshold: 3_000, rank: 2, benefits: { birthday_gift_reward_id: gift.body.id } });
     expect(between.status, JSON.stringify(between.body)).toBe(201);
-    expect(between.body).toMatchObject({ id: expect.stringMatching(/^tir_/), rank: 2, benefits: { birthday_gift_reward_id: 'rwd_x' } });
+    expect(between.body).toMatchObject({ id: expect.stringMatching(/^tir_/), rank: 2, benefits: { birthday_gift_reward_id: gift.body.id } });
     const list = await p.api('GET', '/v1/tiers/levels');
     expect(list.body.data.map((l: { name: string; rank: number }) => [l.name, l.rank])).toEqual([
       ['Silver', 1],
