@@ -96,7 +96,7 @@ class Builder {
 
   /** The SQL expression of a field's value, registering the join it needs. */
   expr(field: string, days?: number): string {
-    const column = MEMBER_COLUMNS[field];
+    const column = Object.hasOwn(MEMBER_COLUMNS, field) ? MEMBER_COLUMNS[field] : undefined;
     if (column) return column;
     if (field === 'age') return `extract(year from age(${this.todayP()}, m.birthdate))::int`;
     if (field === 'tags') return 'm.tags';

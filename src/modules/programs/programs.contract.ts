@@ -91,7 +91,7 @@ export const KeyCreate = z
   .object({
     name: z.string().trim().min(1).max(200),
     scopes: z.array(Scope).min(1),
-    program_id: z.string().nullable().optional().describe('Limit the key to one program; null for the whole workspace'),
+    program_id: z.string().min(1).max(100).nullable().optional().describe('Limit the key to one program; null for the whole workspace'),
   })
   .strict();
 

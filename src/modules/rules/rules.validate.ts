@@ -27,7 +27,7 @@ export function parseBody<S extends z.ZodType>(schema: S, raw: unknown, prefix =
       const field = prefix + (path.length ? path.join('.') : 'body');
       return {
         field,
-        code: CODE_BY_SECTION[path[0] ?? ''] ?? `validation.${i.code}`,
+        code: Object.hasOwn(CODE_BY_SECTION, path[0] ?? '') ? CODE_BY_SECTION[path[0]!]! : `validation.${i.code}`,
         message: i.code === 'unrecognized_keys' ? `Unknown field: ${i.keys.join(', ')}` : i.message,
       };
     });
