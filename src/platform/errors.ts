@@ -9,7 +9,8 @@ export type ErrorKind =
   | 'not_found' // 404
   | 'conflict' // 409: the state does not allow it (already exists, already used)
   | 'unprocessable' // 422: well-formed but refused by a business rule (insufficient points, …)
-  | 'unavailable'; // 503: a service Patron depends on is away (NATS with --ingest=nats); retrying later is safe
+  | 'rate_limited' // 429: too many requests from this key or address; `retry_after` says when to try again
+  | 'unavailable'; // 503: a service Patron depends on is away (the database, NATS) or the server is busy; retrying later is safe
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -18,6 +19,7 @@ const STATUS: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   unprocessable: 422,
+  rate_limited: 429,
   unavailable: 503,
 };
 
