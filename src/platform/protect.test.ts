@@ -224,21 +224,25 @@ describe('backpressure', () => {
         await gate;
       });
       await holding;
-      const first = p.api('POST', '/v1/events', event(uniq('evt')));
-      const second = p.api('POST', '/v1/events', event(uniq('evt')));
-      for (let i = 0; i < 500 && small.services.ingestQueue.size() < 2; i++) await new Promise((r) => setTimeout(r, 10));
-      expect(small.services.ingestQueue.size()).toBe(2);
+      let first, second, third;
       const thirdId = uniq('evt');
-      const third = await small.app.inject({
-        method: 'POST',
-        url: '/v1/events',
-        headers: { authorization: `Bearer ${p.key}`, 'patron-program': p.programId },
-        payload: event(thirdId),
-      });
+      try {
+        first = p.api('POST', '/v1/events', event(uniq('evt')));
+        second = p.api('POST', '/v1/events', event(uniq('evt')));
+        for (let i = 0; i < 500 && small.services.ingestQueue.size() < 2; i++) await new Promise((r) => setTimeout(r, 10));
+        expect(small.services.ingestQueue.size()).toBe(2);
+        third = await small.app.inject({
+          method: 'POST',
+          url: '/v1/events',
+          headers: { authorization: `Bearer ${p.key}`, 'patron-program': p.programId },
+          payload: event(thirdId),
+        });
+      } finally {
+        release();
+        await held;
+      }
       expectProblem(third, 503, 'server.busy');
       expect(third.headers['retry-after']).toBe('1');
-      release();
-      await held;
       expect((await first).status).toBe(201);
       expect((await second).status).toBe(201);
       expect((await p.api('GET', `/v1/events/${thirdId}`)).status).toBe(404);
