@@ -261,14 +261,12 @@ describe('backpressure', () => {
       const p = await busy.program();
       expect((await p.api('GET', '/v1/members')).status).toBe(200);
       const memory = () => (busy.app as unknown as { memoryUsage(): { eventLoopDelay: number } }).memoryUsage();
-      // Block the loop for longer than a sample (1 s) and wait for the sample that saw it.
+      // Saturate the loop as a flood of work would, every turn ~600 ms late, until a sample (each second) says so.
       let saw = false;
-      for (let attempt = 0; attempt < 3 && !saw; attempt++) {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);
-        for (let i = 0; i < 150 && !saw; i++) {
-          await new Promise((r) => setTimeout(r, 10));
-          saw = memory().eventLoopDelay > 400;
-        }
+      for (let turn = 0; turn < 20 && !saw; turn++) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600);
+        await new Promise((r) => setImmediate(r));
+        saw = memory().eventLoopDelay > 400;
       }
       expect(saw).toBe(true);
       const id = uniq('evt');
