@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, onPostgres, testDb, type Harness } from '../../test/harness.js';
 import { enrol, uniq } from '../../test/fixtures.js';
+import { cleanupCli, installation, patron, serve, SLOW } from '../../test/cli.js';
 import { createApp, createServices } from '../main.js';
 import { openDb, type Db } from './db.js';
 import { createIds, type Ids } from './ids.js';
@@ -426,5 +429,37 @@ describe('the database unavailable', () => {
       await own.close();
       await proxy.close();
     }
+  });
+});
+
+describe('patron serve takes the settings from the environment', () => {
+  afterAll(() => cleanupCli());
+
+  it('PATRON_CORS_ORIGINS, PATRON_RATE_LIMIT and PATRON_AUTH_FAILURE_LIMIT are in force; a bad origin stops it with a clear message', SLOW, async () => {
+    const { env, dataDir } = installation();
+    const server = await serve({ ...env, PATRON_CORS_ORIGINS: 'https://shop.example', PATRON_RATE_LIMIT: '3', PATRON_AUTH_FAILURE_LIMIT: '2' });
+    try {
+      const key = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();
+      const preflight = await fetch(`${server.url}/v1/programs`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://shop.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await fetch(`${server.url}/v1/programs`, { headers: { authorization: `Bearer ${key}` } })).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const guesses: number[] = [];
+      for (let i = 0; i < 3; i++) guesses.push((await fetch(`${server.url}/v1/programs`, { headers: { authorization: `Bearer ${unknownToken()}` } })).status);
+      expect(guesses).toEqual([401, 401, 429]);
+      const docs = await fetch(`${server.url}/docs`);
+      expect(docs.status).toBe(200);
+      expect(docs.headers.get('content-security-policy')).toContain("script-src 'self'");
+    } finally {
+      await server.stop();
+    }
+    const refused = await patron(['serve', '--port', '0'], { ...env, PATRON_CORS_ORIGINS: 'shop.example' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('PATRON_CORS_ORIGINS takes origins such as https://shop.example, got "shop.example"');
   });
 });
