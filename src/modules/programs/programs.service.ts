@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Db, Queryable } from '../../platform/db.js';
+import { afterCommit, type Db, type Queryable } from '../../platform/db.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Ids } from '../../platform/ids.js';
 import { AppError, invalid, isAppError, notFound } from '../../platform/errors.js';
@@ -193,7 +193,6 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids; lo
       const id = ids.next('key');
       const secretHex = randomBytes(32).toString('hex');
       const secret = `ptn_${id.slice(4)}_${secretHex}`;
-      refusedKeys.delete(id);
       const stored = await within(q, (q) =>
         repo.insertKey(q, {
           id,
@@ -205,6 +204,9 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids; lo
           now: clock.now(),
         }),
       );
+      // Its id is known from now on, should anyone have asked about it before it existed.
+      refusedKeys.delete(id);
+      if (q) afterCommit(q, () => refusedKeys.delete(id));
       const { secret_hash: _, ...key } = stored;
       return { ...key, secret };
     },
