@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, onPostgres, testDb, type Harness } from '../../test/harness.js';
 import { enrol, uniq } from '../../test/fixtures.js';
-import { cleanupCli, installation, patron, serve, SLOW } from '../../test/cli.js';
+import { cleanupCli, installation, ON_POSTGRES, patron, scratchDatabase, serve, SLOW } from '../../test/cli.js';
 import { createApp, createServices } from '../main.js';
 import { openDb, type Db } from './db.js';
 import { createIds, type Ids } from './ids.js';
@@ -436,7 +436,8 @@ describe('patron serve takes the settings from the environment', () => {
   afterAll(() => cleanupCli());
 
   it('PATRON_CORS_ORIGINS, PATRON_RATE_LIMIT and PATRON_AUTH_FAILURE_LIMIT are in force; a bad origin stops it with a clear message', SLOW, async () => {
-    const { env, dataDir } = installation();
+    // An empty database of its own, so the first start makes the admin key this test reads.
+    const { env, dataDir } = installation({ databaseUrl: ON_POSTGRES ? await scratchDatabase() : undefined });
     const server = await serve({ ...env, PATRON_CORS_ORIGINS: 'https://shop.example', PATRON_RATE_LIMIT: '3', PATRON_AUTH_FAILURE_LIMIT: '2' });
     try {
       const key = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();
