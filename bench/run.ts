@@ -106,6 +106,10 @@ async function startServer(dataDir: string, databaseUrl: string | undefined, ext
     LOG_LEVEL: 'warn',
     PATRON_JOBS_INTERVAL: '0',
     PATRON_DB_POOL: process.env.PATRON_DB_POOL ?? '16',
+    // The bench measures capacity with one key at full load: the per-key limit is kept (its cost is measured)
+    // but set out of reach, and load shedding is off so an overloaded moment is measured, not refused.
+    PATRON_RATE_LIMIT: process.env.PATRON_RATE_LIMIT ?? '1000000000',
+    PATRON_MAX_EVENT_LOOP_DELAY: process.env.PATRON_MAX_EVENT_LOOP_DELAY ?? '0',
   };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   else delete env.DATABASE_URL;

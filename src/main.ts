@@ -9,6 +9,7 @@ import { systemClock, type Clock } from './platform/clock.js';
 import { createIds, type Ids } from './platform/ids.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createHttp, type App } from './platform/http.js';
+import { authLimits, DEFAULT_PROTECT, registerGuards, type ProtectOptions } from './platform/protect.js';
 import { authHook, createProgramsService, programsRoutes } from './modules/programs/index.js';
 import { createMembersService, membersRoutes } from './modules/members/index.js';
 import { createLedgerService, ledgerRoutes } from './modules/ledger/index.js';
@@ -30,6 +31,8 @@ export interface PatronDeps {
   log?: Logger;
   /** The lease of analysis jobs (PATRON_JOB_LEASE_SECONDS); default 30 s. */
   jobLeaseMs?: number;
+  /** Events the in-process ingest queue holds at most (PATRON_INGEST_QUEUE_LIMIT); default 10,000. */
+  ingestQueueLimit?: number;
 }
 
 /** The services, wired by hand: each takes only what it uses. */
@@ -53,7 +56,7 @@ export function createServices(deps: PatronDeps) {
   const referrals = createReferralsService({ db, clock, ids, members, ledger, events, config: programs.config });
   members.addEnrolHook(referrals.onEnrol);
   events.addHook(referrals.onEvent);
-  const ingestQueue = createIngestQueue({ db, events, log });
+  const ingestQueue = createIngestQueue({ db, events, log, limit: deps.ingestQueueLimit });
   const analytics = createAnalyticsService({ db, clock });
   const analyticsJobs = createAnalyticsJobs({ db, clock, ids, log, leaseMs: deps.jobLeaseMs });
   const segments = createSegmentsService({ db, clock, ids });
@@ -61,17 +64,26 @@ export function createServices(deps: PatronDeps) {
 }
 export type Services = ReturnType<typeof createServices>;
 
+export interface AppOptions {
+  publisher?: EventPublisher;
+  /** Security headers, CORS, load shedding and rate limits; each missing one as the defaults (protect.ts). */
+  protect?: Partial<ProtectOptions>;
+  trustProxy?: boolean | string;
+}
+
 /** The HTTP app over the services: every /v1 route needs an API key. */
-export function createApp(services: Services, opts: { publisher?: EventPublisher } = {}): App {
-  const app = createHttp(services.log, { version: VERSION });
+export function createApp(services: Services, opts: AppOptions = {}): App {
+  const protect: ProtectOptions = { ...DEFAULT_PROTECT, ...opts.protect };
+  const app = createHttp(services.log, { version: VERSION, trustProxy: opts.trustProxy, guard: (root) => registerGuards(root, protect) });
   app.decorate('clock', services.clock);
+  // A database that does not answer makes this a 503 db.unavailable (with Retry-After), as for every route.
   app.get('/health', { schema: { hide: true } }, async () => {
     await services.db.query('select 1');
     return { status: 'ok', version: VERSION, database: services.db.kind };
   });
   app.register(async (scope) => {
     const v1: App = scope.withTypeProvider<ZodTypeProvider>();
-    v1.addHook('onRequest', authHook(services.programs));
+    v1.addHook('onRequest', authHook(services.programs, authLimits(v1, protect)));
     programsRoutes(v1, services);
     membersRoutes(v1, services);
     ledgerRoutes(v1, services);

@@ -5,6 +5,7 @@ import type { Clock } from '../src/platform/clock.js';
 import { createApp, createServices, type Services } from '../src/main.js';
 import type { App } from '../src/platform/http.js';
 import type { ProgramSettings } from '../src/modules/programs/index.js';
+import type { ProtectOptions } from '../src/platform/protect.js';
 
 /** Which database this run of the suite uses: vitest's projects set PATRON_TEST_DB (see vitest.config.ts). */
 export const TEST_DB: 'pglite' | 'postgres' = process.env.PATRON_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
@@ -71,11 +72,20 @@ function caller(app: App, defaults: Record<string, string>): Api {
   };
 }
 
+/**
+ * The app's guards in tests: as in production, except the two that depend on load. One test file makes its
+ * thousands of calls with one key (the property and fuzz tests), and PGlite's queries run on the test's own
+ * event loop on a shared machine; src/platform/protect.test.ts tests those guards with limits of its own.
+ */
+const TEST_PROTECT: Partial<ProtectOptions> = { rateLimitPerMinute: 0, maxEventLoopDelayMs: 0 };
+
 /** One database and app per test file; each test makes its own program, so tests never share state. */
-export async function harness(opts: { clock?: Clock; db?: Db } = {}): Promise<Harness> {
+export async function harness(
+  opts: { clock?: Clock; db?: Db; protect?: Partial<ProtectOptions>; ingestQueueLimit?: number } = {},
+): Promise<Harness> {
   const db = opts.db ?? (await testDb());
-  const services = createServices({ db, clock: opts.clock });
-  const app = createApp(services);
+  const services = createServices({ db, clock: opts.clock, ingestQueueLimit: opts.ingestQueueLimit });
+  const app = createApp(services, { protect: { ...TEST_PROTECT, ...opts.protect } });
   await app.ready();
   return {
     db,

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { ensureFirstRun } from '../bootstrap.js';
 import { createApp, createServices, type Services } from '../main.js';
+import { protectOptions } from '../platform/protect.js';
 import { AppError } from '../platform/errors.js';
 import { createLogger } from '../platform/logger.js';
 import type { Program } from '../modules/programs/index.js';
@@ -166,7 +167,8 @@ async function demo(opts: DemoOpts): Promise<void> {
   try {
     const services = createServices({ db: opened.db, log });
     const { program, key, keyShownOnce } = await demoProgram(services, dataDir, opts.fresh === true);
-    const app = createApp(services);
+    // The demo's own import keeps the event loop busy on purpose: shedding load would only refuse its own calls.
+    const app = createApp(services, { protect: { ...protectOptions(config), maxEventLoopDelayMs: 0 }, trustProxy: config.trustProxy });
     const api = apiOf(app, key, program.id);
     if (!(await isSetUp(api))) {
       progress(`Setting up ${program.name} (${program.id}): base earning, ${DEMO_RULES.length} rules, ${DEMO_TIERS.map((t) => t.name).join('/')} tiers, rewards…`);

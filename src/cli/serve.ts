@@ -11,6 +11,7 @@ import { cliConfig, describeDatabase, openForCommand, type OpenedDb } from './co
 import { errnoCode, out } from './output.js';
 import { createPublisher, openStream, type OpenStream } from '../modules/stream/index.js';
 import { createMaintenance } from '../maintenance.js';
+import { protectOptions } from '../platform/protect.js';
 
 function parsePort(raw: string): number {
   const n = Number(raw);
@@ -97,12 +98,16 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
   let app: App;
   let stream: OpenStream | undefined;
   try {
-    services = createServices({ db: opened.db, log, jobLeaseMs: config.jobLeaseSeconds * 1000 });
+    services = createServices({ db: opened.db, log, jobLeaseMs: config.jobLeaseSeconds * 1000, ingestQueueLimit: config.ingestQueueLimit });
     first = await ensureFirstRun(services, config.dataDir);
     if (ingest === 'nats') {
       stream = await openStream({ url: config.natsUrl, stream: config.stream, partitions: config.partitions }, 'api');
     }
-    app = createApp(services, stream ? { publisher: createPublisher({ db: opened.db, stream, events: services.events, members: services.members }) } : {});
+    app = createApp(services, {
+      publisher: stream ? createPublisher({ db: opened.db, stream, events: services.events, members: services.members }) : undefined,
+      protect: protectOptions(config),
+      trustProxy: config.trustProxy,
+    });
   } catch (e) {
     await stream?.close();
     await opened.close();

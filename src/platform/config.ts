@@ -23,6 +23,15 @@ export interface Config {
   stream: string;
   /** Partitions of the stream: the unit of ordering and of work shared between workers. */
   partitions: number;
+  /** Security and limits of the HTTP server (see protect.ts); 0 turns a limit off. */
+  rateLimitPerMinute: number;
+  authFailuresPerMinute: number;
+  corsOrigins: string[];
+  maxEventLoopDelayMs: number;
+  /** Events the in-process ingest queue holds before new ones are refused with 503 `server.busy`. */
+  ingestQueueLimit: number;
+  /** Which proxies' X-Forwarded-For gives the client address: false (none), true (any), or addresses/CIDRs. */
+  trustProxy: boolean | string;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -44,6 +53,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(stream)) throw new Error(`PATRON_STREAM must be letters, digits, _ or -, got "${stream}"`);
   const partitions = int(env, 'PATRON_PARTITIONS', 8);
   if (partitions < 1 || partitions > 1024) throw new Error(`PATRON_PARTITIONS must be 1 to 1024, got ${partitions}`);
+  const corsOrigins = (env.PATRON_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const o of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(o)) throw new Error(`PATRON_CORS_ORIGINS takes origins such as https://shop.example, got "${o}"`);
+  }
+  const proxy = env.PATRON_TRUST_PROXY?.trim() || 'false';
+  const trustProxy = proxy === 'true' ? true : proxy === 'false' ? false : proxy;
   return {
     databaseUrl,
     dataDir: resolve(env.PATRON_DATA_DIR || 'data'),
@@ -57,5 +75,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     natsUrl: env.NATS_URL || 'nats://127.0.0.1:4222',
     stream,
     partitions,
+    rateLimitPerMinute: int(env, 'PATRON_RATE_LIMIT', 6000),
+    authFailuresPerMinute: int(env, 'PATRON_AUTH_FAILURE_LIMIT', 30),
+    corsOrigins,
+    maxEventLoopDelayMs: int(env, 'PATRON_MAX_EVENT_LOOP_DELAY', 1000),
+    ingestQueueLimit: int(env, 'PATRON_INGEST_QUEUE_LIMIT', 10_000),
+    trustProxy,
   };
 }

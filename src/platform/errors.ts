@@ -13,7 +13,8 @@ export type ErrorKind =
   | 'uri_too_long' // 414: a path segment is over the router's limit
   | 'headers_too_large' // 431: the request's headers are over node's limit
   | 'unprocessable' // 422: well-formed but refused by a business rule (insufficient points, …)
-  | 'unavailable'; // 503: a service Patron depends on is away (NATS with --ingest=nats); retrying later is safe
+  | 'rate_limited' // 429: too many requests from this key or address; `retry_after` says when to try again
+  | 'unavailable'; // 503: a service Patron depends on is away (the database, NATS) or the server is busy; retrying later is safe
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -26,6 +27,7 @@ const STATUS: Record<ErrorKind, number> = {
   uri_too_long: 414,
   headers_too_large: 431,
   unprocessable: 422,
+  rate_limited: 429,
   unavailable: 503,
 };
 

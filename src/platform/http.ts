@@ -22,6 +22,7 @@ import type { Logger } from './logger.js';
 import { installInputGuard } from './input.js';
 import { issueCode } from './instant.js';
 import { clientError, frameworkError, MAX_PARAM_LENGTH, trackRouteMethods } from './protocol.js';
+import { databaseUnavailable } from './protect.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -37,7 +38,17 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  * The HTTP shell: zod validation, OpenAPI 3.1 from the same schemas, RFC 9457 errors, request ids.
  * Responses are plain JSON.stringify: the response schemas document the API, they are not re-checked per call.
  */
-export function createHttp(log: Logger, opts: { version: string; bodyLimit?: number }): App {
+export function createHttp(
+  log: Logger,
+  opts: {
+    version: string;
+    bodyLimit?: number;
+    /** Which proxies' X-Forwarded-For to believe for the client address (fastify's `trustProxy`). */
+    trustProxy?: boolean | string;
+    /** Registers what must wrap every route, the docs included (headers, limits, CORS): see protect.ts. */
+    guard?: (app: App) => void;
+  },
+): App {
   const loggerInstance: FastifyBaseLogger = log;
   const app = Fastify({
     loggerInstance,
@@ -45,6 +56,7 @@ export function createHttp(log: Logger, opts: { version: string; bodyLimit?: num
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkError,
     clientErrorHandler: clientError,
+    trustProxy: opts.trustProxy ?? false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -58,6 +70,7 @@ export function createHttp(log: Logger, opts: { version: string; bodyLimit?: num
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  opts.guard?.(app);
 
   app.register(swagger, {
     openapi: {
@@ -110,12 +123,16 @@ export function createHttp(log: Logger, opts: { version: string; bodyLimit?: num
 }
 
 export function sendProblem(reply: FastifyReply, e: AppError, req: FastifyRequest) {
+  // A 429 or 503 says when to come back (RFC 9110 Retry-After), in the header as in the body.
+  if (typeof e.details.retry_after === 'number') reply.header('retry-after', String(e.details.retry_after));
   return reply.code(e.status).type('application/problem+json').send(toProblem(e, req.id));
 }
 
 /** Maps what fastify and zod raise for bad requests to Patron's error codes. Unknown errors stay unknown (500). */
 function toAppError(err: FastifyError): AppError | undefined {
   if (err instanceof AppError) return err;
+  const outage = databaseUnavailable(err);
+  if (outage) return outage;
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err as { validationContext?: string }).validationContext ?? 'body';
     const errors: FieldError[] = err.validation.map((v) => {

@@ -1,5 +1,6 @@
 import type { Db } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
+import { serverBusy } from '../../platform/protect.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Program } from '../programs/index.js';
 import type { EventInput } from './events.contract.js';
@@ -17,9 +18,20 @@ interface Waiting {
  * group instead of one per event. Each caller is answered only after its group has committed, with its own
  * outcome or the error that refused its event alone; an idle server writes a lone event at once.
  */
-export function createIngestQueue(deps: { db: Db; events: EventsService; log: Logger; maxBatch?: number; concurrency?: number }) {
+export function createIngestQueue(deps: {
+  db: Db;
+  events: EventsService;
+  log: Logger;
+  maxBatch?: number;
+  concurrency?: number;
+  /** Events waiting or being written at most (0: no bound); one more is refused (503 server.busy), unwritten. */
+  limit?: number;
+}) {
   const { db, events, log } = deps;
   const maxBatch = deps.maxBatch ?? 100;
+  const limit = deps.limit === 0 ? Infinity : deps.limit ?? 10_000;
+  /** Events submitted and not yet answered. */
+  let pending = 0;
   // PGlite has one connection: a second transaction would only wait for the first.
   const concurrency = deps.concurrency ?? (db.kind === 'pglite' ? 1 : 8);
   const queues = new Map<string, { program: Program; waiting: Waiting[] }>();
@@ -58,9 +70,16 @@ export function createIngestQueue(deps: { db: Db; events: EventsService; log: Lo
   }
 
   return {
+    /** Events submitted and not yet answered (waiting, or in a transaction being written). */
+    size: () => pending,
+
     /** Applies a validated event with the next group of its program; resolves once it is committed. */
     submit(program: Program, event: EventInput): Promise<IngestOutcome> {
-      return new Promise((resolve, reject) => {
+      // A full queue answers at once: a client retrying later costs less than a backlog that never drains.
+      if (pending >= limit) return Promise.reject(serverBusy(`${pending} events are waiting to be written`));
+      pending++;
+      const done = () => void pending--;
+      return new Promise<IngestOutcome>((resolve, reject) => {
         const queue = queues.get(program.id) ?? { program, waiting: [] };
         queue.program = program;
         queue.waiting.push({ event, resolve, reject });
@@ -68,7 +87,7 @@ export function createIngestQueue(deps: { db: Db; events: EventsService; log: Lo
         queues.delete(program.id);
         queues.set(program.id, queue);
         pump();
-      });
+      }).finally(done);
     },
   };
 }

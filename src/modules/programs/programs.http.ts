@@ -1,5 +1,6 @@
-import type { FastifyRequest } from 'fastify';
-import { AppError } from '../../platform/errors.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, isAppError } from '../../platform/errors.js';
+import type { AuthLimits } from '../../platform/protect.js';
 import type { Program, Scope } from './programs.contract.js';
 import type { Principal, ProgramsService } from './programs.service.js';
 
@@ -16,13 +17,25 @@ export interface RequestContext {
   program: Program;
 }
 
-/** Authenticates every request under /v1 (the key is cached, so this rarely reads the database). */
-export function authHook(programs: ProgramsService) {
-  return async (req: FastifyRequest) => {
+/**
+ * Authenticates every request under /v1 (the key is cached, so this rarely reads the database). With `limits`,
+ * an address that failed too often is refused before its token is looked at — unless the token is one this
+ * process verified moments ago, so a working client behind the same address goes on — and each key is held
+ * to its requests per minute.
+ */
+export function authHook(programs: ProgramsService, limits?: AuthLimits) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
     const auth = req.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
-    req.principal = await programs.authenticate(token);
+    if (limits && !programs.verifiedRecently(token)) await limits.checkAddress(req);
+    try {
+      req.principal = await programs.authenticate(token);
+    } catch (err) {
+      if (limits && isAppError(err) && err.kind === 'unauthorized') await limits.failed(req);
+      throw err;
+    }
     req.principalId = req.principal.keyId;
+    if (limits) await limits.checkKey(req, reply, req.principal.keyId);
   };
 }
 

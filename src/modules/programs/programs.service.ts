@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Db, Queryable } from '../../platform/db.js';
+import { afterCommit, type Db, type Queryable } from '../../platform/db.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Ids } from '../../platform/ids.js';
-import { AppError, invalid, notFound } from '../../platform/errors.js';
+import { AppError, invalid, isAppError, notFound } from '../../platform/errors.js';
 import {
   DEFAULT_SETTINGS,
   ProgramSettings,
@@ -25,6 +25,10 @@ export interface Principal {
 
 const SCOPE_RANK: Record<Scope, number> = { read: 0, server: 1, admin: 2 };
 const KEY_CACHE_MS = 5_000;
+/** How long a key id that is not in api_keys (or is revoked) is answered from memory: guessing costs no read. */
+const REFUSED_KEY_MS = 3_000;
+/** At most this many refused key ids are remembered; beyond, the oldest are forgotten first. */
+const REFUSED_KEYS_MAX = 10_000;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -34,11 +38,28 @@ function parseToken(token: string): { keyId: string; secret: string } | undefine
   return m ? { keyId: `key_${m[1]}`, secret: m[2]! } : undefined;
 }
 
+/** A program that is not there reads as undefined; any other failure (the database away) goes on as it is. */
+const orNotFound = (err: unknown): undefined => {
+  if (isAppError(err) && err.kind === 'not_found') return undefined;
+  throw err;
+};
+
 export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids; log?: Logger }) {
   const { db, clock, ids } = deps;
   const repo = programsRepo(db);
   const config = createConfigStore({ db });
   const keyCache = new Map<string, { principal: Principal; until: number }>();
+  /**
+   * Key ids refused lately: unknown ones, and revoked ones with their secret's hash (so only the holder of the
+   * secret learns that the key was revoked). A key id is made once, at creation, which forgets it here.
+   */
+  const refusedKeys = new Map<string, { until: number; revokedHash?: string }>();
+
+  function refuse(keyId: string, revokedHash?: string) {
+    refusedKeys.delete(keyId);
+    if (refusedKeys.size >= REFUSED_KEYS_MAX) refusedKeys.delete(refusedKeys.keys().next().value!);
+    refusedKeys.set(keyId, { until: Date.now() + REFUSED_KEY_MS, revokedHash });
+  }
 
   function forgetKey(keyId: string) {
     for (const [token, entry] of keyCache) if (entry.principal.keyId === keyId) keyCache.delete(token);
@@ -84,7 +105,8 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids; lo
     /** A program the principal may use, or 404 as if it did not exist. */
     async programFor(principal: Principal, id: string): Promise<Program> {
       if (principal.programId && principal.programId !== id) throw notFound('program.not_found', `No program ${id}`, 'program_id');
-      const p = await program(id).catch(() => undefined);
+      // Only a program that is not there is a 404: a failed read (the database away) stays the error it is.
+      const p = await program(id).catch(orNotFound);
       if (!p || p.workspace_id !== principal.workspaceId) throw notFound('program.not_found', `No program ${id}`, 'program_id');
       return p;
     },
@@ -163,7 +185,7 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids; lo
       scopes: Scope[];
     }, q?: Queryable): Promise<ApiKey & { secret: string }> {
       if (input.programId) {
-        const p = await program(input.programId, q).catch(() => undefined);
+        const p = await program(input.programId, q).catch(orNotFound);
         if (!p || p.workspace_id !== input.workspaceId) throw notFound('program.not_found', `No program ${input.programId}`, 'program_id');
       } else if (!(await repo.workspaceExists(input.workspaceId, q))) {
         throw notFound('workspace.not_found', `No workspace ${input.workspaceId}`, 'workspace_id');
@@ -182,6 +204,9 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids; lo
           now: clock.now(),
         }),
       );
+      // Its id is known from now on, should anyone have asked about it before it existed.
+      refusedKeys.delete(id);
+      if (q) afterCommit(q, () => refusedKeys.delete(id));
       const { secret_hash: _, ...key } = stored;
       return { ...key, secret };
     },
@@ -219,18 +244,37 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids; lo
       if (hit && hit.until > Date.now()) return hit.principal;
       const parsed = parseToken(token);
       const bad = new AppError('unauthorized', 'auth.invalid_key', 'The API key is not valid');
+      const revoked = () => new AppError('unauthorized', 'auth.revoked_key', 'The API key was revoked');
       if (!parsed) throw bad;
+      const hash = sha256(parsed.secret);
+      const refused = refusedKeys.get(parsed.keyId);
+      if (refused && refused.until > Date.now()) {
+        if (refused.revokedHash === hash) throw revoked();
+        if (!refused.revokedHash) throw bad;
+      }
       const k = await repo.getKey(parsed.keyId);
-      if (!k) throw bad;
+      if (!k) {
+        refuse(parsed.keyId);
+        throw bad;
+      }
       const a = Buffer.from(k.secret_hash, 'hex');
-      const b = Buffer.from(sha256(parsed.secret), 'hex');
+      const b = Buffer.from(hash, 'hex');
       if (a.length !== b.length || !timingSafeEqual(a, b)) throw bad;
-      if (k.revoked_at) throw new AppError('unauthorized', 'auth.revoked_key', 'The API key was revoked');
+      if (k.revoked_at) {
+        refuse(k.id, hash);
+        throw revoked();
+      }
       const principal: Principal = { keyId: k.id, workspaceId: k.workspace_id, programId: k.program_id, scopes: k.scopes };
       keyCache.set(token, { principal, until: Date.now() + KEY_CACHE_MS });
       watcher.start();
       void repo.touchKey(k.id, clock.now()).catch(() => {});
       return principal;
+    },
+
+    /** Whether `token` is one this process verified within the last few seconds (and still holds as valid). */
+    verifiedRecently(token: string | undefined): boolean {
+      const hit = token ? keyCache.get(token) : undefined;
+      return !!hit && hit.until > Date.now();
     },
 
     /** Throws 403 unless the principal holds `needed` or a wider scope (admin ⊃ server ⊃ read). */
