@@ -12,13 +12,13 @@ import Fastify, {
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import {
-  jsonSchemaTransform,
   validatorCompiler,
   hasZodFastifySchemaValidationErrors,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { AppError, toProblem, type FieldError, type Problem } from './errors.js';
 import type { Logger } from './logger.js';
+import { openapiOptions } from './openapi.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -51,23 +51,7 @@ export function createHttp(log: Logger, opts: { version: string; bodyLimit?: num
     reply.header('x-request-id', req.id);
   });
 
-  app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Patron API',
-        version: opts.version,
-        description:
-          'Patron, the open-source loyalty platform: programs, members, the points ledger and events. ' +
-          'Authenticate with `Authorization: Bearer <api key>`. Errors are RFC 9457 problem details with a stable `code`.',
-      },
-      components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A Patron API key' } },
-      },
-      security: [{ apiKey: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
+  app.register(swagger, openapiOptions(opts.version));
   app.register(swaggerUi, { routePrefix: '/docs' });
   app.after(() => {
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

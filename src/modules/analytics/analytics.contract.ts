@@ -82,7 +82,7 @@ export const JobOut = z.object({
   status: z.enum(['queued', 'running', 'succeeded', 'failed']),
   params: z.record(z.string(), z.unknown()),
   progress: z.object({ step: z.string().optional(), done: z.number().optional(), total: z.number().optional() }).passthrough(),
-  result: z.unknown().nullable(),
+  result: z.unknown().describe('What the job found, once it succeeded; null before'),
   error: z.object({ code: z.string(), message: z.string() }).passthrough().nullable(),
   created_at: z.string(),
   started_at: z.string().nullable(),

@@ -144,6 +144,7 @@ export function analyticsRoutes(
     schema: {
       tags,
       summary: 'Fit the purchase (BG/NBD or Pareto/NBD) and spend (Gamma-Gamma) models and score every member: a job',
+      'x-idempotent': false,
       description:
         'Answers 202 with the job to poll at /v1/analytics/jobs/{job_id}, or 200 with the finished job when a result for the same inputs exists (`cached`: true; `refresh`: true fits again).',
       body: ClvInput.optional(),
@@ -213,7 +214,7 @@ export function analyticsRoutes(
   });
 
   app.get('/v1/analytics/jobs', {
-    schema: { tags, summary: 'Recent analysis jobs, newest first', querystring: z.object({ kind: z.string().max(50).optional() }).strict() },
+    schema: { tags, summary: 'Recent analysis jobs, newest first', querystring: z.object({ kind: z.string().max(50).optional().describe('Only jobs of this kind (clv)') }).strict() },
     handler: async (req) => {
       const { program } = await programContext(programs, req, 'read');
       return { jobs: await jobs.list(program.id, req.query.kind) };
