@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Db } from '../../platform/db.js';
 import type { App } from '../../platform/http.js';
 import { runWrite } from '../../platform/idempotency.js';
+import { documented } from '../../platform/openapi.js';
 import { programContext, type ProgramsService } from '../programs/index.js';
 import {
   MembersQuery,
@@ -135,7 +136,7 @@ export function segmentsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
       tags,
       summary: 'Every member of the segment as CSV: member_id, name, then one column per field the segment uses',
       params: SegmentParams,
-      produces: ['text/csv'],
+      response: { 200: { content: { 'text/csv': { schema: documented(z.string().describe('member_id, name, then one column per field the segment uses')) } } } },
     },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'read');

@@ -3,7 +3,7 @@ import type { App } from '../../platform/http.js';
 import type { Db } from '../../platform/db.js';
 import { runWrite } from '../../platform/idempotency.js';
 import { programContext, type ProgramsService } from '../programs/index.js';
-import { BatchInput, BatchResponse, EventInput, EventResponse, parseEvent } from './events.contract.js';
+import { BatchInput, BatchResponse, EventInput, EventPending, EventResponse, EventView, OrderFulfilled, OrderView, parseEvent } from './events.contract.js';
 import type { EventsService, IngestOutcome } from './events.service.js';
 import type { Program } from '../programs/index.js';
 import { isAppError } from '../../platform/errors.js';
@@ -97,7 +97,7 @@ export function eventsRoutes(
   });
 
   app.get('/v1/events/:event_id', {
-    schema: { tags, summary: 'A reported event with its stored result', params: EventParams },
+    schema: { tags, summary: 'A reported event with its stored result', params: EventParams, response: { 200: z.union([EventView, EventPending]) } },
     handler: async (req) => {
       const { program } = await programContext(programs, req, 'read');
       try {
@@ -114,7 +114,7 @@ export function eventsRoutes(
   });
 
   app.get('/v1/orders/:order_id', {
-    schema: { tags: ['orders'], summary: 'An order: what was paid and refunded, what it earned and what was reversed', params: OrderParams },
+    schema: { tags: ['orders'], summary: 'An order: what was paid and refunded, what it earned and what was reversed', params: OrderParams, response: { 200: OrderView } },
     handler: async (req) => {
       const { program } = await programContext(programs, req, 'read');
       return events.order(program, req.params.order_id);
@@ -127,6 +127,7 @@ export function eventsRoutes(
       summary: 'The order was fulfilled: release its pending points now',
       params: OrderParams,
       body: z.object({}).strict().nullish(),
+      response: { 200: OrderFulfilled },
     },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'server');
