@@ -12,10 +12,10 @@ import type { z } from 'zod';
 declare module 'fastify' {
   interface FastifySchema {
     /**
-     * false: this write does not honour `Idempotency-Key` (it writes nothing, or starts a job that is
+     * 'none': this write does not honour `Idempotency-Key` (it writes nothing, or starts a job that is
      * idempotent by its inputs). Every other POST, PUT, PATCH and DELETE under /v1 runs through `runWrite`.
      */
-    'x-idempotent'?: boolean;
+    'x-idempotency'?: 'none';
     /** Extra error statuses the operation answers beyond the ones every operation of its kind can. */
     'x-errors'?: readonly ErrorStatus[];
   }
@@ -204,9 +204,9 @@ const READ_METHODS = new Set(['get', 'head']);
 function finishOperation(path: string, method: string, op: Operation): void {
   const workspace = op.security !== undefined;
   const write = !READ_METHODS.has(method);
-  const idempotent = write && op['x-idempotent'] !== false;
+  const idempotent = write && op['x-idempotency'] !== 'none';
   const extra = (op['x-errors'] as ErrorStatus[] | undefined) ?? [];
-  delete op['x-idempotent'];
+  delete op['x-idempotency'];
   delete op['x-errors'];
 
   op.operationId ??= operationIdFor(method, path);

@@ -163,7 +163,7 @@ export function analyticsRoutes(
     schema: {
       tags,
       summary: 'Fit the purchase (BG/NBD or Pareto/NBD) and spend (Gamma-Gamma) models and score every member: a job',
-      'x-idempotent': false,
+      'x-idempotency': 'none',
       description:
         'Answers 202 with the job to poll at /v1/analytics/jobs/{job_id}, or 200 with the finished job when a result for the same inputs exists (`cached`: true; `refresh`: true fits again).',
       body: ClvInput.optional(),

@@ -72,7 +72,7 @@ export function segmentsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
     schema: {
       tags,
       summary: 'The size and a sample of members of a definition, without saving it',
-      'x-idempotent': false,
+      'x-idempotency': 'none',
       body: PreviewBodyDoc,
       response: { 200: PreviewResponse },
     },

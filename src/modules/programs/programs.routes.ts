@@ -53,7 +53,7 @@ export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
       security: WORKSPACE_SECURITY,
       tags: ['programs'],
       summary: 'Change a program: name, point currencies (add only), settings',
-      'x-idempotent': false,
+      'x-idempotency': 'none',
       params: ProgramParams,
       body: ProgramUpdate,
       response: { 200: Program },
@@ -100,7 +100,7 @@ export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
   });
 
   app.delete('/v1/keys/:key_id', {
-    schema: { security: WORKSPACE_SECURITY, tags: ['keys'], summary: 'Revoke an API key', 'x-idempotent': false, params: KeyParams, response: { 200: ApiKey } },
+    schema: { security: WORKSPACE_SECURITY, tags: ['keys'], summary: 'Revoke an API key', 'x-idempotency': 'none', params: KeyParams, response: { 200: ApiKey } },
     handler: async (req) => {
       const p = principalOf(req);
       programs.requireScope(p, 'admin');

@@ -82,7 +82,7 @@ export function rulesRoutes(app: App, deps: { db: Db; programs: ProgramsService;
     schema: {
       tags,
       summary: 'What an event would earn a member, rule by rule, and why; writes nothing',
-      'x-idempotent': false,
+      'x-idempotency': 'none',
       body: PreviewBody,
       response: { 200: PreviewResponse },
     },
