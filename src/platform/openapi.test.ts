@@ -311,6 +311,60 @@ describe('answers match the document', () => {
     conforms('GET', '/v1/analytics/segments/{segment_id}/members.csv', await p.api('GET', `/v1/analytics/segments/${seg.body.id as string}/members.csv`));
   });
 
+  /** Does the document accept this body (or path parameter) for the operation? */
+  function documentAccepts(method: string, template: string, part: { body: unknown } | { param: string; value: string }) {
+    if (!schemaAdded) {
+      ajv.addSchema(doc, 'openapi.json');
+      schemaAdded = true;
+    }
+    const base = `/paths/${escape(template)}/${method.toLowerCase()}`;
+    let at = `openapi.json#${base}/requestBody/content/application~1json/schema`;
+    let value: unknown;
+    if ('body' in part) value = part.body;
+    else {
+      const i = (deref(`#${base}`) as Json).parameters.findIndex((x: Json) => x.name === part.param);
+      at = `openapi.json#${base}/parameters/${i}/schema`;
+      value = part.value;
+    }
+    return ajv.compile({ $ref: at })(value);
+  }
+
+  it('validates requests with the schemas it documents: what the API takes the document takes, what the document refuses the API refuses', async () => {
+    const event = { type: 'purchase', id: uniq('evt'), member: { id: member }, order_id: uniq('ord'), amount: 900, currency: 'GBP' };
+    const rule = { name: 'Tenner', trigger: 'purchase', effects: [{ type: 'fixed', points: 10 }] };
+    const segment = { name: 'GB', conditions: { all: [{ field: 'country', op: 'eq', value: 'GB' }] } };
+    const cases: { method: 'POST' | 'PATCH'; template: string; url: string; body: unknown; field?: string; param?: [string, string] }[] = [
+      // A batch takes anything as an event and answers a bad one in its slot: the document must say so.
+      { method: 'POST', template: '/v1/events/batch', url: '/v1/events/batch', body: { events: [5, { type: 'purchase' }, event] } },
+      { method: 'POST', template: '/v1/events/batch', url: '/v1/events/batch', body: { events: [] }, field: 'events' },
+      { method: 'POST', template: '/v1/events/batch', url: '/v1/events/batch', body: { events: [event], extra: 1 }, field: 'extra' },
+      { method: 'POST', template: '/v1/events', url: '/v1/events', body: { ...event, id: uniq('evt') } },
+      { method: 'POST', template: '/v1/events', url: '/v1/events', body: { ...event, id: uniq('evt'), amount: -1 }, field: 'amount' },
+      { method: 'POST', template: '/v1/rules', url: '/v1/rules', body: rule },
+      { method: 'POST', template: '/v1/rules', url: '/v1/rules', body: { ...rule, effects: [{ type: 'fixed', points: 'ten' }] }, field: 'effects.0.points' },
+      { method: 'PATCH', template: '/v1/rules/{rule_id}', url: `/v1/rules/${'r'.repeat(100)}`, body: { name: 'x' }, field: 'rule_id', param: ['rule_id', 'r'.repeat(100)] },
+      { method: 'POST', template: '/v1/analytics/segments', url: '/v1/analytics/segments', body: segment },
+      { method: 'POST', template: '/v1/analytics/segments', url: '/v1/analytics/segments', body: { ...segment, conditions: 5 }, field: 'conditions' },
+      { method: 'POST', template: '/v1/analytics/segments/preview', url: '/v1/analytics/segments/preview', body: { conditions: segment.conditions, sample_size: 500 }, field: 'sample_size' },
+    ];
+    const seen: string[] = [];
+    for (const c of cases) {
+      const res = conforms(c.method, c.template, await p.api(c.method, c.url, c.body));
+      const accepted = c.param ? documentAccepts(c.method, c.template, { param: c.param[0], value: c.param[1] }) : documentAccepts(c.method, c.template, { body: c.body });
+      const answer = res.status === 400 ? `400 ${String(res.body.field)}` : 'taken';
+      seen.push(`${c.method} ${c.template} ${JSON.stringify(c.body).slice(0, 40)}: document ${accepted ? 'takes' : 'refuses'}, API ${answer}`);
+      expect(res.status, JSON.stringify(res.body)).toBeLessThan(500);
+      if (c.field) {
+        expect(accepted, seen.at(-1)).toBe(false);
+        expect(res.body, seen.at(-1)).toMatchObject({ status: 400, field: c.field });
+        expect(String(res.body.code)).not.toBe('request.invalid');
+      } else {
+        expect(res.status, seen.at(-1)).not.toBe(400);
+        expect(accepted, seen.at(-1)).toBe(true);
+      }
+    }
+  });
+
   it('covered every module', () => {
     const tags = new Set([...checked].map((c) => (deref(`#/paths/${escape(c.split(' ')[1]!)}/${c.split(' ')[0]!.toLowerCase()}`) as Json).tags[0]));
     expect([...tags].sort()).toEqual(doc.tags.map((t: { name: string }) => t.name).sort());

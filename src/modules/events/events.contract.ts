@@ -85,7 +85,19 @@ export type RefundEvent = z.infer<typeof RefundEvent>;
 export type CustomEvent = z.infer<typeof CustomEvent>;
 export type EventInput = PurchaseEvent | GuestPurchaseEvent | RefundEvent | CustomEvent;
 
-export const BatchInput = z.object({ events: z.array(EventInput).min(1).max(1000) }).strict();
+/**
+ * A batch as it is validated: the envelope here, each event on its own afterwards (`parseEvent`), so that a bad
+ * event is rejected in its slot and does not sink the others — which is why the items are not typed here.
+ */
+export const BatchInput = z
+  .object({
+    events: z
+      .array(z.unknown().describe('An event, as POST /v1/events takes it: a purchase, a guest purchase, a refund or a custom event'))
+      .min(1)
+      .max(1000)
+      .describe('Up to 1,000 events, applied in order; each is checked on its own and a bad one is answered `rejected` in its slot'),
+  })
+  .strict();
 
 /**
  * Parses one event by its `type`, so errors name the field of that event's own shape rather than a union's
