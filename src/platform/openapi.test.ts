@@ -301,6 +301,9 @@ describe('answers match the document', () => {
     await h.services.analyticsJobs.idle();
     conforms('GET', '/v1/analytics/jobs/{job_id}', await p.api('GET', `/v1/analytics/jobs/${job.body.id as string}`));
     conforms('GET', '/v1/analytics/jobs', await p.api('GET', '/v1/analytics/jobs'));
+    // One buyer cannot identify the models: the job fails, and asking for its scores is a documented 409.
+    const scores = conforms('GET', '/v1/analytics/clv', await p.api('GET', `/v1/analytics/clv?job=${job.body.id as string}`));
+    expect(scores.body.code).toBe('analytics.job_not_finished');
     const badRange = conforms('GET', '/v1/analytics/kpis', await p.api('GET', '/v1/analytics/kpis?from=2026-07-01&to=2026-01-01'));
     expect(badRange.status).toBe(400);
 

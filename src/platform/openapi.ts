@@ -16,7 +16,11 @@ declare module 'fastify' {
      * idempotent by its inputs). Every other POST, PUT, PATCH and DELETE under /v1 runs through `runWrite`.
      */
     'x-idempotency'?: 'none';
-    /** Extra error statuses the operation answers beyond the ones every operation of its kind can. */
+    /**
+     * Error statuses the operation answers beyond those of its kind: every /v1 operation can answer 400, 401,
+     * 403, 429 and 503; a program-level one or one with a path id 404; a write that honours Idempotency-Key 409
+     * and 422.
+     */
     'x-errors'?: readonly ErrorStatus[];
   }
 }
@@ -226,7 +230,7 @@ function finishOperation(path: string, method: string, op: Operation): void {
   const statuses = new Set<ErrorStatus>([400, 401, 403, 429, 503, ...extra]);
   const hasPathParams = path.includes('{');
   if (!workspace || hasPathParams) statuses.add(404);
-  if (write && (idempotent || extra.includes(409))) statuses.add(409);
+  if (idempotent) statuses.add(409);
   if (idempotent) statuses.add(422);
   for (const s of [...statuses].sort()) op.responses[String(s)] ??= { $ref: `#/components/responses/${ERRORS[s].name}` };
   for (const [status, r] of Object.entries(op.responses)) {

@@ -164,6 +164,7 @@ export function analyticsRoutes(
       tags,
       summary: 'Fit the purchase (BG/NBD or Pareto/NBD) and spend (Gamma-Gamma) models and score every member: a job',
       'x-idempotency': 'none',
+      'x-errors': [409],
       description:
         'Answers 202 with the job to poll at /v1/analytics/jobs/{job_id}, or 200 with the finished job when a result for the same inputs exists (`cached`: true; `refresh`: true fits again).',
       body: ClvInput.optional(),
@@ -187,6 +188,7 @@ export function analyticsRoutes(
       description:
         'Without `job`: the scores that are current for the program (the ones segments and member figures read). With `job`: that job’s own scores, e.g. a fit for a past as_of, while they are kept.',
       querystring: ClvQueryCoerce,
+      'x-errors': [409],
       response: { 200: jsonOrCsv(documented(ClvScores)) },
     },
     handler: async (req, reply) => {
