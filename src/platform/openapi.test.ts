@@ -4,7 +4,9 @@ import ajvFormats from 'ajv-formats';
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { harness, type ApiResponse, type Harness, type TestProgram } from '../../test/harness.js';
 import { enrol, uniq } from '../../test/fixtures.js';
+import fc from 'fast-check';
 import { manualClock } from './clock.js';
+import { EventInput, parseEvent } from '../modules/events/events.contract.js';
 
 /**
  * The OpenAPI document is what /docs and generated clients use: it must lint clean, say how to authenticate
@@ -132,6 +134,59 @@ describe('the document', () => {
       'POST /v1/rules/preview',
     ]);
     expect(deref('#/components/parameters/IdempotencyKey')).toMatchObject({ name: 'Idempotency-Key', in: 'header' });
+  });
+});
+
+describe('POST /v1/events', () => {
+  // The route parses an event by its `type` (for errors that name the field of that type's own shape); the
+  // document shows the union of the same schemas. Both must take exactly the same events.
+  it('takes exactly the events its documented schema takes', () => {
+    const value = fc.oneof(
+      fc.constantFrom('purchase', 'refund', 'signup', 'Bad Type', '', 'o-1', 'GBP', 'gbp', '2026-01-01T00:00:00Z', 'x'),
+      fc.integer({ min: -5, max: 5000 }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant({ id: 'mbr_1' }),
+      fc.constant({ email: 'a@example.com' }),
+      fc.constant([{ sku: 's', quantity: 1, unit_price: 100 }]),
+      fc.constant([{ sku: 's', quantity: 1 }]),
+    );
+    const keys = ['type', 'id', 'order_id', 'member', 'guest', 'amount', 'currency', 'lines', 'channel', 'occurred_at', 'reason', 'extra'] as const;
+    const anything = fc.record(Object.fromEntries(keys.map((k) => [k, value])) as Record<(typeof keys)[number], typeof value>, { requiredKeys: [] });
+    // Valid events of every kind, with up to two fields changed or dropped: most of the edge lies there.
+    const bases: Record<string, unknown>[] = [
+      { type: 'purchase', id: 'e-1', order_id: 'o-1', member: { id: 'mbr_1' }, amount: 100, currency: 'GBP' },
+      { type: 'purchase', id: 'e-2', order_id: 'o-2', guest: true, amount: 100, currency: 'GBP', lines: [{ sku: 's', quantity: 1, unit_price: 100 }] },
+      { type: 'refund', id: 'e-3', order_id: 'o-1', amount: 50, reason: 'x' },
+      { type: 'signup', id: 'e-4', member: { email: 'a@example.com' }, channel: 'web', occurred_at: '2026-01-01T00:00:00Z' },
+    ];
+    const change = fc.tuple(fc.constantFrom(...keys), fc.option(value, { nil: undefined }));
+    const nearly = fc.tuple(fc.constantFrom(...bases), fc.array(change, { maxLength: 2 })).map(([base, changes]) => {
+      const e: Record<string, unknown> = { ...base };
+      for (const [k, v] of changes) {
+        if (v === undefined) delete e[k];
+        else e[k] = v;
+      }
+      return e;
+    });
+    const event = fc.oneof(anything, nearly);
+    let valid = 0;
+    fc.assert(
+      fc.property(event, (e) => {
+        let parsed = true;
+        try {
+          parseEvent(e);
+        } catch {
+          parsed = false;
+        }
+        expect(parsed, JSON.stringify(e)).toBe(EventInput.safeParse(e).success);
+        if (parsed) valid++;
+      }),
+      { numRuns: 3000, seed: 20261206 },
+    );
+    // Both sides of the edge were tried.
+    expect(valid).toBeGreaterThan(300);
+    expect(valid).toBeLessThan(2700);
   });
 });
 
