@@ -12,7 +12,6 @@ import Fastify, {
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import {
-  jsonSchemaTransform,
   validatorCompiler,
   hasZodFastifySchemaValidationErrors,
   type ZodTypeProvider,
@@ -23,6 +22,7 @@ import { installInputGuard } from './input.js';
 import { issueCode } from './instant.js';
 import { clientError, frameworkError, MAX_PARAM_LENGTH, trackRouteMethods } from './protocol.js';
 import { databaseUnavailable } from './protect.js';
+import { openapiOptions } from './openapi.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -72,23 +72,7 @@ export function createHttp(
   });
   opts.guard?.(app);
 
-  app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Patron API',
-        version: opts.version,
-        description:
-          'Patron, the open-source loyalty platform: programs, members, the points ledger and events. ' +
-          'Authenticate with `Authorization: Bearer <api key>`. Errors are RFC 9457 problem details with a stable `code`.',
-      },
-      components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A Patron API key' } },
-      },
-      security: [{ apiKey: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
+  app.register(swagger, openapiOptions(opts.version));
   app.register(swaggerUi, { routePrefix: '/docs' });
   app.after(() => {
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

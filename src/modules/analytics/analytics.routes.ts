@@ -4,10 +4,22 @@ import type { FastifyReply } from 'fastify';
 import type { App } from '../../platform/http.js';
 import type { Db } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';
+import { documented } from '../../platform/openapi.js';
 import { programContext, type ProgramsService } from '../programs/index.js';
 import type { MembersService } from '../members/index.js';
 import {
+  BehaviourReport,
   ClvInput,
+  ClvScores,
+  CohortReport,
+  JobList,
+  KpiReport,
+  MemberFigures,
+  PointsReport,
+  RfmMovementReport,
+  RfmReport,
+  StructureReport,
+  SummaryReport,
   ClvQueryCoerce,
   CohortQuery,
   JobOut,
@@ -34,6 +46,11 @@ export function sendCsv(reply: FastifyReply, filename: string, rows: readonly Re
   );
 }
 
+/** A report answered as JSON, or as CSV with `format=csv`. */
+const jsonOrCsv = <S extends z.ZodType>(json: S) => ({
+  content: { 'application/json': { schema: json }, 'text/csv': { schema: z.string().describe('The report’s main table, with a header line') } },
+});
+
 export function analyticsRoutes(
   app: App,
   deps: { db: Db; programs: ProgramsService; members: MembersService; analytics: AnalyticsService; analyticsJobs: AnalyticsJobs },
@@ -46,6 +63,7 @@ export function analyticsRoutes(
       tags,
       summary: 'Program KPIs over a range: members, participation, transaction values, repeat purchase, retention and churn, points; and per period',
       querystring: KpiQuery,
+      response: { 200: jsonOrCsv(KpiReport) },
     },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'read');
@@ -56,7 +74,7 @@ export function analyticsRoutes(
   });
 
   app.get('/v1/analytics/structure', {
-    schema: { tags, summary: 'Members by enrolment channel, country, age band and tier; growth per period; activity levels', querystring: KpiQuery },
+    schema: { tags, summary: 'Members by enrolment channel, country, age band and tier; growth per period; activity levels', querystring: KpiQuery, response: { 200: jsonOrCsv(StructureReport) } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'read');
       const s = await analytics.structure(program.id, req.query);
@@ -75,7 +93,7 @@ export function analyticsRoutes(
   });
 
   app.get('/v1/analytics/points', {
-    schema: { tags, summary: 'Points earned by earning rule, by event type and channel; redemptions by reward', querystring: RangeQuery },
+    schema: { tags, summary: 'Points earned by earning rule, by event type and channel; redemptions by reward', querystring: RangeQuery, response: { 200: jsonOrCsv(PointsReport) } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'read');
       const p = await analytics.points(program.id, req.query);
@@ -85,7 +103,7 @@ export function analyticsRoutes(
   });
 
   app.get('/v1/analytics/behaviour', {
-    schema: { tags, summary: 'Purchase cycle (days between purchases), orders per buyer, preferred channel and category', querystring: RangeQuery },
+    schema: { tags, summary: 'Purchase cycle (days between purchases), orders per buyer, preferred channel and category', querystring: RangeQuery, response: { 200: jsonOrCsv(BehaviourReport) } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'read');
       const b = await analytics.behaviour(program.id, req.query);
@@ -99,6 +117,7 @@ export function analyticsRoutes(
       tags,
       summary: 'One member in figures: orders, spend, purchase cycle, preferred channel and category, RFM and lifetime-value scores',
       params: MemberParams,
+      response: { 200: documented(MemberFigures) },
     },
     handler: async (req) => {
       const { program } = await programContext(programs, req, 'read');
@@ -108,7 +127,7 @@ export function analyticsRoutes(
   });
 
   app.get('/v1/analytics/rfm', {
-    schema: { tags, summary: 'RFM quintile scores and named segments at a date: members per segment and per score cell', querystring: RfmQuery },
+    schema: { tags, summary: 'RFM quintile scores and named segments at a date: members per segment and per score cell', querystring: RfmQuery, response: { 200: jsonOrCsv(RfmReport) } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'read');
       const r = await analytics.rfm(program.id, req.query);
@@ -118,7 +137,7 @@ export function analyticsRoutes(
   });
 
   app.get('/v1/analytics/rfm/movement', {
-    schema: { tags, summary: 'How members moved between RFM segments from one date to another', querystring: RfmMovementQuery },
+    schema: { tags, summary: 'How members moved between RFM segments from one date to another', querystring: RfmMovementQuery, response: { 200: jsonOrCsv(RfmMovementReport) } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'read');
       const r = await analytics.rfmMovement(program.id, req.query);
@@ -128,7 +147,7 @@ export function analyticsRoutes(
   });
 
   app.get('/v1/analytics/cohorts', {
-    schema: { tags, summary: 'Cohorts by first purchase or enrolment × periods since: active share (retention), orders and revenue', querystring: CohortQuery },
+    schema: { tags, summary: 'Cohorts by first purchase or enrolment × periods since: active share (retention), orders and revenue', querystring: CohortQuery, response: { 200: jsonOrCsv(CohortReport) } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'read');
       const c = await analytics.cohorts(program.id, req.query);
@@ -144,6 +163,8 @@ export function analyticsRoutes(
     schema: {
       tags,
       summary: 'Fit the purchase (BG/NBD or Pareto/NBD) and spend (Gamma-Gamma) models and score every member: a job',
+      'x-idempotency': 'none',
+      'x-errors': [409],
       description:
         'Answers 202 with the job to poll at /v1/analytics/jobs/{job_id}, or 200 with the finished job when a result for the same inputs exists (`cached`: true; `refresh`: true fits again).',
       body: ClvInput.optional(),
@@ -167,6 +188,8 @@ export function analyticsRoutes(
       description:
         'Without `job`: the scores that are current for the program (the ones segments and member figures read). With `job`: that job’s own scores, e.g. a fit for a past as_of, while they are kept.',
       querystring: ClvQueryCoerce,
+      'x-errors': [409],
+      response: { 200: jsonOrCsv(documented(ClvScores)) },
     },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'read');
@@ -198,6 +221,7 @@ export function analyticsRoutes(
       description:
         'x counts purchase days after the first; t_x is the weeks from the first to the last purchase day; T the weeks from the first purchase day to the last day before `as_of`.',
       querystring: SummaryQuery,
+      response: { 200: jsonOrCsv(documented(SummaryReport)) },
     },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'read');
@@ -213,7 +237,7 @@ export function analyticsRoutes(
   });
 
   app.get('/v1/analytics/jobs', {
-    schema: { tags, summary: 'Recent analysis jobs, newest first', querystring: z.object({ kind: z.string().max(50).optional() }).strict() },
+    schema: { tags, summary: 'Recent analysis jobs, newest first', querystring: z.object({ kind: z.string().max(50).optional().describe('Only jobs of this kind (clv)') }).strict(), response: { 200: JobList } },
     handler: async (req) => {
       const { program } = await programContext(programs, req, 'read');
       return { jobs: await jobs.list(program.id, req.query.kind) };

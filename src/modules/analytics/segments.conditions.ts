@@ -256,7 +256,22 @@ function rawDepth(root: unknown): number {
   return max;
 }
 
-/** The whole tree: the node schema plus limits on depth and size. */
+/** How the tree is documented: the body schemas validate with `Conditions`, answers are described with `ConditionsDoc`. */
+const CONDITIONS_TEXT =
+  'A tree of {"all": [...]}, {"any": [...]}, {"not": {...}} over comparisons {"field", "op", "value"}. Fields: ' +
+  'status, country, locale, enrolment_channel, enrolled_at, birthdate, age, consent.email|sms|push, tags, tier (level name or id; ' +
+  'gt/gte/lt/lte compare by threshold), attributes.<key>[.<key>…], balance.<currency> (available account), ' +
+  'rfm_segment, recency_score, frequency_score, monetary_score, churn_risk, p_alive, expected_purchases, expected_spend, clv, ' +
+  'repeat_purchases (from the latest scores), last_purchase_at, first_purchase_at, orders_count and total_spent (net of refunds, ' +
+  'minor units; optional "days": only the last N days). Ops: eq, neq, in, not_in, gt, gte, lt, lte, between ([low, high], inclusive), ' +
+  'exists (true/false), contains (text: case-insensitive part; tags: has all; attributes: part of a text or member of a list). ' +
+  'Tags: eq = has, neq = has not, in = has any, not_in = has none. Times: "2026-01-31", an ISO 8601 instant, or {"days_ago": 30}. ' +
+  'neq and not_in include members without a value; text compares case-insensitively. Erased members are never in a segment.';
+
+/**
+ * The whole tree: the node schema plus limits on depth and size. Its JSON Schema says only "an object" (with
+ * the language in words): the checks are code, and the errors name the node at fault.
+ */
 export const Conditions = z
   .unknown()
   .superRefine((raw, ctx) => {
@@ -281,19 +296,8 @@ export const Conditions = z
     return true;
   };
   walk(tree, [], 0);
-});
+})
+  .meta({ type: 'object', description: CONDITIONS_TEXT });
 
-/** For the OpenAPI document only: the tree is checked by `Conditions` (see `parseSegmentBody`). */
-export const ConditionsDoc = z
-  .record(z.string(), z.unknown())
-  .describe(
-    'A tree of {"all": [...]}, {"any": [...]}, {"not": {...}} over comparisons {"field", "op", "value"}. Fields: ' +
-      'status, country, locale, enrolment_channel, enrolled_at, birthdate, age, consent.email|sms|push, tags, tier (level name or id; ' +
-      'gt/gte/lt/lte compare by threshold), attributes.<key>[.<key>…], balance.<currency> (available account), ' +
-      'rfm_segment, recency_score, frequency_score, monetary_score, churn_risk, p_alive, expected_purchases, expected_spend, clv, ' +
-      'repeat_purchases (from the latest scores), last_purchase_at, first_purchase_at, orders_count and total_spent (net of refunds, ' +
-      'minor units; optional "days": only the last N days). Ops: eq, neq, in, not_in, gt, gte, lt, lte, between ([low, high], inclusive), ' +
-      'exists (true/false), contains (text: case-insensitive part; tags: has all; attributes: part of a text or member of a list). ' +
-      'Tags: eq = has, neq = has not, in = has any, not_in = has none. Times: "2026-01-31", an ISO 8601 instant, or {"days_ago": 30}. ' +
-      'neq and not_in include members without a value; text compares case-insensitively. Erased members are never in a segment.',
-  );
+/** A condition tree as the API answers it (the one it was saved with). */
+export const ConditionsDoc = z.record(z.string(), z.unknown()).describe(CONDITIONS_TEXT);

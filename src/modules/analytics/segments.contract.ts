@@ -29,11 +29,6 @@ export type SegmentUpdate = z.output<typeof SegmentUpdate>;
 export const PreviewBody = previewShape(Conditions);
 export type PreviewBody = z.output<typeof PreviewBody>;
 
-/** The same bodies as the OpenAPI document shows them. */
-export const SegmentCreateDoc = createShape(ConditionsDoc);
-export const SegmentUpdateDoc = updateShape(ConditionsDoc);
-export const PreviewBodyDoc = previewShape(ConditionsDoc);
-
 /**
  * Parses a body; every error names its field, and errors inside the tree carry `segments.invalid_condition`.
  * Throws before anything is written.

@@ -7,34 +7,40 @@ import { z } from 'zod';
 import type { Db } from '../../platform/db.js';
 import type { App } from '../../platform/http.js';
 import { runWrite } from '../../platform/idempotency.js';
+import { documented } from '../../platform/openapi.js';
 import { programContext, type ProgramsService } from '../programs/index.js';
 import {
   MembersQuery,
   PreviewBody,
-  PreviewBodyDoc,
   PreviewResponse,
   Segment,
   SegmentCreate,
-  SegmentCreateDoc,
   SegmentList,
   SegmentListQuery,
   SegmentMembers,
   SegmentParams,
   SegmentUpdate,
-  SegmentUpdateDoc,
   parseSegmentBody,
 } from './segments.contract.js';
 import type { SegmentsService } from './segments.service.js';
 
 /**
- * Bodies with a condition tree are parsed in the handler by `parseSegmentBody`, so that every error inside the
- * tree carries `segments.invalid_condition` and its path; the route schema only documents them.
+ * Validates each part with the route's own schema, the one the OpenAPI document shows. Bodies go through
+ * `parseSegmentBody`, so that every error inside the condition tree carries `segments.invalid_condition` and
+ * its path.
  */
-function bodyInHandler<S>(route: FastifyRouteSchemaDef<S>) {
-  if (route.httpPart === 'body') return (data: unknown) => ({ value: data });
+function segmentValidator<S>(route: FastifyRouteSchemaDef<S>) {
   // Fastify types `schema` as the whole route schema, but passes the schema of the part being compiled (a zod
   // schema here), which is what the provider's compiler expects.
-  return validatorCompiler(route as unknown as FastifyRouteSchemaDef<z.ZodType>);
+  const part = route as unknown as FastifyRouteSchemaDef<z.ZodType>;
+  if (route.httpPart !== 'body') return validatorCompiler(part);
+  return (data: unknown) => {
+    try {
+      return { value: parseSegmentBody(part.schema, data) };
+    } catch (error) {
+      return { error: error as Error };
+    }
+  };
 }
 
 /** A CSV cell: numbers as they are, lists and objects as JSON, text that a spreadsheet would run as a formula quoted. */
@@ -50,12 +56,11 @@ export function segmentsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
   const tags = ['analytics'];
 
   app.post('/v1/analytics/segments', {
-    schema: { tags, summary: 'Save a segment: a name and a tree of conditions on members', body: SegmentCreateDoc, response: { 201: Segment } },
-    validatorCompiler: bodyInHandler,
+    schema: { tags, summary: 'Save a segment: a name and a tree of conditions on members', body: SegmentCreate, response: { 201: Segment } },
+    validatorCompiler: segmentValidator,
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      const body = parseSegmentBody(SegmentCreate, req.body);
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await segments.create(q, program, body) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await segments.create(q, program, req.body) }));
     },
   });
 
@@ -71,13 +76,14 @@ export function segmentsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
     schema: {
       tags,
       summary: 'The size and a sample of members of a definition, without saving it',
-      body: PreviewBodyDoc,
+      'x-idempotency': 'none',
+      body: PreviewBody,
       response: { 200: PreviewResponse },
     },
-    validatorCompiler: bodyInHandler,
+    validatorCompiler: segmentValidator,
     handler: async (req) => {
       const { program } = await programContext(programs, req, 'read');
-      return segments.preview(program, parseSegmentBody(PreviewBody, req.body));
+      return segments.preview(program, req.body);
     },
   });
 
@@ -95,14 +101,13 @@ export function segmentsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
   });
 
   app.patch('/v1/analytics/segments/:segment_id', {
-    schema: { tags, summary: 'Rename a segment or change its description or conditions', params: SegmentParams, body: SegmentUpdateDoc, response: { 200: Segment } },
-    validatorCompiler: bodyInHandler,
+    schema: { tags, summary: 'Rename a segment or change its description or conditions', params: SegmentParams, body: SegmentUpdate, response: { 200: Segment } },
+    validatorCompiler: segmentValidator,
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      const body = parseSegmentBody(SegmentUpdate, req.body);
       return runWrite(db, req, reply, program.id, async (q) => ({
         status: 200,
-        body: await segments.update(q, program, req.params.segment_id, body),
+        body: await segments.update(q, program, req.params.segment_id, req.body),
       }));
     },
   });
@@ -134,7 +139,7 @@ export function segmentsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
       tags,
       summary: 'Every member of the segment as CSV: member_id, name, then one column per field the segment uses',
       params: SegmentParams,
-      produces: ['text/csv'],
+      response: { 200: { content: { 'text/csv': { schema: documented(z.string().describe('member_id, name, then one column per field the segment uses')) } } } },
     },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'read');

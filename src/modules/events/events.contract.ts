@@ -87,7 +87,19 @@ export type RefundEvent = z.infer<typeof RefundEvent>;
 export type CustomEvent = z.infer<typeof CustomEvent>;
 export type EventInput = PurchaseEvent | GuestPurchaseEvent | RefundEvent | CustomEvent;
 
-export const BatchInput = z.object({ events: z.array(EventInput).min(1).max(1000) }).strict();
+/**
+ * A batch as it is validated: the envelope here, each event on its own afterwards (`parseEvent`), so that a bad
+ * event is rejected in its slot and does not sink the others — which is why the items are not typed here.
+ */
+export const BatchInput = z
+  .object({
+    events: z
+      .array(z.unknown().describe('An event, as POST /v1/events takes it: a purchase, a guest purchase, a refund or a custom event'))
+      .min(1)
+      .max(1000)
+      .describe('Up to 1,000 events, applied in order; each is checked on its own and a bad one is answered `rejected` in its slot'),
+  })
+  .strict();
 
 /**
  * Parses one event by its `type`, so errors name the field of that event's own shape rather than a union's
@@ -231,4 +243,56 @@ export const BatchResponse = z.object({
   replayed: z.number().int(),
   rejected: z.number().int(),
   results: z.array(BatchItem),
+});
+
+/** A reported event as stored: what was sent (`payload`) and what it did (`result`). */
+export const EventView = z.object({
+  id: z.string(),
+  type: z.string(),
+  member_id: z.string().nullable(),
+  order_id: z.string().nullable(),
+  payload: z.record(z.string(), z.unknown()).describe('The event as it was received'),
+  result: EventResult.describe('What the event did when it was applied'),
+  occurred_at: z.string(),
+  received_at: z.string(),
+});
+
+/** An event not applied yet (serve --ingest=nats): still queued, or refused by a worker. */
+export const EventPending = z.object({
+  id: z.string(),
+  status: z.enum(['queued', 'rejected']),
+  error: z.unknown().optional().describe('For a rejected event: the problem the worker found'),
+});
+
+export const OrderView = z.object({
+  id: z.string(),
+  member_id: z.string().nullable().describe('null for a guest purchase'),
+  event_id: z.string().nullable(),
+  currency: z.string(),
+  amount: z.number().int().describe('What was paid, in minor units'),
+  refunded_amount: z.number().int(),
+  lines: z
+    .array(
+      z.object({
+        sku: z.string(),
+        name: z.string().optional(),
+        category: z.string().optional(),
+        quantity: z.number().int(),
+        unit_price: z.number().int(),
+        refunded_quantity: z.number().int(),
+      }),
+    )
+    .describe('The lines of the purchase, with how many of each were refunded'),
+  channel: z.string().nullable(),
+  store_id: z.string().nullable(),
+  points: z
+    .record(z.string(), z.object({ earned: z.number().int(), reversed: z.number().int() }))
+    .describe('Per point currency: what the order earned and what its refunds reversed'),
+  occurred_at: z.string(),
+  created_at: z.string(),
+});
+
+export const OrderFulfilled = z.object({
+  order_id: z.string(),
+  released_points: z.number().int().describe('Pending points made available now'),
 });

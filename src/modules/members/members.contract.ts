@@ -130,8 +130,8 @@ export const MemberListQuery = z
       .optional()
       .describe('One identity: email:ann@example.com, phone:+447700900123, card:ABC123, or <channel>:<id>'),
     q: z.string().trim().min(1).max(200).optional().describe('Case-insensitive part of the first name, last name or email'),
-    tag: Tag.optional(),
-    status: MemberStatus.optional(),
+    tag: Tag.optional().describe('Only members with this tag'),
+    status: MemberStatus.optional().describe('Only members in this status'),
   })
   .strict();
 export type MemberListQuery = z.infer<typeof MemberListQuery>;

@@ -3,6 +3,7 @@ import type { App } from '../../platform/http.js';
 import type { Db } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { runWrite } from '../../platform/idempotency.js';
+import { WORKSPACE_SECURITY } from '../../platform/openapi.js';
 import { ApiKey, ApiKeyWithSecret, KeyCreate, Program, ProgramCreate, ProgramUpdate } from './programs.contract.js';
 import { principalOf } from './programs.http.js';
 import type { ProgramsService } from './programs.service.js';
@@ -14,7 +15,7 @@ export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
   const { db, programs } = deps;
 
   app.get('/v1/programs', {
-    schema: { tags: ['programs'], summary: 'List the programs this key can see', response: { 200: z.object({ data: z.array(Program) }) } },
+    schema: { security: WORKSPACE_SECURITY, tags: ['programs'], summary: 'List the programs this key can see', response: { 200: z.object({ data: z.array(Program) }) } },
     handler: async (req) => {
       const p = principalOf(req);
       programs.requireScope(p, 'read');
@@ -24,7 +25,7 @@ export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
   });
 
   app.post('/v1/programs', {
-    schema: { tags: ['programs'], summary: 'Create a program (workspace admin key)', body: ProgramCreate, response: { 201: Program } },
+    schema: { security: WORKSPACE_SECURITY, tags: ['programs'], summary: 'Create a program (workspace admin key)', body: ProgramCreate, response: { 201: Program } },
     handler: async (req, reply) => {
       const p = principalOf(req);
       programs.requireScope(p, 'admin');
@@ -39,7 +40,7 @@ export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
   });
 
   app.get('/v1/programs/:program_id', {
-    schema: { tags: ['programs'], summary: 'Read a program and its settings', params: ProgramParams, response: { 200: Program } },
+    schema: { security: WORKSPACE_SECURITY, tags: ['programs'], summary: 'Read a program and its settings', params: ProgramParams, response: { 200: Program } },
     handler: async (req) => {
       const p = principalOf(req);
       programs.requireScope(p, 'read');
@@ -49,8 +50,10 @@ export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
 
   app.patch('/v1/programs/:program_id', {
     schema: {
+      security: WORKSPACE_SECURITY,
       tags: ['programs'],
       summary: 'Change a program: name, point currencies (add only), settings',
+      'x-idempotency': 'none',
       params: ProgramParams,
       body: ProgramUpdate,
       response: { 200: Program },
@@ -65,6 +68,7 @@ export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
 
   app.post('/v1/keys', {
     schema: {
+      security: WORKSPACE_SECURITY,
       tags: ['keys'],
       summary: 'Create an API key; its secret is in this response only',
       body: KeyCreate,
@@ -87,7 +91,7 @@ export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
   });
 
   app.get('/v1/keys', {
-    schema: { tags: ['keys'], summary: 'List API keys (never their secrets)', response: { 200: z.object({ data: z.array(ApiKey) }) } },
+    schema: { security: WORKSPACE_SECURITY, tags: ['keys'], summary: 'List API keys (never their secrets)', response: { 200: z.object({ data: z.array(ApiKey) }) } },
     handler: async (req) => {
       const p = principalOf(req);
       programs.requireScope(p, 'admin');
@@ -96,7 +100,7 @@ export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
   });
 
   app.delete('/v1/keys/:key_id', {
-    schema: { tags: ['keys'], summary: 'Revoke an API key', params: KeyParams, response: { 200: ApiKey } },
+    schema: { security: WORKSPACE_SECURITY, tags: ['keys'], summary: 'Revoke an API key', 'x-idempotency': 'none', params: KeyParams, response: { 200: ApiKey } },
     handler: async (req) => {
       const p = principalOf(req);
       programs.requireScope(p, 'admin');

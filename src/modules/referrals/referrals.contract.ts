@@ -93,7 +93,7 @@ export const ReferralListQuery = z
   .object({
     referrer: z.string().max(64).optional().describe('Member id of the referrer'),
     referee: z.string().max(64).optional().describe('Member id of the referee'),
-    status: ReferralStatus.optional(),
+    status: ReferralStatus.optional().describe('Only referrals in this status'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
   })

@@ -89,8 +89,8 @@ export type RewardView = z.infer<typeof Reward>;
 export const RewardParams = z.object({ reward_id: Id }).strict();
 export const RewardListQuery = z
   .object({
-    status: z.enum(['active', 'inactive', 'archived']).optional(),
-    kind: RewardKind.optional(),
+    status: z.enum(['active', 'inactive', 'archived']).optional().describe('Only rewards in this status'),
+    kind: RewardKind.optional().describe('Only rewards of this kind'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(200).optional(),
   })

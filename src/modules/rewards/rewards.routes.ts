@@ -145,6 +145,7 @@ export function rewardsRoutes(app: App, deps: { db: Db; programs: ProgramsServic
     schema: {
       tags,
       summary: 'Would this coupon work for this member and order? Writes nothing',
+      'x-idempotency': 'none',
       body: CouponCheck,
       response: { 200: CouponValidation },
     },

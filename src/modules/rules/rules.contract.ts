@@ -179,7 +179,7 @@ export type Rule = z.infer<typeof Rule>;
 export const RuleParams = z.object({ rule_id: z.string().min(1).max(64) }).strict();
 export const RuleListQuery = z
   .object({
-    status: z.enum(['draft', 'active', 'archived']).optional(),
+    status: z.enum(['draft', 'active', 'archived']).optional().describe('Only rules in this status'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
   })

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { FastifyRouteSchemaDef } from 'fastify/types/schema.js';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { App } from '../../platform/http.js';
 import type { Db } from '../../platform/db.js';
 import { runWrite } from '../../platform/idempotency.js';
@@ -9,14 +11,22 @@ import type { RulesService } from './rules.service.js';
 
 const Empty = z.object({}).strict().nullish();
 
-/** Bodies are parsed by `parseBody`, so a bad condition, effect or limit gets its own code and field path. */
-const ruleValidator = (schema: z.ZodType) => () => (data: unknown) => {
-  try {
-    return { value: parseBody(schema, data) };
-  } catch (error) {
-    return { error: error as Error };
-  }
-};
+/**
+ * Validates each part with the route's own schema, the one the OpenAPI document shows. Bodies go through
+ * `parseBody`, so a bad condition, effect or limit gets its own code and field path.
+ */
+function ruleValidator<S>(route: FastifyRouteSchemaDef<S>) {
+  // Fastify passes the schema of the part being compiled (a zod schema here), though it types the whole.
+  const part = route as unknown as FastifyRouteSchemaDef<z.ZodType>;
+  if (route.httpPart !== 'body') return validatorCompiler(part);
+  return (data: unknown) => {
+    try {
+      return { value: parseBody(part.schema, data) };
+    } catch (error) {
+      return { error: error as Error };
+    }
+  };
+}
 
 export function rulesRoutes(app: App, deps: { db: Db; programs: ProgramsService; rules: RulesService }) {
   const { db, programs, rules } = deps;
@@ -24,7 +34,7 @@ export function rulesRoutes(app: App, deps: { db: Db; programs: ProgramsService;
 
   app.post('/v1/rules', {
     schema: { tags, summary: 'Create an earning rule (a draft unless status is active)', body: RuleCreate, response: { 201: Rule } },
-    validatorCompiler: ruleValidator(RuleCreate),
+    validatorCompiler: ruleValidator,
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
       return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await rules.create(q, program, req.body) }));
@@ -55,10 +65,7 @@ export function rulesRoutes(app: App, deps: { db: Db; programs: ProgramsService;
       body: RuleUpdate,
       response: { 200: Rule },
     },
-    validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? ruleValidator(RuleUpdate)() : (data: unknown) => {
-      const r = RuleParams.safeParse(data);
-      return r.success ? { value: r.data } : { error: r.error as unknown as Error };
-    }),
+    validatorCompiler: ruleValidator,
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
       return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await rules.update(q, program, req.params.rule_id, req.body) }));
@@ -82,6 +89,7 @@ export function rulesRoutes(app: App, deps: { db: Db; programs: ProgramsService;
     schema: {
       tags,
       summary: 'What an event would earn a member, rule by rule, and why; writes nothing',
+      'x-idempotency': 'none',
       body: PreviewBody,
       response: { 200: PreviewResponse },
     },

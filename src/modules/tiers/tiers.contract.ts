@@ -30,6 +30,12 @@ export const Scheme = z.object({
 
 const RefId = z.string().trim().min(1).max(100);
 
+type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** Any JSON value. It refers to itself, so it is registered under an id: the OpenAPI document has it as a component. */
+const JsonValue: z.ZodType<JsonValue> = z
+  .lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonValue), z.record(z.string(), JsonValue)]))
+  .meta({ id: 'JsonValue', description: 'Any JSON value' });
+
 /** What a level gives, as data rules and rewards read. Known keys are checked; others are kept as given. */
 export const Benefits = z
   .object({
@@ -37,7 +43,7 @@ export const Benefits = z
     birthday_gift_reward_id: RefId.optional(),
     reward_ids: z.array(RefId).max(100).optional().describe('Rewards only this level (and above) may redeem'),
   })
-  .catchall(z.json())
+  .catchall(JsonValue)
   .refine((b) => JSON.stringify(b).length <= 10_000, 'benefits must be at most 10,000 characters of JSON');
 
 const Name = z.string().trim().min(1).max(100);
