@@ -141,53 +141,7 @@ export function parseEvent(raw: unknown, prefix = ''): EventInput {
   const schema = type === 'purchase' ? (isGuest ? GuestPurchaseEvent : PurchaseEvent) : type === 'refund' ? RefundEvent : CustomEvent;
   const r = schema.safeParse(raw);
   if (!r.success) throw fail(r.error.issues);
-  const text = badText(r.data, prefix);
-  if (text) throw text;
-  if (r.data.occurred_at) {
-    const year = new Date(r.data.occurred_at).getUTCFullYear();
-    if (!(year >= MIN_YEAR && year <= MAX_YEAR)) {
-      const field = `${prefix}occurred_at`;
-      const message = `must fall within the years ${MIN_YEAR} to ${MAX_YEAR} (UTC)`;
-      throw new AppError('invalid', 'validation.out_of_range', `Invalid event: ${field}: ${message}`, {
-        field,
-        errors: [{ field, code: 'validation.out_of_range', message }],
-      });
-    }
-  }
   return r.data;
-}
-
-/** The years an `occurred_at` may fall in, once its offset is applied (the database stores no year 0). */
-const MIN_YEAR = 1900;
-const MAX_YEAR = 9999;
-/** How deep `properties` (and any other value of an event) may nest. */
-const MAX_DEPTH = 32;
-
-/** A NUL or an unpaired surrogate: text PostgreSQL cannot store. */
-// eslint-disable-next-line no-control-regex
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/**
- * The first text of an event (a value or a key, at any depth) that the database could not store, or a value
- * nested too deep: refused alike whether the event is applied at once or queued for a worker.
- */
-function badText(value: unknown, prefix: string): AppError | undefined {
-  const refuse = (code: string, path: string[], message: string) => {
-    const field = prefix + (path.length ? path.join('.') : 'body');
-    return new AppError('invalid', code, `Invalid event: ${field}: ${message}`, { field, errors: [{ field, code, message }] });
-  };
-  const walk = (v: unknown, path: string[]): AppError | undefined => {
-    if (typeof v === 'string') return UNSTORABLE.test(v) ? refuse('request.invalid_text', path, 'contains a NUL character or an unpaired surrogate') : undefined;
-    if (typeof v !== 'object' || v === null) return undefined;
-    if (path.length > MAX_DEPTH) return refuse('request.too_deep', path, `nests deeper than ${MAX_DEPTH} levels`);
-    for (const [k, item] of Object.entries(v)) {
-      if (UNSTORABLE.test(k)) return refuse('request.invalid_text', path, `a key contains a NUL character or an unpaired surrogate`);
-      const bad = walk(item, [...path, k]);
-      if (bad) return bad;
-    }
-    return undefined;
-  };
-  return walk(value, []);
 }
 
 export const EventTransaction = z.object({
