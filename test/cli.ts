@@ -49,7 +49,8 @@ export interface Env {
 /** The environment of one installation: its data directory and, on PostgreSQL, its database. */
 export function installation(opts: { databaseUrl?: string } = {}): { dataDir: string; env: Env } {
   const dataDir = tempDir();
-  const env: Env = { ...process.env, PATRON_DATA_DIR: dataDir, PATRON_JOBS_INTERVAL: '0', LOG_LEVEL: 'warn', PORT: '0' };
+  // Load shedding measures this machine's event loop, which a loaded test run makes slow: off, as in harness().
+  const env: Env = { ...process.env, PATRON_DATA_DIR: dataDir, PATRON_JOBS_INTERVAL: '0', PATRON_MAX_EVENT_LOOP_DELAY: '0', LOG_LEVEL: 'warn', PORT: '0' };
   delete env.DATABASE_URL;
   if (ON_POSTGRES) env.DATABASE_URL = opts.databaseUrl ?? PG_URL;
   return { dataDir, env };

@@ -77,7 +77,7 @@ function caller(app: App, defaults: Record<string, string>): Api {
  * thousands of calls with one key (the property and fuzz tests), and PGlite's queries run on the test's own
  * event loop on a shared machine; src/platform/protect.test.ts tests those guards with limits of its own.
  */
-const TEST_PROTECT: Partial<ProtectOptions> = { rateLimitPerMinute: 0, maxEventLoopDelayMs: 0 };
+export const TEST_PROTECT: Partial<ProtectOptions> = { rateLimitPerMinute: 0, maxEventLoopDelayMs: 0 };
 
 /** One database and app per test file; each test makes its own program, so tests never share state. */
 export async function harness(

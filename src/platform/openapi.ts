@@ -125,7 +125,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; example: 
   429: {
     name: 'TooManyRequests',
     description: 'Too many requests from this key or address; retry after the `Retry-After` header',
-    example: { code: 'rate.limited', detail: 'Too many requests; retry in 30 seconds' },
+    example: { code: 'request.rate_limited', detail: 'Too many requests for this key; retry after the Retry-After header' },
   },
   503: {
     name: 'ServiceUnavailable',

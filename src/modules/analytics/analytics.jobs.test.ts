@@ -16,7 +16,7 @@ import { migrate } from '../../platform/migrate.js';
 import { manualClock } from '../../platform/clock.js';
 import type { App } from '../../platform/http.js';
 import { createMaintenance } from '../../maintenance.js';
-import { onPostgres, testDb } from '../../../test/harness.js';
+import { onPostgres, testDb, TEST_PROTECT } from '../../../test/harness.js';
 import { cleanupCli, scratchDatabase } from '../../../test/cli.js';
 import { uniq } from '../../../test/fixtures.js';
 import { createAnalyticsJobs } from './analytics.jobs.js';
@@ -68,7 +68,7 @@ async function server(opts: { fit?: (input: FitInput) => Promise<FitOutput>; lea
   const db = await connection();
   const base = createServices({ db, clock });
   const services = { ...base, analyticsJobs: createAnalyticsJobs({ db, clock, ids: base.ids, log: base.log, leaseMs: opts.leaseMs, fit: opts.fit }) };
-  const app = createApp(services);
+  const app = createApp(services, { protect: TEST_PROTECT });
   await app.ready();
   apps.push(app);
   return {

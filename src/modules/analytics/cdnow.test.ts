@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { cleanupCli, installation, json, patron, scratchDatabase, ON_POSTGRES, type Env } from '../../../test/cli.js';
+import { TEST_PROTECT } from '../../../test/harness.js';
 import { createApp, createServices, openDatabase } from '../../main.js';
 import { loadConfig } from '../../platform/config.js';
 
@@ -73,7 +74,7 @@ describe('CDNOW through Patron', () => {
     const db = await openDatabase(loadConfig(env));
     try {
       const services = createServices({ db });
-      const app = createApp(services);
+      const app = createApp(services, { protect: TEST_PROTECT });
       const ws = (await services.programs.program(programId)).workspace_id;
       const key = await services.programs.createKey({ workspaceId: ws, programId, name: 'analyst', scopes: ['read'] });
       const res = await app.inject({

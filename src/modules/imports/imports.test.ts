@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, createServices, openDatabase } from '../../main.js';
 import { loadConfig } from '../../platform/config.js';
 import { cleanupCli, installation, json, patron, seedProgram, type Env } from '../../../test/cli.js';
+import { TEST_PROTECT } from '../../../test/harness.js';
 
 // `patron import` spawned for real (test/cli.ts), then what it wrote read back through the HTTP API in
 // process. The fixture is 118 lines of the real Online Retail data set (see test/fixtures/README.md).
@@ -30,7 +31,7 @@ interface Summary {
 async function withApi<T>(env: Env, programId: string, fn: (get: (url: string) => Promise<any>) => Promise<T>): Promise<T> {
   const db = await openDatabase(loadConfig(env));
   const services = createServices({ db });
-  const app = createApp(services);
+  const app = createApp(services, { protect: TEST_PROTECT });
   try {
     const program = await services.programs.program(programId);
     const key = await services.programs.createKey({ workspaceId: program.workspace_id, programId, name: 'test', scopes: ['admin'] });
