@@ -18,7 +18,7 @@ import type { App } from '../../platform/http.js';
 import { createMaintenance } from '../../maintenance.js';
 import { onPostgres, testDb, TEST_PROTECT } from '../../../test/harness.js';
 import { cleanupCli, scratchDatabase } from '../../../test/cli.js';
-import { uniq } from '../../../test/fixtures.js';
+import { cdnowEvents, syntheticPurchases, uniq } from '../../../test/fixtures.js';
 import { createAnalyticsJobs } from './analytics.jobs.js';
 import { fitInWorker, scoreMembers } from './analytics.clv.js';
 import type { FitInput, FitOutput } from './analytics.fit.js';
@@ -88,19 +88,7 @@ async function population(s: Server) {
   const ws = await s.services.programs.createWorkspace('jobs');
   programId = (await s.services.programs.createProgram(ws, { name: 'Jobs', currency: 'GBP', settings: { auto_enrol: true } })).id;
   secret = (await s.services.programs.createKey({ workspaceId: ws, programId: null, name: 'admin', scopes: ['admin'] })).secret;
-  let seed = 42;
-  const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
-  const events: Record<string, unknown>[] = [];
-  for (let m = 0; m < 240; m++) {
-    const start = Math.floor(rand() * 90);
-    const life = 20 + Math.floor(rand() * 300);
-    const gap = 5 + Math.floor(rand() * 60);
-    const spend = 1000 + Math.floor(rand() * 5000);
-    for (let d = start; d < Math.min(start + life, 365); d += gap + Math.floor(rand() * gap)) {
-      const day = new Date(Date.UTC(2025, 6, 1) + d * 86_400_000).toISOString();
-      events.push({ type: 'purchase', id: uniq('e'), member: { external_id: `shop:${m}` }, order_id: uniq('o'), amount: spend + Math.floor(rand() * 1000), currency: 'GBP', occurred_at: day });
-    }
-  }
+  const events = syntheticPurchases();
   for (let i = 0; i < events.length; i += 1000) {
     const res = await s.call('POST', '/v1/events/batch', { events: events.slice(i, i + 1000) });
     expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(200);
@@ -301,19 +289,7 @@ describe('the fit runs beside the event loop', () => {
     programId = (await s.services.programs.createProgram(ws, { name: 'CDNOW', currency: 'USD', settings: { auto_enrol: true } })).id;
     secret = (await s.services.programs.createKey({ workspaceId: ws, programId: null, name: 'admin', scopes: ['admin'] })).secret;
     // CDNOW_sample.txt (datasets/README.md): master_id sample_id yyyymmdd cds dollars, one purchase a line.
-    const lines = readFileSync(join(ROOT, 'datasets', 'cdnow', 'CDNOW_sample.txt'), 'utf8').trim().split(/\r?\n/);
-    const events = lines.map((l, i) => {
-      const [, sample, day, , dollars] = l.trim().split(/\s+/);
-      return {
-        type: 'purchase',
-        id: `cdnow-${i + 1}`,
-        member: { external_id: `cdnow:${Number(sample)}` },
-        order_id: `cdnow-${i + 1}`,
-        amount: Math.round(Number(dollars) * 100),
-        currency: 'USD',
-        occurred_at: `${day!.slice(0, 4)}-${day!.slice(4, 6)}-${day!.slice(6, 8)}T12:00:00Z`,
-      };
-    });
+    const events = cdnowEvents(readFileSync(join(ROOT, 'datasets', 'cdnow', 'CDNOW_sample.txt'), 'utf8'));
     for (let i = 0; i < events.length; i += 1000) expect((await s.call('POST', '/v1/events/batch', { events: events.slice(i, i + 1000) })).status).toBe(200);
 
     const started = await s.call('POST', '/v1/analytics/clv', { as_of: '1997-10-01', model: 'paretonbd' });

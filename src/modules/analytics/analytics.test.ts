@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, type Harness, type TestProgram } from '../../../test/harness.js';
-import { enrol, uniq } from '../../../test/fixtures.js';
+import { enrol, syntheticPurchases, uniq } from '../../../test/fixtures.js';
 import { manualClock } from '../../platform/clock.js';
 import { rfmSegment, RFM_SEGMENTS } from './index.js';
 import { quintile } from './analytics.rfm.js';
@@ -317,19 +317,7 @@ describe('churn and lifetime value jobs', () => {
   /** A seeded little population: 240 members buying at their own rate for a while, then stopping. */
   async function population() {
     const p = await h.program();
-    let seed = 42;
-    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
-    const events: Record<string, unknown>[] = [];
-    for (let m = 0; m < 240; m++) {
-      const start = Math.floor(rand() * 90);
-      const life = 20 + Math.floor(rand() * 300);
-      const gap = 5 + Math.floor(rand() * 60);
-      const spend = 1000 + Math.floor(rand() * 5000);
-      for (let d = start; d < Math.min(start + life, 365); d += gap + Math.floor(rand() * gap)) {
-        const day = new Date(Date.UTC(2025, 6, 1) + d * 86_400_000).toISOString();
-        events.push({ type: 'purchase', id: uniq('e'), member: { external_id: `shop:${m}` }, order_id: uniq('o'), amount: spend + Math.floor(rand() * 1000), currency: 'GBP', occurred_at: day });
-      }
-    }
+    const events = syntheticPurchases();
     for (let i = 0; i < events.length; i += 1000) {
       const res = await p.api('POST', '/v1/events/batch', { events: events.slice(i, i + 1000) });
       expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(200);

@@ -11,6 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { cleanupCli, installation, json, patron, scratchDatabase, ON_POSTGRES, type Env } from '../../../test/cli.js';
 import { TEST_PROTECT } from '../../../test/harness.js';
+import { cdnowEvents } from '../../../test/fixtures.js';
 import { createApp, createServices, openDatabase } from '../../main.js';
 import { loadConfig } from '../../platform/config.js';
 
@@ -44,24 +45,8 @@ beforeAll(async () => {
   // CDNOW_sample.txt: master_id sample_id yyyymmdd cds dollars — one purchase event per line.
   const dir = mkdtempSync(join(tmpdir(), 'patron-cdnow-'));
   const file = join(dir, 'cdnow.jsonl');
-  const lines = readFileSync(join(DATA, 'CDNOW_sample.txt'), 'utf8').trim().split(/\r?\n/);
-  writeFileSync(
-    file,
-    lines
-      .map((l, i) => {
-        const [, sample, day, , dollars] = l.trim().split(/\s+/);
-        return JSON.stringify({
-          type: 'purchase',
-          id: `cdnow-${i + 1}`,
-          member: { external_id: `cdnow:${Number(sample)}` },
-          order_id: `cdnow-${i + 1}`,
-          amount: Math.round(Number(dollars) * 100),
-          currency: 'USD',
-          occurred_at: `${day!.slice(0, 4)}-${day!.slice(4, 6)}-${day!.slice(6, 8)}T12:00:00Z`,
-        });
-      })
-      .join('\n') + '\n',
-  );
+  const events = cdnowEvents(readFileSync(join(DATA, 'CDNOW_sample.txt'), 'utf8'));
+  writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
   const imported = json<{ read: number; imported: number }>(await patron(['import', 'events', file, '--program', programId, '--no-rules', '--json', '--rejects', join(dir, 'rejects.csv')], env));
   expect(imported).toMatchObject({ read: 6919, imported: 6919 });
 }, 300_000);
