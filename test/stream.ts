@@ -24,7 +24,7 @@ export async function cleanupStreams() {
     if (!nc) continue;
     const jsm = await jetstreamManager(nc);
     for (const { name: s } of streams.filter((x) => x.url === url)) {
-      for (const name of [s, `KV_${s}_status`, `KV_${s}_leases`, `KV_${s}_orders`]) await jsm.streams.delete(name).catch(() => false);
+      for (const name of [s, `KV_${s}_status`, `KV_${s}_leases`]) await jsm.streams.delete(name).catch(() => false);
     }
     await nc.close();
   }

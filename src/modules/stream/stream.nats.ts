@@ -55,18 +55,10 @@ export interface OpenStream {
   settings: StreamSettings;
   /** Refusals of workers, by `eventKey`. */
   refusals: KV;
-  /** The routing key of each queued purchase, by `orderKey`: where its refunds go before it is applied. */
-  orders: KV;
   /** Partition leases (`partition.<n>` → worker id) and live workers (`worker.<id>`); only workers open it. */
   leases?: KV;
   close(): Promise<void>;
 }
-
-/** How long a queued purchase's routing key is kept for its refunds (once applied, the ledger names its member). */
-export const ORDER_ROUTE_TTL_MS = 7 * 24 * 3600 * 1000;
-
-/** An order id is free text too: encoded to stand as a key of the orders bucket. */
-export const orderKey = (programId: string, orderId: string) => `${programId}.${Buffer.from(orderId, 'utf8').toString('base64url')}`;
 
 /** An event id is free text: encoded to stand as one subject token and in the message id. */
 export const eventKey = (programId: string, eventId: string) => `${programId}.${Buffer.from(eventId, 'utf8').toString('base64url')}`;
@@ -182,13 +174,23 @@ export async function openStream(settings: StreamSettings, role: 'api' | 'worker
     if (role === 'worker') await ensureConsumers(jsm, settings);
     const kvm = new Kvm(nc);
     const refusals = await bucket(kvm, `${settings.stream}_status`, REFUSAL_TTL_MS);
-    const orders = await bucket(kvm, `${settings.stream}_orders`, ORDER_ROUTE_TTL_MS);
     const leases = role === 'api' ? undefined : await bucket(kvm, `${settings.stream}_leases`, LEASE_MS);
-    return { nc, js: jetstream(nc), jsm, settings, refusals, orders, leases, close: () => nc.drain() };
+    return { nc, js: jetstream(nc), jsm, settings, refusals, leases, close: () => nc.drain() };
   } catch (e) {
     await nc.close();
     throw e;
   }
+}
+
+/**
+ * Whether a message still in the stream was acknowledged all the same: after a crash of the NATS server a
+ * work queue can keep a message its consumer had recorded as acknowledged (at or below its ack floor).
+ */
+export async function acknowledged(s: OpenStream, subject: string, seq: number): Promise<boolean> {
+  const partition = Number(subject.split('.')[2]);
+  if (!Number.isInteger(partition)) return false;
+  const info = await s.jsm.consumers.info(s.settings.stream, consumerOf(partition)).catch(() => null);
+  return info !== null && seq <= info.ack_floor.stream_seq;
 }
 
 export interface PartitionState {

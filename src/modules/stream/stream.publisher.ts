@@ -3,7 +3,7 @@ import type { Db } from '../../platform/db.js';
 import type { Program } from '../programs/index.js';
 import { memberRefKey, type MemberRef, type MembersService } from '../members/index.js';
 import { parseEvent, type RefundEvent, type EventInput, type EventsService, type IngestOutcome } from '../events/index.js';
-import { consumerOf, eventKey, orderKey, partitionOf, subjectOf, type OpenStream } from './stream.nats.js';
+import { acknowledged, eventKey, partitionOf, subjectOf, type OpenStream } from './stream.nats.js';
 import { Refusal, type Message } from './stream.contract.js';
 
 export interface Queued {
@@ -56,24 +56,21 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
   const { settings } = stream;
 
   /**
-   * The routing key of each event, in order: a query for the members, one per refunded order, and a look-up
-   * in the orders bucket per refund whose order is not applied yet. A refund goes where its order's purchase
-   * went, however (or whether) it names the member: by the order's member once the purchase is applied, by the
-   * key its purchase was queued with while it waits (in the orders bucket, or earlier in the same list), and
-   * only for an order Patron has never seen by the member it names, or else by the order.
+   * The routing key of each event, in order: a query for the members and one per refunded order. A refund
+   * goes where its order's purchase went, however (or whether) it names the member: by the order's member
+   * once the purchase is applied, by its purchase's key when that is earlier in the same list, and otherwise
+   * by the member it names, or else by the order. A refund whose purchase is still queued in another
+   * partition is held back by the worker until the purchase is applied (see `createWorker`), so the API
+   * writes nothing more than the event itself.
    */
   async function routingKeys(program: Program, list: readonly EventInput[]): Promise<string[]> {
     const refs: MemberRef[] = [];
     const refunded = [...new Set(list.flatMap((e) => (isRefund(e) ? [e.order_id] : [])))];
     const owners = new Map<string, string>();
-    const queuedRoute = new Map<string, string>();
     await Promise.all(
       refunded.map(async (orderId) => {
         const order = await events.order(program, orderId).catch(() => undefined);
         if (order?.member_id) owners.set(orderId, order.member_id);
-        if (order) return;
-        const entry = await stream.orders.get(orderKey(program.id, orderId)).catch((err: unknown) => Promise.reject(unavailable(err)));
-        if (entry && entry.operation === 'PUT') queuedRoute.set(orderId, entry.string());
       }),
     );
     for (const e of list) if ('member' in e && e.member) refs.push(e.member);
@@ -89,7 +86,7 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
       if (isRefund(e)) {
         const owner = owners.get(e.order_id);
         if (owner) return keys.get(`id:${owner}`) ?? `id:${owner}`;
-        const queued = inList.get(e.order_id) ?? queuedRoute.get(e.order_id);
+        const queued = inList.get(e.order_id);
         if (queued) return queued;
         return e.member ? memberKey(e.member) : `order:${e.order_id}`;
       }
@@ -99,16 +96,6 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
       if (order) inList.set(order, key);
       return key;
     });
-  }
-
-  /**
-   * Records where a purchase is queued, for its refunds to follow it there until it is applied. Done before
-   * the purchase is answered, so a refund sent after that answer finds it.
-   */
-  function recordRoute(program: Program, e: EventInput, key: string): Promise<unknown> {
-    const order = purchaseOrder(e);
-    if (!order) return Promise.resolve();
-    return stream.orders.put(orderKey(program.id, order), key).catch((err: unknown) => Promise.reject(unavailable(err)));
   }
 
   /** Starts publishing one event (the write to the connection happens now, in call order) and answers its partition. */
@@ -142,17 +129,6 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
     return events.previous(program, e);
   }
 
-  /**
-   * Whether a message still in the stream was acknowledged all the same: after a crash of the NATS server a
-   * work queue can keep a message its consumer had recorded as acknowledged (at or below its ack floor).
-   */
-  async function acknowledged(subject: string, seq: number): Promise<boolean> {
-    const partition = Number(subject.split('.')[2]);
-    if (!Number.isInteger(partition)) return false;
-    const info = await stream.jsm.consumers.info(settings.stream, consumerOf(partition)).catch(() => null);
-    return info !== null && seq <= info.ack_floor.stream_seq;
-  }
-
   function refuse(slot: Slot, err: unknown) {
     if (!(err instanceof AppError)) throw err;
     const p = toProblem(err);
@@ -170,8 +146,7 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
       const [prev, [key]] = await Promise.all([events.previous(program, e), routingKeys(program, [e])]);
       if (prev) return prev;
       const { partition, stored } = send(program, e, key!);
-      const [applied] = await Promise.all([stored, recordRoute(program, e, key!)]);
-      return applied ?? { id: e.id, status: 'queued', partition };
+      return (await stored) ?? { id: e.id, status: 'queued', partition };
     },
 
     /**
@@ -204,8 +179,8 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
         const { stored, partition } = send(program, e, keys[i]!);
         slot.partition = partition;
         sends.push(
-          Promise.all([stored, recordRoute(program, e, keys[i]!)]).then(
-            ([applied]) => void (applied && Object.assign(slot, { status: 'replayed', partition: undefined, result: applied.result })),
+          stored.then(
+            (applied) => void (applied && Object.assign(slot, { status: 'replayed', partition: undefined, result: applied.result })),
             (err: unknown) => refuse(slot, err),
           ),
         );
@@ -221,7 +196,7 @@ export function createPublisher(deps: { db: Db; stream: OpenStream; events: Even
     async status(program: Program, eventId: string): Promise<{ status: 'queued' } | Refusal | undefined> {
       const subject = subjectOf(settings, program.id, '*', eventId);
       const msg = await stream.jsm.streams.getMessage(settings.stream, { last_by_subj: subject });
-      if (msg && !(await acknowledged(msg.subject, msg.seq))) return { status: 'queued' };
+      if (msg && !(await acknowledged(stream, msg.subject, msg.seq))) return { status: 'queued' };
       const entry = await stream.refusals.get(eventKey(program.id, eventId));
       if (!entry || entry.operation !== 'PUT') return undefined;
       return Refusal.parse(entry.json());

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { ConsumerMessages, JsMsg, MsgRequest } from '@nats-io/jetstream';
 import type { Db } from '../../platform/db.js';
 import { AppError, toProblem } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Program, ProgramsService } from '../programs/index.js';
 import type { EventsService } from '../events/index.js';
-import { ACK_WAIT_MS, consumerOf, eventKey, FETCH_EXPIRES_MS, HEARTBEAT_MS, unapplied, type OpenStream } from './stream.nats.js';
+import { acknowledged, ACK_WAIT_MS, consumerOf, eventKey, FETCH_EXPIRES_MS, HEARTBEAT_MS, unapplied, type OpenStream } from './stream.nats.js';
 import { createLeases } from './stream.leases.js';
 import { classify } from './stream.errors.js';
 import { Message, type Refusal } from './stream.contract.js';
@@ -68,7 +68,7 @@ export function createWorker(deps: { db: Db; stream: OpenStream; programs: Progr
   const leases = createLeases(stream.leases, id);
   const runners = new Map<number, Runner>();
   const slot = limiter(deps.concurrency);
-  const totals = { applied: 0, replayed: 0, rejected: 0, batches: 0 };
+  const totals = { applied: 0, replayed: 0, rejected: 0, deferred: 0, batches: 0 };
   let stopping = false;
   let stopped: () => void = () => {};
   const finished = new Promise<void>((r) => (stopped = r));
@@ -95,27 +95,82 @@ export function createWorker(deps: { db: Db; stream: OpenStream; programs: Progr
       byProgram.set(body.data.program_id, list);
     }
     forget();
+    // What this call has applied or refused: committed, whether or not JetStream has removed it yet.
+    const settled = new Set<number>();
     for (const [programId, items] of byProgram) {
       const program = await programOrRefusal(programId);
       const refusals: { id: string | null; refusal: Refusal }[] = [];
+      // Refunds of an order the ledger does not know (yet): their purchase may still be queued.
+      const unknownOrder = new Set<string>();
       if ('refusal' in program) {
         for (const { event } of items) refusals.push({ id: idOf(event), refusal: program.refusal });
       } else {
         for (const out of await applyOrIsolate(program, items.map((i) => i.event))) {
-          for (const r of out.results) if (r.status === 'rejected' && r.error) refusals.push({ id: r.id, refusal: refusalOf(r.error) });
+          for (const r of out.results) {
+            if (r.status !== 'rejected' || !r.error) continue;
+            if (r.error.code === 'order.not_found' && r.id) unknownOrder.add(r.id);
+            else refusals.push({ id: r.id, refusal: refusalOf(r.error) });
+          }
           totals.applied += out.applied;
           totals.replayed += out.replayed;
         }
       }
-      await Promise.all(refusals.flatMap(({ id: eventId, refusal }) => (eventId ? [stream.refusals.put(eventKey(programId, eventId), JSON.stringify(refusal))] : [])));
-      totals.rejected += refusals.length;
-      for (const { msg } of items) {
-        msg.ack();
-        done.add(msg);
+      const waiting = items.filter((i) => isRefund(i.event) && unknownOrder.has(idOf(i.event)!));
+      await keep(programId, refusals);
+      for (const item of items) {
+        if (waiting.includes(item)) continue;
+        item.msg.ack();
+        settled.add(item.msg.seq);
+        done.add(item.msg);
       }
       forget();
+      if ('refusal' in program) continue;
+      for (const { msg, event } of waiting) {
+        if (await queuedBefore(programId, msg.seq, settled)) {
+          // Back in a while; the partition goes on meanwhile.
+          msg.nak(Math.min(5_000, 200 * 2 ** (msg.info.deliveryCount - 1)));
+          totals.deferred++;
+        } else {
+          // Nothing older waits, so its purchase, if there is one, is committed: this answer is final.
+          const out = await applyAlone(program, event);
+          const r = out.results[0];
+          if (r?.status === 'rejected' && r.error) await keep(programId, [{ id: r.id, refusal: refusalOf(r.error) }]);
+          totals.applied += out.applied;
+          totals.replayed += out.replayed;
+          msg.ack();
+          settled.add(msg.seq);
+        }
+        done.add(msg);
+        forget();
+      }
     }
     totals.batches++;
+  }
+
+  /** Keeps refusals for whoever asks (`GET /v1/events/{id}`). */
+  async function keep(programId: string, refusals: { id: string | null; refusal: Refusal }[]) {
+    await Promise.all(refusals.flatMap(({ id: eventId, refusal }) => (eventId ? [stream.refusals.put(eventKey(programId, eventId), JSON.stringify(refusal))] : [])));
+    totals.rejected += refusals.length;
+  }
+
+  /**
+   * Whether the stream still holds an event of the program stored before `seq` that nobody has applied: a
+   * refund stored after its purchase but routed to another partition (it named no member, or another
+   * identity) waits while this is so. The work queue removes what is acknowledged; what this worker has
+   * just settled, or JetStream recorded as acknowledged, does not count.
+   */
+  async function queuedBefore(programId: string, seq: number, settled: Set<number>): Promise<boolean> {
+    let from = 1;
+    for (let looked = 0; looked < 1_000; looked++) {
+      // The server's message get takes `next_by_subj` (the first message at or after `seq` on the subject),
+      // which the client's type for it leaves out.
+      const query = { seq: from, next_by_subj: `${stream.settings.stream}.${programId}.>` } as unknown as MsgRequest;
+      const m = await stream.jsm.streams.getMessage(stream.settings.stream, query);
+      if (!m || m.seq >= seq) return false;
+      if (!settled.has(m.seq) && !(await acknowledged(stream, m.subject, m.seq))) return true;
+      from = m.seq + 1;
+    }
+    return true;
   }
 
   type BatchOutcome = Awaited<ReturnType<EventsService['ingestBatch']>>;
@@ -359,6 +414,8 @@ function safeJson(msg: JsMsg): unknown {
     return undefined;
   }
 }
+
+const isRefund = (event: unknown) => (event as { type?: unknown } | null)?.type === 'refund';
 
 function idOf(event: unknown): string | null {
   const id = (event as { id?: unknown } | null)?.id;
