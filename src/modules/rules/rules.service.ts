@@ -267,7 +267,9 @@ export function createRulesService(deps: {
      */
     async preview(program: Program, body: { member: MemberRef; event: Record<string, unknown>; rules?: Record<string, unknown>[] }) {
       const m = await members.resolve(db, program.id, body.member, { autoEnrol: false, at: clock.now() });
-      const event: EventInput = events.parseEvent({ id: 'preview', order_id: 'preview', ...body.event, member: { id: m.memberId } }, 'event.');
+      // Only a purchase has an order: a custom event (signup, review_submitted, …) is previewed as sent.
+      const filler = body.event.type === 'purchase' ? { id: 'preview', order_id: 'preview' } : { id: 'preview' };
+      const event: EventInput = events.parseEvent({ ...filler, ...body.event, member: { id: m.memberId } }, 'event.');
       if (event.type === 'refund') throw invalid('rules.preview_refund', 'A refund reverses points; preview a purchase or custom event', 'event.type');
       const e = event as PurchaseEvent | CustomEvent;
       const occurredAt = e.occurred_at ? new Date(e.occurred_at) : clock.now();

@@ -423,6 +423,17 @@ describe('versions, refunds, preview', () => {
     expect(drafts.body.rules[1].failed).toMatchObject({ field: 'event.amount', op: 'gt', value: 5000, actual: 2000 });
   });
 
+  it('previews a custom event (a review) as it would be applied', async () => {
+    const p = await h.program();
+    const review = await rule(p, { name: 'Reviews', trigger: 'review_submitted', effects: [{ type: 'fixed', points: 25 }] });
+    const m = await enrol(p);
+    const pv = await p.api('POST', '/v1/rules/preview', { member: { id: m }, event: { type: 'review_submitted', properties: { stars: 5 } } });
+    expect(pv.status, JSON.stringify(pv.body)).toBe(200);
+    expect(pv.body.points).toEqual({ points: 25 });
+    expect(pv.body.rules.find((r: any) => r.rule_id === review.id)).toMatchObject({ fired: true, paid: true });
+    expect((await balance(p, m)).available).toBe(0);
+  });
+
   it('refuses an invalid rule with a code naming the field, and stores nothing', async () => {
     const p = await h.program();
     const base = { name: 'Bad', trigger: 'purchase', effects: [{ type: 'fixed', points: 10 }] };
