@@ -256,6 +256,10 @@ describe('answers match the document', () => {
     const anonymous = conforms('GET', '/v1/members', await p.raw('GET', '/v1/members'));
     expect(anonymous.status).toBe(401);
     conforms('DELETE', '/v1/keys/{key_id}', await p.api('DELETE', `/v1/keys/${key.body.id as string}`));
+    const long = conforms('GET', '/v1/members/{member_id}', await p.api('GET', `/v1/members/${'m'.repeat(1100)}`));
+    expect(long.body).toMatchObject({ status: 414, code: 'request.uri_too_long' });
+    const huge = conforms('POST', '/v1/members', await p.api('POST', '/v1/members', { email: 'big@example.com', attributes: { note: 'x'.repeat(9 * 1024 * 1024) } }));
+    expect(huge.body).toMatchObject({ status: 413, code: 'request.too_large' });
   });
 
   it('members and the ledger', async () => {

@@ -25,7 +25,7 @@ declare module 'fastify' {
   }
 }
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 422 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 414 | 422 | 429 | 431 | 503;
 
 /**
  * A response schema for the document only: the handler's return is not type-checked against it (its service
@@ -116,6 +116,16 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; example: 
     description: 'The current state does not allow it: it exists already, or was used, confirmed or cancelled',
     example: { code: 'member.identity_taken', detail: 'Another member already has this email', field: 'email' },
   },
+  413: {
+    name: 'ContentTooLarge',
+    description: 'The request body is larger than the server accepts (8 MiB by default)',
+    example: { code: 'request.too_large', detail: 'The request body is larger than the server accepts.', field: 'body' },
+  },
+  414: {
+    name: 'URITooLong',
+    description: 'A path segment is longer than an id can be',
+    example: { code: 'request.uri_too_long', detail: 'A path segment is longer than 1024 characters', field: 'path' },
+  },
   422: {
     name: 'UnprocessableContent',
     description:
@@ -126,6 +136,11 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; example: 
     name: 'TooManyRequests',
     description: 'Too many requests from this key or address; retry after the `Retry-After` header',
     example: { code: 'request.rate_limited', detail: 'Too many requests for this key; retry after the Retry-After header' },
+  },
+  431: {
+    name: 'RequestHeaderFieldsTooLarge',
+    description: "The request's headers are larger than the server accepts",
+    example: { code: 'request.headers_too_large', detail: 'The request headers are larger than the server accepts' },
   },
   503: {
     name: 'ServiceUnavailable',
@@ -140,8 +155,11 @@ const TITLES: Record<ErrorStatus, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  413: 'Payload Too Large',
+  414: 'URI Too Long',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   503: 'Service Unavailable',
 };
 
@@ -227,9 +245,11 @@ function finishOperation(path: string, method: string, op: Operation): void {
   const own = op.description ?? (op.summary ? `${op.summary}.` : '');
   op.description = [own, ...notes].filter(Boolean).join('\n\n');
 
-  const statuses = new Set<ErrorStatus>([400, 401, 403, 429, 503, ...extra]);
+  const statuses = new Set<ErrorStatus>([400, 401, 403, 429, 431, 503, ...extra]);
   const hasPathParams = path.includes('{');
   if (!workspace || hasPathParams) statuses.add(404);
+  if (hasPathParams) statuses.add(414);
+  if (write) statuses.add(413);
   if (idempotent) statuses.add(409);
   if (idempotent) statuses.add(422);
   for (const s of [...statuses].sort()) op.responses[String(s)] ??= { $ref: `#/components/responses/${ERRORS[s].name}` };

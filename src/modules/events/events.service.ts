@@ -687,11 +687,13 @@ export function createEventsService(deps: {
         if (o instanceof AppError) {
           rejected++;
           const p = toProblem(o);
+          // A field is named as the batch names it (`events.3.amount`), whether parsing or the ledger refused it.
+          const field = p.field && !p.field.startsWith('events.') ? `events.${index}.${p.field}` : p.field;
           return {
             index,
             id,
             status: 'rejected' as const,
-            error: { status: p.status, code: p.code, detail: p.detail, ...(p.field ? { field: p.field } : {}) },
+            error: { status: p.status, code: p.code, detail: p.detail, ...(field ? { field } : {}) },
           };
         }
         if (o.replayed) replayed++;

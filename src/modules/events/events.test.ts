@@ -416,7 +416,7 @@ describe('guest purchases', () => {
     expect(rm1.result.guest).toBeUndefined();
     expect(rrefund.result).toMatchObject({ member_id: null, guest: true, refund: { refunded_amount: 1000, order_amount: 3000 } });
     expect(rg2.result).toMatchObject({ guest: true, points: {} });
-    expect(dup.error).toMatchObject({ status: 409, code: 'order.duplicate', field: 'order_id' });
+    expect(dup.error).toMatchObject({ status: 409, code: 'order.duplicate', field: 'events.4.order_id' });
     expect(rm2.result.points).toEqual({ points: 20 });
     expect(replay.result).toEqual(rg1.result);
     expect((await balance(p, m)).available).toBe(80);

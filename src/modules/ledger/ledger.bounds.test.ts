@@ -126,7 +126,7 @@ describe('events', () => {
     const res = await p.api('POST', '/v1/events/batch', { events });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.results.map((r: { status: string }) => r.status)).toEqual(['applied', 'applied', 'rejected', 'applied']);
-    expect(res.body.results[2].error).toMatchObject({ status: 422, code: 'ledger.amount_out_of_range', field: 'amount' });
+    expect(res.body.results[2].error).toMatchObject({ status: 422, code: 'ledger.amount_out_of_range', field: 'events.2.amount' });
     expect((await balance(p, a)).balance).toBe(MAX - 40);
     expect((await balance(p, b)).balance).toBe(42);
     expect((await p.api('GET', `/v1/orders/${events[2]!.order_id}`)).status).toBe(404);
