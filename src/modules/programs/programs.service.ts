@@ -15,9 +15,15 @@ import { CONFIG_CHANNEL, createConfigStore } from './programs.config.js';
 import { watchChanges } from './programs.watch.js';
 import type { Logger } from '../../platform/logger.js';
 
-/** Who is calling: the key's workspace, its program if it is bound to one, and what it may do. */
+/**
+ * Who is calling: the key's workspace, its program if it is bound to one, and what it may do. `keyId` is the
+ * caller's id whatever its kind (idempotency records, rate limits and the audit log belong to it); `label`
+ * names it for people (the key's name).
+ */
 export interface Principal {
+  kind: 'key' | 'staff';
   keyId: string;
+  label: string;
   workspaceId: string;
   programId: string | null;
   scopes: readonly Scope[];
@@ -264,7 +270,7 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids; lo
         refuse(k.id, hash);
         throw revoked();
       }
-      const principal: Principal = { keyId: k.id, workspaceId: k.workspace_id, programId: k.program_id, scopes: k.scopes };
+      const principal: Principal = { kind: 'key', keyId: k.id, label: k.name, workspaceId: k.workspace_id, programId: k.program_id, scopes: k.scopes };
       keyCache.set(token, { principal, until: Date.now() + KEY_CACHE_MS });
       watcher.start();
       void repo.touchKey(k.id, clock.now()).catch(() => {});
