@@ -18,6 +18,7 @@ import { createReferralsService, referralsRoutes } from './modules/referrals/ind
 import { createRulesService, rulesRoutes } from './modules/rules/index.js';
 import { createTiersService, tiersRoutes } from './modules/tiers/index.js';
 import { createRewardsService, rewardsRoutes } from './modules/rewards/index.js';
+import { auditRoutes, createAuditService } from './modules/audit/index.js';
 import { analyticsRoutes, createAnalyticsJobs, createAnalyticsService, createSegmentsService, segmentsRoutes } from './modules/analytics/index.js';
 
 export const VERSION: string = (
@@ -42,6 +43,7 @@ export function createServices(deps: PatronDeps) {
   const ids = deps.ids ?? createIds();
   const log = deps.log ?? createLogger('silent');
   const programs = createProgramsService({ db, clock, ids, log });
+  const audit = createAuditService({ db, clock, ids });
   const members = createMembersService({ db, clock, ids });
   const ledger = createLedgerService({ db, clock, ids, programs, members, log });
   const events = createEventsService({ db, clock, ids, programs, members, ledger, log });
@@ -60,7 +62,7 @@ export function createServices(deps: PatronDeps) {
   const analytics = createAnalyticsService({ db, clock });
   const analyticsJobs = createAnalyticsJobs({ db, clock, ids, log, leaseMs: deps.jobLeaseMs });
   const segments = createSegmentsService({ db, clock, ids });
-  return { db, clock, ids, log, programs, members, ledger, events, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments };
+  return { db, clock, ids, log, audit, programs, members, ledger, events, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -94,6 +96,7 @@ export function createApp(services: Services, opts: AppOptions = {}): App {
     rewardsRoutes(v1, services);
     analyticsRoutes(v1, services);
     segmentsRoutes(v1, services);
+    auditRoutes(v1, services);
   });
   return app;
 }
