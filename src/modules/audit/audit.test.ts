@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { harness, type Harness, type TestProgram } from '../../../test/harness.js';
-import { enrol, uniq } from '../../../test/fixtures.js';
+import { enrol, purchase, uniq } from '../../../test/fixtures.js';
 import { cleanupCli, installation, json, patron, seedProgram, SLOW } from '../../../test/cli.js';
 import { createServices, openDatabase } from '../../main.js';
 import { loadConfig } from '../../platform/config.js';
@@ -97,7 +97,7 @@ describe('what the audit log records', () => {
     for (const r of rows) expect(r.body).not.toContain(secret.slice(-64));
   });
 
-  it('program settings, tiers, rewards, stamp cards, referrals, segments, tier grants and erasure each leave their entry', async () => {
+  it('program settings, the tier scheme and levels, tier grants and segments each leave their entry', async () => {
     const p = await h.program();
     const patch = await p.raw('PATCH', `/v1/programs/${p.programId}`, { settings: { pending_days: 3 } }, { authorization: `Bearer ${p.key}` });
     expect(patch.status, JSON.stringify(patch.body)).toBe(200);
@@ -105,13 +105,14 @@ describe('what the audit log records', () => {
     expect(prog!.before.settings.pending_days).not.toBe(3);
     expect(prog!.after.settings.pending_days).toBe(3);
 
-    expect((await p.api('PUT', '/v1/tiers/scheme', { metric: 'points', window: { type: 'lifetime' } })).status).toBe(200);
+    const scheme = await p.api('PUT', '/v1/tiers/scheme', { metric: 'spend', window: { type: 'calendar_year' } });
+    expect(scheme.status, JSON.stringify(scheme.body)).toBe(200);
     const level = await p.api('POST', '/v1/tiers/levels', { name: 'Gold', threshold: 100 });
     expect(level.status, JSON.stringify(level.body)).toBe(201);
     const m = await enrol(p);
     const grant = await p.api('POST', `/v1/members/${m}/tier`, { level_id: level.body.id, until: '2099-01-01T00:00:00Z', reason: 'VIP' });
     expect(grant.status, JSON.stringify(grant.body)).toBe(201);
-    const segment = await p.api('POST', '/v1/analytics/segments', { name: 'Big spenders', conditions: { field: 'member.tags', op: 'contains', value: 'vip' } });
+    const segment = await p.api('POST', '/v1/analytics/segments', { name: 'Big spenders', conditions: { field: 'tags', op: 'eq', value: 'vip' } });
     expect(segment.status, JSON.stringify(segment.body)).toBe(201);
     expect((await p.api('DELETE', `/v1/analytics/segments/${segment.body.id}`)).status).toBe(200);
 
@@ -140,7 +141,7 @@ describe('what the audit log records', () => {
   it('machine traffic is not audited: events and previews', async () => {
     const p = await h.program();
     const m = await enrol(p);
-    expect((await p.api('POST', '/v1/events', { type: 'purchase', id: uniq('o'), member: { id: m }, amount: 1000, currency: 'GBP' })).status).toBe(201);
+    expect((await purchase(p, m, 1000)).status).toBe(201);
     expect((await p.api('POST', '/v1/rules/preview', { member: { id: m }, event: { type: 'purchase', amount: 1000, currency: 'GBP' } })).status).toBe(200);
     expect((await entries(p)).map((e) => e.action)).toEqual(['member.create']);
   });
