@@ -32,8 +32,8 @@ export interface AuditFilter {
   limit: number;
 }
 
-/** jsonb goes in as text: an array must not be taken for a PostgreSQL array. */
-const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+/** The parameters are typed jsonb (the casts), so both drivers send any JSON value, arrays included, as JSON. */
+const json = (v: unknown) => (v === undefined ? null : v);
 
 export const auditRepo = {
   async insert(q: Queryable, r: AuditRow): Promise<void> {
