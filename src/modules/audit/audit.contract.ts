@@ -11,8 +11,8 @@ export const AuditEntry = z.object({
   action: z.string().describe('What, dotted: rule.update, member.erase, key.revoke…'),
   program_id: z.string().nullable().describe('null for workspace-level changes'),
   target: z.object({ type: z.string(), id: z.string().nullable() }),
-  before: z.unknown().nullable().describe('The state before the change (secrets and members’ personal fields redacted)'),
-  after: z.unknown().nullable().describe('The state after the change, or what the operation answered'),
+  before: z.record(z.string(), z.unknown()).nullable().describe('The state before the change (secrets and members’ personal fields redacted)'),
+  after: z.record(z.string(), z.unknown()).nullable().describe('The state after the change, or what the operation answered'),
   request_id: z.string().nullable(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
@@ -22,10 +22,10 @@ export type AuditList = z.infer<typeof AuditList>;
 
 export const AuditQuery = z
   .object({
-    actor_id: z.string().max(100).optional(),
+    actor_id: z.string().max(100).optional().describe('Only this actor’s entries: a key id (key_…), a staff id (stf_…) or cli'),
     action: z.string().max(100).optional().describe('Exact (rule.update), or a prefix ending in a dot (rule.)'),
-    target_type: z.string().max(100).optional(),
-    target_id: z.string().max(100).optional(),
+    target_type: z.string().max(100).optional().describe('Only entries about this kind of thing: rule, member, key, reward…'),
+    target_id: z.string().max(100).optional().describe('Only entries about this one (its id)'),
     program_id: z.string().max(100).optional().describe('Only this program’s entries (a workspace-wide caller)'),
     from: Instant.optional().describe('Entries at or after this instant'),
     to: Instant.optional().describe('Entries before this instant'),

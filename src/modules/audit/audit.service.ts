@@ -57,6 +57,10 @@ const absent = (err: unknown): null => {
   throw err;
 };
 
+/** An entry's before and after are objects (or null): any other value is kept as `{ value }`. */
+const asObject = (v: unknown): Record<string, unknown> | null =>
+  v === null || v === undefined ? null : typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v };
+
 const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
 function decodeCursor(c: string): string {
   const id = Buffer.from(c, 'base64url').toString('utf8');
@@ -72,8 +76,8 @@ function entryView(r: AuditRow): AuditEntry {
     action: r.action,
     program_id: r.program_id,
     target: { type: r.target_type, id: r.target_id },
-    before: r.before ?? null,
-    after: r.after ?? null,
+    before: (r.before ?? null) as Record<string, unknown> | null,
+    after: (r.after ?? null) as Record<string, unknown> | null,
     request_id: r.request_id,
   };
 }
@@ -116,8 +120,8 @@ export function createAuditService(deps: { db: Db; clock: Clock; ids: Ids }) {
       action: e.action,
       target_type: e.target.type,
       target_id: e.target.id,
-      before: redact(e.before, member),
-      after: redact(e.after, member),
+      before: asObject(redact(e.before, member)),
+      after: asObject(redact(e.after, member)),
       request_id: e.requestId ?? null,
     });
   }
