@@ -124,6 +124,20 @@ describe('what the audit log records', () => {
     expect(deleted).toMatchObject({ before: { name: 'Big spenders' }, after: { deleted: true } });
   });
 
+  it('a reward and its code uploads: the counts, never the codes', async () => {
+    const p = await h.program();
+    const reward = await p.api('POST', '/v1/rewards', { name: '£5 off', kind: 'discount_coupon', discount: { type: 'amount', amount: 500 }, points_cost: 100 });
+    expect(reward.status, JSON.stringify(reward.body)).toBe(201);
+    expect((await p.api('PATCH', `/v1/rewards/${reward.body.id}`, { points_cost: 150 })).status).toBe(200);
+    expect((await p.api('POST', `/v1/rewards/${reward.body.id}/codes`, { codes: ['SECRET-CODE-AAA', 'SECRET-CODE-BBB'] })).status).toBe(201);
+    expect((await p.api('POST', `/v1/rewards/${reward.body.id}/codes`, { codes: ['SECRET-CODE-AAA'] })).status).toBe(201);
+    const list = await entries(p, `target_type=reward&target_id=${reward.body.id}`);
+    expect(list.map((e) => e.action)).toEqual(['reward.codes_upload', 'reward.codes_upload', 'reward.update', 'reward.create']);
+    expect(list[2]).toMatchObject({ before: { points_cost: 100 }, after: { points_cost: 150 } });
+    expect(list[0]!.after).toMatchObject({ added: 0, skipped: 1 });
+    expect(JSON.stringify(list)).not.toMatch(/SECRET-CODE/i);
+  });
+
   it('a member’s entries never hold their personal data, before or after erasure', async () => {
     const p = await h.program();
     const email = `${uniq('erase')}@example.com`;

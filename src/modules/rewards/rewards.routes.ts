@@ -84,7 +84,16 @@ export function rewardsRoutes(app: App, deps: { db: Db; programs: ProgramsServic
       return runWrite(db, req, reply, program.id, async (q) => ({
         status: 201,
         body: await catalog.uploadCodes(q, program, req.params.reward_id, req.body.codes),
-      }), audit.of(req, program.id, { action: 'reward.codes_upload', target: 'reward', id: req.params.reward_id }));
+      }), audit.of(req, program.id, {
+          action: 'reward.codes_upload',
+          target: 'reward',
+          id: req.params.reward_id,
+          // How many, never the codes: a coupon code is as good as the reward to whoever reads it.
+          after: (r) => {
+            const up = r as { skipped: unknown[] };
+            return { ...up, skipped: up.skipped.length };
+          },
+        }));
     },
   });
 
