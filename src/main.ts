@@ -20,6 +20,7 @@ import { createTiersService, tiersRoutes } from './modules/tiers/index.js';
 import { createRewardsService, rewardsRoutes } from './modules/rewards/index.js';
 import cookie from '@fastify/cookie';
 import { createStaffService, sessionAuth, staffRoutes } from './modules/staff/index.js';
+import { auditRoutes, createAuditService } from './modules/audit/index.js';
 import { analyticsRoutes, createAnalyticsJobs, createAnalyticsService, createSegmentsService, segmentsRoutes } from './modules/analytics/index.js';
 
 export const VERSION: string = (
@@ -46,6 +47,7 @@ export function createServices(deps: PatronDeps) {
   const ids = deps.ids ?? createIds();
   const log = deps.log ?? createLogger('silent');
   const programs = createProgramsService({ db, clock, ids, log });
+  const audit = createAuditService({ db, clock, ids });
   const members = createMembersService({ db, clock, ids });
   const ledger = createLedgerService({ db, clock, ids, programs, members, log });
   const events = createEventsService({ db, clock, ids, programs, members, ledger, log });
@@ -65,7 +67,7 @@ export function createServices(deps: PatronDeps) {
   const analyticsJobs = createAnalyticsJobs({ db, clock, ids, log, leaseMs: deps.jobLeaseMs });
   const segments = createSegmentsService({ db, clock, ids });
   const staff = createStaffService({ db, clock, ids, programs, idleHours: deps.staffSessionIdleHours });
-  return { db, clock, ids, log, programs, staff, members, ledger, events, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments };
+  return { db, clock, ids, log, audit, programs, staff, members, ledger, events, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -104,6 +106,7 @@ export function createApp(services: Services, opts: AppOptions = {}): App {
     rewardsRoutes(v1, services);
     analyticsRoutes(v1, services);
     segmentsRoutes(v1, services);
+    auditRoutes(v1, services);
   });
   return app;
 }

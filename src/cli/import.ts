@@ -206,6 +206,16 @@ async function runImport(kind: ImportKind, file: string, opts: EventsOpts | Comm
   } finally {
     reporter.done();
   }
+  // The run is one audit entry, by the system (the CLI), with its summary; the file by its name only.
+  const after = { ...summary, file: basename(summary.file), rejects_file: basename(summary.rejects_file) };
+  await services.audit.record(services.db, {
+    workspaceId: program.workspace_id,
+    programId: program.id,
+    actor: { kind: 'system', id: 'cli', label: 'cli' },
+    action: `import.${kind}`,
+    target: { type: 'import', id: after.file },
+    after,
+  });
   if (opts.json) printJson(summary);
   else printSummary(summary);
 }

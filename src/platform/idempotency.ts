@@ -28,6 +28,23 @@ export interface Outcome {
   replay?: unknown;
 }
 
+/**
+ * What a write records about itself in the audit log, in the write's own transaction: `begin` runs first
+ * (it reads the state before the change) and answers what to call with the write's outcome once `fn` has made
+ * it. A replay runs neither; a write that fails rolls its entry back with it. (The audit module makes these.)
+ */
+export interface WriteAudit {
+  begin(q: Queryable): Promise<(out: Outcome) => Promise<void>>;
+}
+
+/** Runs `fn` with its audit entry, if it has one, in the caller's transaction. */
+export async function audited(q: Queryable, fn: (q: Queryable) => Promise<Outcome>, audit?: WriteAudit): Promise<Outcome> {
+  const finish = await audit?.begin(q);
+  const out = await fn(q);
+  await finish?.(out);
+  return out;
+}
+
 /** How long a stored answer replays; after that the same key is a fresh request. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 
@@ -51,6 +68,7 @@ export function requestHash(method: string, path: string, body: unknown): string
  * workspace-level calls): another principal sending the same key and body is not a retry of that request
  * but a fresh request of its own, and never sees the stored answer. Records replay for 24 hours; an expired
  * record is claimed anew in place, and the maintenance job deletes the rest (`purgeIdempotency`).
+ * With `audit`, the write's audit entry is written in the same transaction (a replay writes none).
  */
 export async function runWrite(
   db: Db,
@@ -58,10 +76,11 @@ export async function runWrite(
   reply: FastifyReply,
   scope: string,
   fn: (q: Queryable) => Promise<Outcome>,
+  audit?: WriteAudit,
 ): Promise<FastifyReply> {
   const header = req.headers['idempotency-key'];
   if (header === undefined) {
-    const out = await db.tx(fn);
+    const out = await db.tx((q) => audited(q, fn, audit));
     return reply.code(out.status).send(out.body);
   }
   if (typeof header !== 'string' || !KEY.test(header)) {
@@ -96,7 +115,7 @@ export async function runWrite(
       }
       return { status: prev.status, body: prev.response, replayed: true };
     }
-    const fresh = await fn(q);
+    const fresh = await audited(q, fn, audit);
     await q.query(`update idempotency_keys set status = $4, response = $5 where scope = $1 and principal_id = $2 and key = $3`, [
       scope,
       principal,

@@ -433,6 +433,14 @@ describe('answers match the document', () => {
     return ajv.compile({ $ref: at })(value);
   }
 
+  it('the audit log, JSON and CSV', async () => {
+    const list = conforms('GET', '/v1/audit', await p.api('GET', '/v1/audit?limit=5'));
+    expect(list.status, JSON.stringify(list.body)).toBe(200);
+    expect(list.body.data.length).toBeGreaterThan(0);
+    const csv = conforms('GET', '/v1/audit', await p.api('GET', '/v1/audit?format=csv'));
+    expect(String(csv.headers['content-type'])).toMatch(/^text\/csv/);
+  });
+
   it('validates requests with the schemas it documents: what the API takes the document takes, what the document refuses the API refuses', async () => {
     const event = { type: 'purchase', id: uniq('evt'), member: { id: member }, order_id: uniq('ord'), amount: 900, currency: 'GBP' };
     const rule = { name: 'Tenner', trigger: 'purchase', effects: [{ type: 'fixed', points: 10 }] };

@@ -67,6 +67,7 @@ const TAGS: { name: string; description: string }[] = [
   { name: 'tiers', description: 'Tier scheme, levels and members’ tiers' },
   { name: 'rewards', description: 'Reward catalogue, redemptions, coupons and stamp cards' },
   { name: 'analytics', description: 'KPIs, member structure, RFM, cohorts, lifetime value, segments and analysis jobs' },
+  { name: 'audit', description: 'The audit log: who changed what and when, before and after; JSON or CSV' },
 ];
 
 const PROBLEM_SCHEMA = {

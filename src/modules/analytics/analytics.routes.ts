@@ -35,6 +35,7 @@ import { memberSummaries } from './analytics.clv.js';
 import { parseWhen } from './analytics.service.js';
 import type { AnalyticsService } from './analytics.service.js';
 import type { AnalyticsJobs } from './analytics.jobs.js';
+import type { AuditService } from '../audit/index.js';
 
 /** Sends rows as CSV with a header line (the columns of the first row unless given). */
 export function sendCsv(reply: FastifyReply, filename: string, rows: readonly Record<string, unknown>[], columns?: string[]) {
@@ -53,9 +54,9 @@ const jsonOrCsv = <S extends z.ZodType>(json: S) => ({
 
 export function analyticsRoutes(
   app: App,
-  deps: { db: Db; programs: ProgramsService; members: MembersService; analytics: AnalyticsService; analyticsJobs: AnalyticsJobs },
+  deps: { db: Db; programs: ProgramsService; members: MembersService; analytics: AnalyticsService; analyticsJobs: AnalyticsJobs; audit: AuditService },
 ) {
-  const { db, programs, members, analytics, analyticsJobs: jobs } = deps;
+  const { db, programs, members, analytics, analyticsJobs: jobs, audit } = deps;
   const tags = ['analytics'];
 
   app.get('/v1/analytics/kpis', {
@@ -177,6 +178,9 @@ export function analyticsRoutes(
       // every buyer would look lost); the job's params.as_of says which day was taken.
       const stale = body.as_of === undefined ? await analytics.defaultAsOf(program.id) : undefined;
       const job = await jobs.clv(program.id, stale?.defaulted ? { ...body, as_of: stale.as_of.toISOString() } : body);
+      // A fit that starts is audited (a cached result is not a change). The job is made by the job queue in
+      // its own transaction, so this entry follows it in one of its own.
+      if (job.status !== 'succeeded') await audit.write(req, program.id, { action: 'clv_fit.start', target: 'job', after: () => ({ request: body, job }) }, async () => job);
       return reply.code(job.status === 'succeeded' ? 200 : 202).send(job);
     },
   });

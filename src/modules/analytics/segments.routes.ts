@@ -23,6 +23,7 @@ import {
   parseSegmentBody,
 } from './segments.contract.js';
 import type { SegmentsService } from './segments.service.js';
+import type { AuditService } from '../audit/index.js';
 
 /**
  * Validates each part with the route's own schema, the one the OpenAPI document shows. Bodies go through
@@ -51,8 +52,8 @@ function cell(v: unknown): string {
   return JSON.stringify(v);
 }
 
-export function segmentsRoutes(app: App, deps: { db: Db; programs: ProgramsService; segments: SegmentsService }) {
-  const { db, programs, segments } = deps;
+export function segmentsRoutes(app: App, deps: { db: Db; programs: ProgramsService; segments: SegmentsService; audit: AuditService }) {
+  const { db, programs, segments, audit } = deps;
   const tags = ['analytics'];
 
   app.post('/v1/analytics/segments', {
@@ -60,7 +61,7 @@ export function segmentsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
     validatorCompiler: segmentValidator,
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await segments.create(q, program, req.body) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await segments.create(q, program, req.body) }), audit.of(req, program.id, { action: 'segment.create', target: 'segment' }));
     },
   });
 
@@ -108,7 +109,7 @@ export function segmentsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
       return runWrite(db, req, reply, program.id, async (q) => ({
         status: 200,
         body: await segments.update(q, program, req.params.segment_id, req.body),
-      }));
+      }), audit.of(req, program.id, { action: 'segment.update', target: 'segment', id: req.params.segment_id, before: (q) => segments.get(program, req.params.segment_id, q) }));
     },
   });
 
@@ -116,7 +117,7 @@ export function segmentsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
     schema: { tags, summary: 'Delete a segment', params: SegmentParams, response: { 200: z.object({ id: z.string(), deleted: z.literal(true) }) } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await segments.remove(q, program, req.params.segment_id) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await segments.remove(q, program, req.params.segment_id) }), audit.of(req, program.id, { action: 'segment.delete', target: 'segment', id: req.params.segment_id, before: (q) => segments.get(program, req.params.segment_id, q) }));
     },
   });
 

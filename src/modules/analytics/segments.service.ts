@@ -152,8 +152,8 @@ export function createSegmentsService(deps: { db: Db; clock: Clock; ids: Ids }) 
       return { data, next_cursor: rows.length > query.limit ? encodeCursor(page.at(-1)!.id) : null };
     },
 
-    async get(program: Program, id: string): Promise<Segment> {
-      return view(db, await load(db, program.id, id));
+    async get(program: Program, id: string, q: Queryable = db): Promise<Segment> {
+      return view(q, await load(q, program.id, id));
     },
 
     async update(q: Queryable, program: Program, id: string, patch: SegmentUpdate): Promise<Segment> {

@@ -162,8 +162,8 @@ export function createLedgerService(deps: LedgerDeps & { members: MembersService
       return holdView(hold);
     },
 
-    async getHold(program: Program, id: string) {
-      const h = await repo.getHold(db, program.id, id);
+    async getHold(program: Program, id: string, q: Queryable = db) {
+      const h = await repo.getHold(q, program.id, id);
       if (!h) throw notFound('hold.not_found', `No hold ${id}`, 'hold_id');
       return holdView(h);
     },

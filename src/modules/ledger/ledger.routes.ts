@@ -20,9 +20,10 @@ import {
   TxnParams,
 } from './ledger.contract.js';
 import type { LedgerService } from './ledger.ops.js';
+import type { AuditService } from '../audit/index.js';
 
-export function ledgerRoutes(app: App, deps: { db: Db; programs: ProgramsService; ledger: LedgerService }) {
-  const { db, programs, ledger } = deps;
+export function ledgerRoutes(app: App, deps: { db: Db; programs: ProgramsService; ledger: LedgerService; audit: AuditService }) {
+  const { db, programs, ledger, audit } = deps;
   const tags = ['ledger'];
 
   app.get('/v1/members/:member_id/balance', {
@@ -70,7 +71,7 @@ export function ledgerRoutes(app: App, deps: { db: Db; programs: ProgramsService
       return runWrite(db, req, reply, program.id, async (q) => ({
         status: 201,
         body: await ledger.redeem(q, program, req.params.member_id, req.body),
-      }));
+      }), audit.of(req, program.id, { action: 'member.redeem', target: 'member', id: req.params.member_id, after: (r) => ({ request: req.body, result: r }) }));
     },
   });
 
@@ -87,7 +88,7 @@ export function ledgerRoutes(app: App, deps: { db: Db; programs: ProgramsService
       return runWrite(db, req, reply, program.id, async (q) => ({
         status: 201,
         body: await ledger.adjust(q, program, req.params.member_id, req.body),
-      }));
+      }), audit.of(req, program.id, { action: 'member.adjust', target: 'member', id: req.params.member_id, after: (r) => ({ request: req.body, result: r }) }));
     },
   });
 
@@ -95,7 +96,7 @@ export function ledgerRoutes(app: App, deps: { db: Db; programs: ProgramsService
     schema: { tags, summary: 'Move points from one member to another', body: TransferCreate, response: { 201: Transaction } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'server');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await ledger.transfer(q, program, req.body) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await ledger.transfer(q, program, req.body) }), audit.of(req, program.id, { action: 'transfer.create', target: 'transaction', after: (r) => ({ request: req.body, result: r }) }));
     },
   });
 
@@ -112,7 +113,7 @@ export function ledgerRoutes(app: App, deps: { db: Db; programs: ProgramsService
       return runWrite(db, req, reply, program.id, async (q) => ({
         status: 201,
         body: await ledger.createHold(q, program, req.params.member_id, req.body),
-      }));
+      }), audit.of(req, program.id, { action: 'member.hold', target: 'member', id: req.params.member_id, after: (r) => ({ request: req.body, result: r }) }));
     },
   });
 
@@ -134,7 +135,7 @@ export function ledgerRoutes(app: App, deps: { db: Db; programs: ProgramsService
     },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'server');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await ledger.confirmHold(q, program, req.params.hold_id) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await ledger.confirmHold(q, program, req.params.hold_id) }), audit.of(req, program.id, { action: 'hold.confirm', target: 'hold', id: req.params.hold_id, before: (q) => ledger.getHold(program, req.params.hold_id, q) }));
     },
   });
 
@@ -142,7 +143,7 @@ export function ledgerRoutes(app: App, deps: { db: Db; programs: ProgramsService
     schema: { tags, summary: 'Release the held points', params: HoldParams, body: z.object({}).strict().nullish(), response: { 200: Hold } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'server');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await ledger.cancelHold(q, program, req.params.hold_id) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await ledger.cancelHold(q, program, req.params.hold_id) }), audit.of(req, program.id, { action: 'hold.cancel', target: 'hold', id: req.params.hold_id, before: (q) => ledger.getHold(program, req.params.hold_id, q) }));
     },
   });
 
@@ -159,7 +160,7 @@ export function ledgerRoutes(app: App, deps: { db: Db; programs: ProgramsService
       return runWrite(db, req, reply, program.id, async (q) => ({
         status: 201,
         body: await ledger.reverse(q, program, req.params.txn_id, req.body ?? {}),
-      }));
+      }), audit.of(req, program.id, { action: 'transaction.reverse', target: 'transaction', id: req.params.txn_id, after: (r) => ({ request: req.body ?? null, result: r }) }));
     },
   });
 }

@@ -4,9 +4,10 @@ import { runWrite } from '../../platform/idempotency.js';
 import { programContext, type ProgramsService } from '../programs/index.js';
 import { Member, MemberCreate, MemberList, MemberListQuery, MemberParams, MemberUpdate } from './members.contract.js';
 import type { MembersService } from './members.service.js';
+import type { AuditService } from '../audit/index.js';
 
-export function membersRoutes(app: App, deps: { db: Db; programs: ProgramsService; members: MembersService }) {
-  const { db, programs, members } = deps;
+export function membersRoutes(app: App, deps: { db: Db; programs: ProgramsService; members: MembersService; audit: AuditService }) {
+  const { db, programs, members, audit } = deps;
 
   app.post('/v1/members', {
     schema: {
@@ -20,7 +21,7 @@ export function membersRoutes(app: App, deps: { db: Db; programs: ProgramsServic
       return runWrite(db, req, reply, program.id, async (q) => ({
         status: 201,
         body: await members.enrol(program.id, req.body, q),
-      }));
+      }), audit.of(req, program.id, { action: 'member.create', target: 'member' }));
     },
   });
 
@@ -58,7 +59,7 @@ export function membersRoutes(app: App, deps: { db: Db; programs: ProgramsServic
       return runWrite(db, req, reply, program.id, async (q) => ({
         status: 200,
         body: await members.update(program.id, req.params.member_id, req.body, q),
-      }));
+      }), audit.of(req, program.id, { action: 'member.update', target: 'member', id: req.params.member_id, before: (q) => members.get(program.id, req.params.member_id, q) }));
     },
   });
 
@@ -74,7 +75,7 @@ export function membersRoutes(app: App, deps: { db: Db; programs: ProgramsServic
       return runWrite(db, req, reply, program.id, async (q) => ({
         status: 200,
         body: await members.erase(program.id, req.params.member_id, q),
-      }));
+      }), audit.of(req, program.id, { action: 'member.erase', target: 'member', id: req.params.member_id, before: (q) => members.get(program.id, req.params.member_id, q) }));
     },
   });
 }

@@ -128,8 +128,8 @@ export function programsRepo(db: Queryable) {
       );
       return toKey(rows[0]!);
     },
-    async getKey(id: string) {
-      const rows = await db.query<KeyRow>(`select * from api_keys where id = $1`, [id]);
+    async getKey(id: string, q: Queryable = db) {
+      const rows = await q.query<KeyRow>(`select * from api_keys where id = $1`, [id]);
       return rows[0] ? toKey(rows[0]) : undefined;
     },
     async listKeys(workspaceId: string, programId?: string) {
@@ -139,8 +139,8 @@ export function programsRepo(db: Queryable) {
       );
       return rows.map(toKey);
     },
-    async revokeKey(id: string, now: Date) {
-      const rows = await db.query<KeyRow>(
+    async revokeKey(id: string, now: Date, q: Queryable = db) {
+      const rows = await q.query<KeyRow>(
         `update api_keys set revoked_at = coalesce(revoked_at, $2) where id = $1 returning *`,
         [id, now],
       );
@@ -151,8 +151,8 @@ export function programsRepo(db: Queryable) {
       const rows = await db.query<{ id: string }>(`select id from api_keys where id = any($1::text[]) and revoked_at is not null`, [pgArray(ids)]);
       return rows.map((r) => r.id);
     },
-    async notify(channel: string, payload: string) {
-      await db.query(`select pg_notify($1, $2)`, [channel, payload]);
+    async notify(channel: string, payload: string, q: Queryable = db) {
+      await q.query(`select pg_notify($1, $2)`, [channel, payload]);
     },
     async touchKey(id: string, now: Date) {
       await db.query(`update api_keys set last_used_at = $2 where id = $1`, [id, now]);

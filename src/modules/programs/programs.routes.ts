@@ -7,12 +7,13 @@ import { WORKSPACE_SECURITY } from '../../platform/openapi.js';
 import { ApiKey, ApiKeyWithSecret, KeyCreate, Program, ProgramCreate, ProgramUpdate } from './programs.contract.js';
 import { principalOf } from './programs.http.js';
 import type { ProgramsService } from './programs.service.js';
+import type { AuditService } from '../audit/index.js';
 
 const ProgramParams = z.object({ program_id: z.string() }).strict();
 const KeyParams = z.object({ key_id: z.string() }).strict();
 
-export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsService }) {
-  const { db, programs } = deps;
+export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsService; audit: AuditService }) {
+  const { db, programs, audit } = deps;
 
   app.get('/v1/programs', {
     schema: { security: WORKSPACE_SECURITY, tags: ['programs'], summary: 'List the programs this key can see', response: { 200: z.object({ data: z.array(Program) }) } },
@@ -36,7 +37,7 @@ export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
       return runWrite(db, req, reply, p.workspaceId, async (q) => ({
         status: 201,
         body: await programs.createProgram(p.workspaceId, req.body, q),
-      }));
+      }), audit.of(req, null, { action: 'program.create', target: 'program' }));
     },
   });
 
@@ -63,7 +64,9 @@ export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
       const p = principalOf(req);
       programs.requireScope(p, 'admin');
       const current = await programs.programFor(p, req.params.program_id);
-      return programs.updateProgram(current, req.body);
+      return audit.write(req, current.id, { action: 'program.update', target: 'program', id: current.id, before: async () => current }, (q) =>
+        programs.updateProgram(current, req.body, q),
+      );
     },
   });
 
@@ -87,7 +90,7 @@ export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
         // answer it belongs to (and the hash is all Patron keeps of it anywhere else).
         const replay = { ...key, secret: null, note: 'A replay of key creation: the secret was shown once, in the first answer, and is not stored' };
         return { status: 201, body: key, replay };
-      });
+      }, audit.of(req, programId, { action: 'key.create', target: 'key' }));
     },
   });
 
@@ -109,7 +112,9 @@ export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
       if (!key || key.workspace_id !== p.workspaceId || (p.programId && key.program_id !== p.programId)) {
         throw notFound('key.not_found', `No API key ${req.params.key_id}`, 'key_id');
       }
-      return programs.revokeKey(key.id);
+      return audit.write(req, key.program_id, { action: 'key.revoke', target: 'key', id: key.id, before: (q) => programs.getKey(key.id, q) }, (q) =>
+        programs.revokeKey(key.id, undefined, q),
+      );
     },
   });
 }

@@ -159,6 +159,7 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids; lo
     async updateProgram(
       current: Program,
       patch: { name?: string; point_currencies?: string[]; settings?: Partial<ProgramSettings>; status?: string },
+      q?: Queryable,
     ): Promise<Program> {
       const currencies = patch.point_currencies ?? current.point_currencies;
       const dropped = current.point_currencies.filter((c) => !currencies.includes(c));
@@ -169,7 +170,7 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids; lo
         throw invalid('program.duplicate_currency', 'point_currencies has a duplicate', 'point_currencies');
       }
       const settings = mergeSettings(current.settings, patch.settings);
-      const updated = await db.tx(async (q) => {
+      const updated = await within(q, async (q) => {
         await repo.ensureSystemAccounts(q, current.id, currencies);
         const row = await repo.updateProgram(q, current.id, {
           name: patch.name ?? current.name,
@@ -225,20 +226,21 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids; lo
       return (await repo.listKeys(workspaceId, programId)).map(({ secret_hash: _, ...k }) => k);
     },
 
-    async getKey(id: string): Promise<ApiKey | undefined> {
-      const k = await repo.getKey(id);
+    async getKey(id: string, q?: Queryable): Promise<ApiKey | undefined> {
+      const k = await repo.getKey(id, q);
       if (!k) return undefined;
       const { secret_hash: _, ...key } = k;
       return key;
     },
 
-    async revokeKey(id: string, workspaceId?: string): Promise<ApiKey> {
-      const existing = await repo.getKey(id);
+    async revokeKey(id: string, workspaceId?: string, q?: Queryable): Promise<ApiKey> {
+      const existing = await repo.getKey(id, q);
       if (!existing || (workspaceId && existing.workspace_id !== workspaceId)) throw notFound('key.not_found', `No API key ${id}`, 'key_id');
-      const k = await repo.revokeKey(id, clock.now());
+      const k = await repo.revokeKey(id, clock.now(), q);
       forgetKey(id);
+      if (q) afterCommit(q, () => forgetKey(id));
       // The other processes drop the key at once; one that misses this finds the revocation by its poll.
-      await repo.notify(CONFIG_CHANNEL, `key ${id}`);
+      await repo.notify(CONFIG_CHANNEL, `key ${id}`, q);
       const { secret_hash: _, ...key } = k!;
       return key;
     },

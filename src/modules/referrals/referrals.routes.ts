@@ -14,9 +14,10 @@ import {
   ReferralSettingsInput,
 } from './referrals.contract.js';
 import type { ReferralsService } from './referrals.service.js';
+import type { AuditService } from '../audit/index.js';
 
-export function referralsRoutes(app: App, deps: { db: Db; programs: ProgramsService; referrals: ReferralsService }) {
-  const { db, programs, referrals } = deps;
+export function referralsRoutes(app: App, deps: { db: Db; programs: ProgramsService; referrals: ReferralsService; audit: AuditService }) {
+  const { db, programs, referrals, audit } = deps;
   const tags = ['referrals'];
 
   app.get('/v1/referrals/settings', {
@@ -39,7 +40,7 @@ export function referralsRoutes(app: App, deps: { db: Db; programs: ProgramsServ
       return runWrite(db, req, reply, program.id, async (q) => ({
         status: 200,
         body: await referrals.putSettings(q, program, req.body),
-      }));
+      }), audit.of(req, program.id, { action: 'referral_settings.put', target: 'referral_settings', id: program.id, before: (q) => referrals.getSettings(q, program) }));
     },
   });
 

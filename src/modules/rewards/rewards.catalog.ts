@@ -99,8 +99,8 @@ export function createCatalog(deps: { db: Db; clock: Clock; ids: Ids }) {
       return rewardView((await repo.getReward(q, program.id, id))!);
     },
 
-    async get(program: Program, id: string) {
-      return rewardView(await load(db, program, id));
+    async get(program: Program, id: string, q: Queryable = db) {
+      return rewardView(await load(q, program, id));
     },
 
     async list(program: Program, f: { status?: string; kind?: string; limit: number; cursor?: string }) {

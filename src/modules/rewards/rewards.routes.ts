@@ -29,11 +29,12 @@ import {
   StampCardPut,
 } from './rewards.contract.js';
 import type { RewardsService } from './rewards.service.js';
+import type { AuditService } from '../audit/index.js';
 
 const Empty = z.object({}).strict().nullish();
 
-export function rewardsRoutes(app: App, deps: { db: Db; programs: ProgramsService; rewards: RewardsService }) {
-  const { db, programs, rewards } = deps;
+export function rewardsRoutes(app: App, deps: { db: Db; programs: ProgramsService; rewards: RewardsService; audit: AuditService }) {
+  const { db, programs, rewards, audit } = deps;
   const { catalog, coupons, stampCards } = rewards;
   const tags = ['rewards'];
 
@@ -41,7 +42,7 @@ export function rewardsRoutes(app: App, deps: { db: Db; programs: ProgramsServic
     schema: { tags, summary: 'Add a reward to the catalog (admin)', body: RewardCreate, response: { 201: Reward } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await catalog.create(q, program, req.body) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await catalog.create(q, program, req.body) }), audit.of(req, program.id, { action: 'reward.create', target: 'reward' }));
     },
   });
 
@@ -65,7 +66,7 @@ export function rewardsRoutes(app: App, deps: { db: Db; programs: ProgramsServic
     schema: { tags, summary: 'Change a reward (admin); its kind stays', params: RewardParams, body: RewardUpdate, response: { 200: Reward } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await catalog.update(q, program, req.params.reward_id, req.body) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await catalog.update(q, program, req.params.reward_id, req.body) }), audit.of(req, program.id, { action: 'reward.update', target: 'reward', id: req.params.reward_id, before: (q) => catalog.get(program, req.params.reward_id, q) }));
     },
   });
 
@@ -83,7 +84,16 @@ export function rewardsRoutes(app: App, deps: { db: Db; programs: ProgramsServic
       return runWrite(db, req, reply, program.id, async (q) => ({
         status: 201,
         body: await catalog.uploadCodes(q, program, req.params.reward_id, req.body.codes),
-      }));
+      }), audit.of(req, program.id, {
+          action: 'reward.codes_upload',
+          target: 'reward',
+          id: req.params.reward_id,
+          // How many, never the codes: a coupon code is as good as the reward to whoever reads it.
+          after: (r) => {
+            const up = r as { skipped: unknown[] };
+            return { ...up, skipped: up.skipped.length };
+          },
+        }));
     },
   });
 
@@ -97,7 +107,7 @@ export function rewardsRoutes(app: App, deps: { db: Db; programs: ProgramsServic
     },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'server');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await rewards.create(q, program, req.params.member_id, req.body) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await rewards.create(q, program, req.params.member_id, req.body) }), audit.of(req, program.id, { action: 'member.reward_redeem', target: 'member', id: req.params.member_id, after: (r) => ({ request: req.body, result: r }) }));
     },
   });
 
@@ -113,7 +123,7 @@ export function rewardsRoutes(app: App, deps: { db: Db; programs: ProgramsServic
     schema: { tags, summary: 'Confirm a reservation: spend the held points and issue the reward', params: RedemptionParams, body: Empty, response: { 200: Redemption } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'server');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await rewards.confirm(q, program, req.params.redemption_id) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await rewards.confirm(q, program, req.params.redemption_id) }), audit.of(req, program.id, { action: 'reward_redemption.confirm', target: 'reward_redemption', id: req.params.redemption_id, before: (q) => rewards.get(program, req.params.redemption_id, q) }));
     },
   });
 
@@ -121,7 +131,7 @@ export function rewardsRoutes(app: App, deps: { db: Db; programs: ProgramsServic
     schema: { tags, summary: 'Cancel a reservation: release the points and the stock', params: RedemptionParams, body: Empty, response: { 200: Redemption } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'server');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await rewards.cancel(q, program, req.params.redemption_id) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await rewards.cancel(q, program, req.params.redemption_id) }), audit.of(req, program.id, { action: 'reward_redemption.cancel', target: 'reward_redemption', id: req.params.redemption_id, before: (q) => rewards.get(program, req.params.redemption_id, q) }));
     },
   });
 
@@ -129,7 +139,7 @@ export function rewardsRoutes(app: App, deps: { db: Db; programs: ProgramsServic
     schema: { tags, summary: 'Create a coupon for a campaign (admin)', body: CouponCreate, response: { 201: Coupon } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await coupons.create(q, program, req.body) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await coupons.create(q, program, req.body) }), audit.of(req, program.id, { action: 'coupon.create', target: 'coupon' }));
     },
   });
 
@@ -187,7 +197,7 @@ export function rewardsRoutes(app: App, deps: { db: Db; programs: ProgramsServic
     },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await stampCards.put(q, program, req.params.currency, req.body) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await stampCards.put(q, program, req.params.currency, req.body) }), audit.of(req, program.id, { action: 'stamp_card.put', target: 'stamp_card', id: req.params.currency, before: (q) => stampCards.get(program, req.params.currency, q) }));
     },
   });
 

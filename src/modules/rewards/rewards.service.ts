@@ -268,8 +268,8 @@ export function createRewardsService(deps: {
       return new Set(ids.filter((id) => !known.has(id)));
     },
 
-    async get(program: Program, id: string) {
-      return view(db, program, await loadRedemption(db, program, id));
+    async get(program: Program, id: string, q: Queryable = db) {
+      return view(q, program, await loadRedemption(q, program, id));
     },
 
     /**

@@ -53,8 +53,8 @@ export function createStampCards(deps: {
       return { data: (await repo.stampCards(db, program.id)).map(stampCardView) };
     },
 
-    async get(program: Program, currency: string) {
-      const card = (await repo.stampCards(db, program.id)).find((c) => c.currency === currency);
+    async get(program: Program, currency: string, q: Queryable = db) {
+      const card = (await repo.stampCards(q, program.id)).find((c) => c.currency === currency);
       if (!card) throw notFound('stamp_card.not_found', `No stamp card for "${currency}"`, 'currency');
       return stampCardView(card);
     },

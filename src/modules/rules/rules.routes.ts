@@ -8,6 +8,7 @@ import { programContext, type ProgramsService } from '../programs/index.js';
 import { PreviewBody, PreviewResponse, Rule, RuleCreate, RuleList, RuleListQuery, RuleParams, RuleUpdate } from './rules.contract.js';
 import { parseBody } from './rules.validate.js';
 import type { RulesService } from './rules.service.js';
+import type { AuditService } from '../audit/index.js';
 
 const Empty = z.object({}).strict().nullish();
 
@@ -28,8 +29,8 @@ function ruleValidator<S>(route: FastifyRouteSchemaDef<S>) {
   };
 }
 
-export function rulesRoutes(app: App, deps: { db: Db; programs: ProgramsService; rules: RulesService }) {
-  const { db, programs, rules } = deps;
+export function rulesRoutes(app: App, deps: { db: Db; programs: ProgramsService; rules: RulesService; audit: AuditService }) {
+  const { db, programs, rules, audit } = deps;
   const tags = ['rules'];
 
   app.post('/v1/rules', {
@@ -37,7 +38,7 @@ export function rulesRoutes(app: App, deps: { db: Db; programs: ProgramsService;
     validatorCompiler: ruleValidator,
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await rules.create(q, program, req.body) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await rules.create(q, program, req.body) }), audit.of(req, program.id, { action: 'rule.create', target: 'rule' }));
     },
   });
 
@@ -68,7 +69,7 @@ export function rulesRoutes(app: App, deps: { db: Db; programs: ProgramsService;
     validatorCompiler: ruleValidator,
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await rules.update(q, program, req.params.rule_id, req.body) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await rules.update(q, program, req.params.rule_id, req.body) }), audit.of(req, program.id, { action: 'rule.update', target: 'rule', id: req.params.rule_id, before: (q) => rules.get(program, req.params.rule_id, q) }));
     },
   });
 
@@ -80,7 +81,7 @@ export function rulesRoutes(app: App, deps: { db: Db; programs: ProgramsService;
       schema: { tags, summary: action === 'activate' ? 'Put a rule in force' : 'Take a rule out of force', params: RuleParams, body: Empty, response: { 200: Rule } },
       handler: async (req, reply) => {
         const { program } = await programContext(programs, req, 'admin');
-        return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await rules.setStatus(q, program, req.params.rule_id, status) }));
+        return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await rules.setStatus(q, program, req.params.rule_id, status) }), audit.of(req, program.id, { action: `rule.${action}`, target: 'rule', id: req.params.rule_id, before: (q) => rules.get(program, req.params.rule_id, q) }));
       },
     });
   }

@@ -218,9 +218,9 @@ export function createRulesService(deps: {
       return ruleView(await mustGet(q, program.id, id));
     },
 
-    async get(program: Program, id: string): Promise<Rule> {
-      const r = await mustGet(db, program.id, id);
-      return ruleView(r, await repo.versions(db, program.id, id));
+    async get(program: Program, id: string, q: Queryable = db): Promise<Rule> {
+      const r = await mustGet(q, program.id, id);
+      return ruleView(r, await repo.versions(q, program.id, id));
     },
 
     async list(program: Program, opts: { status?: RuleStatus; limit: number; cursor?: string }) {

@@ -18,9 +18,10 @@ import {
   SchemePut,
 } from './tiers.contract.js';
 import type { TiersService } from './tiers.service.js';
+import type { AuditService } from '../audit/index.js';
 
-export function tiersRoutes(app: App, deps: { db: Db; programs: ProgramsService; tiers: TiersService }) {
-  const { db, programs, tiers } = deps;
+export function tiersRoutes(app: App, deps: { db: Db; programs: ProgramsService; tiers: TiersService; audit: AuditService }) {
+  const { db, programs, tiers, audit } = deps;
   const tags = ['tiers'];
   const config = tiers.config;
 
@@ -28,7 +29,7 @@ export function tiersRoutes(app: App, deps: { db: Db; programs: ProgramsService;
     schema: { tags, summary: 'Set how members qualify for tiers: metric, window, grace period, soft landing', body: SchemePut, response: { 200: Scheme } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await config.putScheme(q, program, req.body) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await config.putScheme(q, program, req.body) }), audit.of(req, program.id, { action: 'tier_scheme.put', target: 'tier_scheme', id: program.id, before: (q) => config.scheme(q, program.id) }));
     },
   });
 
@@ -52,7 +53,7 @@ export function tiersRoutes(app: App, deps: { db: Db; programs: ProgramsService;
     schema: { tags, summary: 'Add a level (anywhere in the order: ranks follow thresholds)', body: LevelCreate, response: { 201: Level } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await config.createLevel(q, program.id, req.body) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await config.createLevel(q, program.id, req.body) }), audit.of(req, program.id, { action: 'tier_level.create', target: 'tier_level' }));
     },
   });
 
@@ -71,7 +72,7 @@ export function tiersRoutes(app: App, deps: { db: Db; programs: ProgramsService;
       return runWrite(db, req, reply, program.id, async (q) => ({
         status: 200,
         body: await config.updateLevel(q, program.id, req.params.level_id, req.body),
-      }));
+      }), audit.of(req, program.id, { action: 'tier_level.update', target: 'tier_level', id: req.params.level_id, before: (q) => config.level(q, program.id, req.params.level_id) }));
     },
   });
 
@@ -79,7 +80,7 @@ export function tiersRoutes(app: App, deps: { db: Db; programs: ProgramsService;
     schema: { tags, summary: 'Remove a level nobody holds', params: LevelParams, response: { 200: z.object({ id: z.string(), deleted: z.literal(true) }) } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await config.deleteLevel(q, program.id, req.params.level_id) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await config.deleteLevel(q, program.id, req.params.level_id) }), audit.of(req, program.id, { action: 'tier_level.delete', target: 'tier_level', id: req.params.level_id, before: (q) => config.level(q, program.id, req.params.level_id) }));
     },
   });
 
@@ -103,7 +104,7 @@ export function tiersRoutes(app: App, deps: { db: Db; programs: ProgramsService;
     schema: { tags, summary: 'Grant a level by hand until a date (admin)', params: MemberParams, body: GrantCreate, response: { 201: GrantResponse } },
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'admin');
-      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await tiers.grant(q, program, req.params.member_id, req.body) }));
+      return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await tiers.grant(q, program, req.params.member_id, req.body) }), audit.of(req, program.id, { action: 'member.tier_grant', target: 'member', id: req.params.member_id, before: (q) => tiers.member(q, program, req.params.member_id), after: (r) => ({ request: req.body, result: r }) }));
     },
   });
 }
