@@ -63,8 +63,8 @@ export function staffRepo(db: Queryable) {
       const rows = await db.query<StaffRow>(`select * from staff_users where workspace_id = $1 and email = $2`, [workspaceId, email]);
       return rows[0] ? toStaff(rows[0]) : undefined;
     },
-    async list(workspaceId: string, after: string | undefined, limit: number) {
-      const rows = await db.query<StaffRow>(
+    async list(workspaceId: string, after: string | undefined, limit: number, q: Queryable = db) {
+      const rows = await q.query<StaffRow>(
         `select * from staff_users where workspace_id = $1 and ($2::text is null or id > $2) order by id limit $3`,
         [workspaceId, after ?? null, limit],
       );

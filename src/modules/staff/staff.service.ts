@@ -42,6 +42,7 @@ export function createStaffService(deps: { db: Db; clock: Clock; ids: Ids; progr
   const { db, clock, ids, programs } = deps;
   const repo = staffRepo(db);
   const idleMs = (deps.idleHours ?? 12) * HOUR;
+  const ownerListeners: (() => void)[] = [];
 
   const principalOf = (s: Staff): Principal => ({
     kind: 'staff',
@@ -157,8 +158,17 @@ export function createStaffService(deps: { db: Db; clock: Clock; ids: Ids; progr
         if (input.name !== undefined && input.name !== s.name) {
           current = (await repo.update(q, s.id, { name: input.name, role: s.role, program_ids: s.program_ids, disabled: s.disabled, locale: s.locale }))!;
         }
-        return openSession(q, { ...current, password_hash: hash });
+        const opened = await openSession(q, { ...current, password_hash: hash });
+        return { ...opened, purpose: used.purpose };
+      }).then((r) => {
+        if (r.purpose === 'owner') for (const fn of ownerListeners) fn();
+        return r;
       });
+    },
+
+    /** Calls `fn` when the owner's first link is used (serve removes the file that holds it). */
+    onOwnerSetup(fn: () => void) {
+      ownerListeners.push(fn);
     },
 
     async updateMe(staffId: string, patch: { name?: string; locale?: Locale }) {
@@ -252,7 +262,7 @@ export function createStaffService(deps: { db: Db; clock: Clock; ids: Ids; progr
     async ensureOwner(workspaceId: string, email: string): Promise<string | undefined> {
       return db.tx(async (q) => {
         await q.query(`select id from workspaces where id = $1 for update`, [workspaceId]);
-        const owners = (await repo.list(workspaceId, undefined, 1000)).filter((s) => s.role === 'owner');
+        const owners = (await repo.list(workspaceId, undefined, 1000, q)).filter((s) => s.role === 'owner');
         if (owners.some((o) => o.password_hash)) return undefined;
         let owner = owners[0];
         if (!owner) {
