@@ -1900,6 +1900,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log: who changed what and when, with the state before and after; newest first
+         * @description Every configuration change and manual operation (not machine traffic: events, coupon validate/redeem/release, order fulfilment, previews). A program key sees its program’s entries; a workspace-wide key sees the whole workspace’s, or one program’s when it names it (Patron-Program header or `program_id`). `action` is exact, or a prefix when it ends in a dot (`rule.`). With `format=csv` or `Accept: text/csv`, every matching entry is streamed as CSV (before and after as JSON). Needs an admin key.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -10312,6 +10334,86 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["URITooLong"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAudit: {
+        parameters: {
+            query?: {
+                /** @description Only this actor’s entries: a key id (key_…), a staff id (stf_…) or cli */
+                actor_id?: string;
+                /** @description Exact (rule.update), or a prefix ending in a dot (rule.) */
+                action?: string;
+                /** @description Only entries about this kind of thing: rule, member, key, reward… */
+                target_type?: string;
+                /** @description Only entries about this one (its id) */
+                target_id?: string;
+                /** @description Only this program’s entries (a workspace-wide caller) */
+                program_id?: string;
+                /** @description Entries at or after this instant */
+                from?: string;
+                /** @description Entries before this instant */
+                to?: string;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                /** @description How many items to return at most (one page) */
+                limit?: number;
+                /** @description csv: every matching entry as CSV (also with Accept: text/csv) */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description aud_… */
+                            id: string;
+                            at: string;
+                            /** @description Who: an API key, a staff user, or the system (e.g. the CLI) */
+                            actor: {
+                                /** @enum {string} */
+                                kind: "key" | "staff" | "system";
+                                id: string;
+                                label: string;
+                            };
+                            /** @description What, dotted: rule.update, member.erase, key.revoke… */
+                            action: string;
+                            /** @description null for workspace-level changes */
+                            program_id: string | null;
+                            target: {
+                                type: string;
+                                id: string | null;
+                            };
+                            /** @description The state before the change (secrets and members’ personal fields redacted) */
+                            before: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description The state after the change, or what the operation answered */
+                            after: {
+                                [key: string]: unknown;
+                            } | null;
+                            request_id: string | null;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
