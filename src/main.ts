@@ -70,7 +70,7 @@ export function createServices(deps: PatronDeps) {
   const analytics = createAnalyticsService({ db, clock });
   const analyticsJobs = createAnalyticsJobs({ db, clock, ids, log, leaseMs: deps.jobLeaseMs });
   const segments = createSegmentsService({ db, clock, ids });
-  const staff = createStaffService({ db, clock, ids, programs, idleHours: deps.staffSessionIdleHours });
+  const staff = createStaffService({ db, clock, ids, programs, audit, idleHours: deps.staffSessionIdleHours });
   return { db, clock, ids, log, audit, programs, staff, members, ledger, events, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments };
 }
 export type Services = ReturnType<typeof createServices>;

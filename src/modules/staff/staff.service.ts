@@ -7,6 +7,7 @@ import type { Principal, ProgramsService } from '../programs/index.js';
 import { MAX_PASSWORD, MIN_PASSWORD, type Locale, type Role, type Staff, type StaffCreate, type StaffPatch } from './staff.contract.js';
 import { dummyHash, hashPassword, verifyPassword } from './staff.password.js';
 import { staffRepo, type StoredStaff } from './staff.repo.js';
+import { actorOf, type AuditService } from '../audit/index.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -38,8 +39,19 @@ export const roleForbidden = (roles: readonly Role[]) =>
 
 export const noSession = () => new AppError('unauthorized', 'auth.no_session', 'Sign in first: there is no staff session (or it ended)');
 
-export function createStaffService(deps: { db: Db; clock: Clock; ids: Ids; programs: ProgramsService; idleHours?: number }) {
+export function createStaffService(deps: { db: Db; clock: Clock; ids: Ids; programs: ProgramsService; audit?: Pick<AuditService, 'record'>; idleHours?: number }) {
   const { db, clock, ids, programs } = deps;
+  /** Staff changes go into the audit log in their own transaction (the CLI, acting without a principal, as the system). */
+  const audited = async (q: Queryable, actor: Principal | null, workspaceId: string, action: string, id: string, before: unknown, after: unknown) =>
+    deps.audit?.record(q, {
+      workspaceId,
+      programId: null,
+      actor: actor ? actorOf(actor) : { kind: 'system', id: 'cli', label: 'cli' },
+      action,
+      target: { type: 'staff', id },
+      before,
+      after,
+    });
   const repo = staffRepo(db);
   const idleMs = (deps.idleHours ?? 12) * HOUR;
   const ownerListeners: (() => void)[] = [];
@@ -211,6 +223,7 @@ export function createStaffService(deps: { db: Db; clock: Clock; ids: Ids; progr
           now: clock.now(),
         });
         if (!s) throw conflict('staff.email_taken', `A staff user with the email ${input.email} exists already`, { field: 'email' });
+        await audited(q, actor, workspaceId, 'staff.create', s.id, null, publicStaff(s));
         return { staff: publicStaff(s), token: await newLink(q, s.id, 'invite') };
       });
     },
@@ -236,6 +249,7 @@ export function createStaffService(deps: { db: Db; clock: Clock; ids: Ids; progr
           locale: s.locale,
         });
         if (disabled && !s.disabled) await repo.revokeAllSessions(q, s.id, clock.now());
+        await audited(q, actor, s.workspace_id, 'staff.update', s.id, publicStaff(s), publicStaff(row!));
         return publicStaff(row!);
       });
     },
@@ -244,7 +258,10 @@ export function createStaffService(deps: { db: Db; clock: Clock; ids: Ids; progr
     async resetPassword(actor: Principal, id: string) {
       const s = await target(actor, id);
       if (s.role === 'owner' && actorRole(actor) !== 'owner' && actor.keyId !== s.id) throw roleForbidden(['owner']);
-      return db.tx((q) => newLink(q, s.id, 'reset'));
+      return db.tx(async (q) => {
+        await audited(q, actor, s.workspace_id, 'staff.reset_password', s.id, null, null);
+        return newLink(q, s.id, 'reset');
+      });
     },
 
     // For the CLI, which acts as the operator of the machine (no principal).

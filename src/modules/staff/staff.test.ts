@@ -254,6 +254,14 @@ describe('roles', () => {
     expect(invite.body.staff).toMatchObject({ role: 'support', program_ids: [p.programId], last_sign_in_at: null });
     const list = await admin.bare('GET', '/v1/staff');
     expect(list.body.data.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining([owner.staffId, admin.staffId, invite.body.staff.id]));
+    // The invitation and the refused demotion: one audit entry, by the admin, for the staff user made.
+    const log = await admin.bare('GET', `/v1/audit?target_type=staff&target_id=${invite.body.staff.id as string}`);
+    expect(log.status, JSON.stringify(log.body)).toBe(200);
+    expect(log.body.data).toHaveLength(1);
+    expect(log.body.data[0]).toMatchObject({ action: 'staff.create', actor: { kind: 'staff', id: admin.staffId }, after: { role: 'support' } });
+    // The refused demotion and the refused last-owner change wrote nothing.
+    const refused = await admin.bare('GET', `/v1/audit?target_type=staff&target_id=${owner.staffId}`);
+    expect(refused.body.data.map((e: { action: string }) => e.action)).not.toContain('staff.update');
   });
 });
 
