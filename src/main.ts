@@ -10,6 +10,7 @@ import { createIds, type Ids } from './platform/ids.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createHttp, type App } from './platform/http.js';
 import { authLimits, DEFAULT_PROTECT, registerGuards, type ProtectOptions } from './platform/protect.js';
+import { registerConsole } from './platform/web.js';
 import { authHook, createProgramsService, programsRoutes } from './modules/programs/index.js';
 import { createMembersService, membersRoutes } from './modules/members/index.js';
 import { createLedgerService, ledgerRoutes } from './modules/ledger/index.js';
@@ -23,6 +24,9 @@ import { analyticsRoutes, createAnalyticsJobs, createAnalyticsService, createSeg
 export const VERSION: string = (
   JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')) as { version: string }
 ).version;
+
+/** Where `npm run build:web` writes the admin console. */
+export const CONSOLE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist', 'admin');
 
 export interface PatronDeps {
   db: Db;
@@ -69,6 +73,8 @@ export interface AppOptions {
   /** Security headers, CORS, load shedding and rate limits; each missing one as the defaults (protect.ts). */
   protect?: Partial<ProtectOptions>;
   trustProxy?: boolean | string;
+  /** The built admin console served at /admin; default CONSOLE_DIR. */
+  consoleDir?: string;
 }
 
 /** The HTTP app over the services: every /v1 route needs an API key. */
@@ -95,6 +101,7 @@ export function createApp(services: Services, opts: AppOptions = {}): App {
     analyticsRoutes(v1, services);
     segmentsRoutes(v1, services);
   });
+  registerConsole(app, { dir: opts.consoleDir ?? CONSOLE_DIR });
   return app;
 }
 

@@ -1,0 +1,6 @@
+export * from './client';
+export * from './session';
+export * from './programs';
+export * from './members';
+export * from './analytics';
+export * from './keys';
