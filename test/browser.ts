@@ -46,6 +46,8 @@ export interface Staff {
 
 export interface Console {
   url: string;
+  /** The one-time link the server printed. */
+  setupLink: string;
   dataDir: string;
   server: Server;
   browser: Browser;
@@ -67,11 +69,11 @@ let counter = 0;
  * Starts `patron serve` on a scratch data directory and Chromium, sets the owner's password through the setup
  * link the server printed, and keeps that signed-in state for `page()`.
  */
-export async function startConsole(opts: { env?: Env } = {}): Promise<Console> {
+export async function startConsole(opts: { env?: Env; onSetupPage?: (page: Page) => Promise<void> } = {}): Promise<Console> {
   const { dataDir, env } = installation();
   const server = await serve({ ...env, ...opts.env });
+  const link = await printedSetupLink(server, dataDir);
   const output = server.output();
-  const link = /Console:\s+(http\S+\/admin\/setup\?token=\S+)/.exec(output)?.[1] ?? readSetupFile(dataDir);
   const adminKey = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();
   const programId = /\b(prg_[0-9a-z]+)\b/.exec(output)?.[1];
   if (!programId) throw new Error(`no program id in the banner:\n${output}`);
@@ -91,6 +93,7 @@ export async function startConsole(opts: { env?: Env } = {}): Promise<Console> {
   const context = await browser.newContext({ baseURL: server.url });
   const page = await context.newPage();
   await page.goto(new URL(link).pathname + new URL(link).search);
+  await opts.onSetupPage?.(page);
   await completeSetup(page, OWNER_PASSWORD);
   await expect.poll(() => new URL(page.url()).pathname, { timeout: 15_000 }).toBe('/admin');
   const session = await context.request.get('/v1/staff/session');
@@ -102,6 +105,7 @@ export async function startConsole(opts: { env?: Env } = {}): Promise<Console> {
   const contexts: BrowserContext[] = [];
   return {
     url: server.url,
+    setupLink: link,
     dataDir,
     server,
     browser,
@@ -140,10 +144,16 @@ export async function startConsole(opts: { env?: Env } = {}): Promise<Console> {
   };
 }
 
-function readSetupFile(dataDir: string): string {
+/** The owner's setup link as the banner prints it (the banner may still be being written when serve() answers). */
+async function printedSetupLink(server: Server, dataDir: string): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    const printed = /Console:\s+(http\S+\/admin\/setup\?token=\S+)/.exec(server.output())?.[1];
+    if (printed) return printed;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const file = join(dataDir, 'owner-setup-url');
-  if (!existsSync(file)) throw new Error('the server printed no console setup link and wrote no owner-setup-url');
-  return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  throw new Error(`the server printed no console setup link and wrote no owner-setup-url:\n${server.output()}`);
 }
 
 /** Fills the setup screen's password field(s) and submits it. */
