@@ -1,0 +1,113 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { transactionsQuery, type Transaction } from '../../../../packages/api-client';
+import { useI18n } from '../../../../packages/i18n';
+import { Card, EmptyState, ErrorState, Loading, Pager } from '../../../../packages/ui';
+import { errorMessage } from '../../lib/errors';
+import { useCursorPages } from '../../lib/useCursorPages';
+
+const signed = (n: number) => (n > 0 ? 'amount-pos' : n < 0 ? 'amount-neg' : undefined);
+
+/** The member's ledger, newest first; the orders among them are listed apart. */
+export function LedgerTimeline({ memberId }: { memberId: string }) {
+  const { t, fmt } = useI18n();
+  const pages = useCursorPages(memberId);
+  const txns = useQuery({ ...transactionsQuery(memberId, pages.cursor), placeholderData: keepPreviousData });
+  const body = txns.isPending ? (
+    <Loading label={t('common.loading')} />
+  ) : txns.isError ? (
+    <ErrorState title={t('common.loadFailed')} message={errorMessage(t, txns.error)} retryLabel={t('common.retry')} onRetry={() => void txns.refetch()} />
+  ) : txns.data.data.length === 0 ? (
+    <EmptyState title={t('member.noTransactions')} />
+  ) : (
+    <>
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('member.col.when')}</th>
+              <th scope="col">{t('member.col.type')}</th>
+              <th scope="col" className="num">{t('member.col.points')}</th>
+              <th scope="col" className="num">{t('member.col.pending')}</th>
+              <th scope="col">{t('member.col.detail')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {txns.data.data.map((x) => (
+              <tr key={x.id}>
+                <td>{fmt.dateTime(x.occurred_at)}</td>
+                <td>{t(`txn.${x.type}`, { defaultValue: x.type })}</td>
+                <td className={`num ${signed(x.points ?? x.amount) ?? ''}`}>{fmt.number(x.points ?? x.amount)}</td>
+                <td className="num">{x.pending_points ? fmt.number(x.pending_points) : ''}</td>
+                <td>{detail(x, t)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <Pager
+        label={t('common.pagination')}
+        previousLabel={t('common.previousPage')}
+        nextLabel={t('common.nextPage')}
+        hasPrevious={pages.hasPrevious}
+        hasNext={!!txns.data.next_cursor}
+        onPrevious={pages.previous}
+        onNext={() => txns.data.next_cursor && pages.next(txns.data.next_cursor)}
+      />
+    </>
+  );
+  return (
+    <>
+      <Card title={t('member.timeline')}>{body}</Card>
+      <OrdersCard transactions={txns.data?.data ?? []} loading={txns.isPending} />
+    </>
+  );
+}
+
+function detail(x: Transaction, t: (k: string, o?: Record<string, unknown>) => string): string {
+  const ruleRef = x.metadata.rule_id ?? x.metadata.rule;
+  const rule = typeof ruleRef === 'string' ? (ruleRef === 'base_earning' ? t('member.baseEarning') : ruleRef) : null;
+  const parts = [x.reason, rule ? t('member.byRule', { rule }) : null, x.order_id ? t('member.order', { id: x.order_id }) : null];
+  return parts.filter(Boolean).join(' · ');
+}
+
+/** The orders behind this page of the timeline: each with the points it earned or took back. */
+function OrdersCard({ transactions, loading }: { transactions: Transaction[]; loading: boolean }) {
+  const { t, fmt } = useI18n();
+  const orders = new Map<string, { at: string; points: number }>();
+  for (const x of transactions) {
+    if (!x.order_id) continue;
+    const o = orders.get(x.order_id) ?? { at: x.occurred_at, points: 0 };
+    o.points += (x.points ?? 0) + (x.pending_points ?? 0);
+    orders.set(x.order_id, o);
+  }
+  return (
+    <Card title={t('member.orders')}>
+      {loading ? (
+        <Loading label={t('common.loading')} />
+      ) : orders.size === 0 ? (
+        <EmptyState title={t('member.noOrders')} />
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('member.col.order')}</th>
+                <th scope="col">{t('member.col.when')}</th>
+                <th scope="col" className="num">{t('member.col.points')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...orders].map(([id, o]) => (
+                <tr key={id}>
+                  <td>{id}</td>
+                  <td>{fmt.dateTime(o.at)}</td>
+                  <td className={`num ${signed(o.points) ?? ''}`}>{fmt.number(o.points)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Card>
+  );
+}
