@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Services } from './main.js';
 
@@ -30,4 +30,27 @@ export async function ensureFirstRun(services: Services, dataDir: string, env = 
   const adminKeyFile = join(dataDir, 'admin-key');
   writeFileSync(adminKeyFile, `${key.secret}\n`, { mode: 0o600 });
   return { workspaceId, programId: program.id, adminKey: key.secret, adminKeyFile };
+}
+
+/** Where the owner's one-time console link waits, readable only by the one who runs Patron, until it is used. */
+export const ownerSetupFile = (dataDir: string) => join(dataDir, 'owner-setup-url');
+
+/**
+ * The owner's first password: a workspace without an owner gets one (no password yet), and while it has none,
+ * each start makes a new one-time link. Answers the link's token, or undefined once the owner has a password.
+ */
+export function ensureOwnerSetup(services: Services, workspaceId: string, email: string): Promise<string | undefined> {
+  return services.staff.ensureOwner(workspaceId, email);
+}
+
+/** Writes the link to `<dataDir>/owner-setup-url` (0600), or removes the file when there is no link. */
+export function writeOwnerSetupUrl(dataDir: string, url: string | undefined): void {
+  const file = ownerSetupFile(dataDir);
+  if (!url) {
+    rmSync(file, { force: true });
+    return;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  rmSync(file, { force: true });
+  writeFileSync(file, `${url}\n`, { mode: 0o600 });
 }

@@ -19,6 +19,8 @@ import { createReferralsService, referralsRoutes } from './modules/referrals/ind
 import { createRulesService, rulesRoutes } from './modules/rules/index.js';
 import { createTiersService, tiersRoutes } from './modules/tiers/index.js';
 import { createRewardsService, rewardsRoutes } from './modules/rewards/index.js';
+import cookie from '@fastify/cookie';
+import { createStaffService, sessionAuth, staffRoutes } from './modules/staff/index.js';
 import { analyticsRoutes, createAnalyticsJobs, createAnalyticsService, createSegmentsService, segmentsRoutes } from './modules/analytics/index.js';
 
 export const VERSION: string = (
@@ -37,6 +39,8 @@ export interface PatronDeps {
   jobLeaseMs?: number;
   /** Events the in-process ingest queue holds at most (PATRON_INGEST_QUEUE_LIMIT); default 10,000. */
   ingestQueueLimit?: number;
+  /** Hours a staff session lasts without a request (PATRON_STAFF_SESSION_IDLE_HOURS); default 12. */
+  staffSessionIdleHours?: number;
 }
 
 /** The services, wired by hand: each takes only what it uses. */
@@ -64,7 +68,8 @@ export function createServices(deps: PatronDeps) {
   const analytics = createAnalyticsService({ db, clock });
   const analyticsJobs = createAnalyticsJobs({ db, clock, ids, log, leaseMs: deps.jobLeaseMs });
   const segments = createSegmentsService({ db, clock, ids });
-  return { db, clock, ids, log, programs, members, ledger, events, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments };
+  const staff = createStaffService({ db, clock, ids, programs, idleHours: deps.staffSessionIdleHours });
+  return { db, clock, ids, log, programs, staff, members, ledger, events, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -75,9 +80,11 @@ export interface AppOptions {
   trustProxy?: boolean | string;
   /** The built admin console served at /admin; default CONSOLE_DIR. */
   consoleDir?: string;
+  /** The address people reach the server at, for the links it answers (PATRON_PUBLIC_URL). */
+  publicUrl?: string;
 }
 
-/** The HTTP app over the services: every /v1 route needs an API key. */
+/** The HTTP app over the services: every /v1 route needs an API key or a staff session (but signing in). */
 export function createApp(services: Services, opts: AppOptions = {}): App {
   const protect: ProtectOptions = { ...DEFAULT_PROTECT, ...opts.protect };
   const app = createHttp(services.log, { version: VERSION, trustProxy: opts.trustProxy, guard: (root) => registerGuards(root, protect) });
@@ -87,9 +94,12 @@ export function createApp(services: Services, opts: AppOptions = {}): App {
     await services.db.query('select 1');
     return { status: 'ok', version: VERSION, database: services.db.kind };
   });
+  app.register(cookie);
   app.register(async (scope) => {
     const v1: App = scope.withTypeProvider<ZodTypeProvider>();
-    v1.addHook('onRequest', authHook(services.programs, authLimits(v1, protect)));
+    const limits = authLimits(v1, protect);
+    v1.addHook('onRequest', authHook(services.programs, limits, sessionAuth(services.staff)));
+    staffRoutes(v1, { staff: services.staff, limits, emailFailures: protect.authFailuresPerMinute > 0 ? undefined : 0, publicUrl: opts.publicUrl });
     programsRoutes(v1, services);
     membersRoutes(v1, services);
     ledgerRoutes(v1, services);

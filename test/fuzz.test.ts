@@ -79,6 +79,8 @@ beforeAll(async () => {
   if (coupon.status < 300) remember('code', 'FUZZ-1');
   const job = await p.api('POST', '/v1/analytics/clv', {});
   remember('job_id', job.body?.id ?? job.body?.job?.id);
+  const staff = await p.raw('POST', '/v1/staff', { email: 'fuzz.staff@example.com', role: 'support', program_ids: null }, { authorization: `Bearer ${p.key}` });
+  remember('staff_id', staff.body?.staff?.id, staff);
   // Never hand the fuzzer the key it calls with: deleting it would end the run.
   known.key_id = ['key_' + '0'.repeat(26)];
 }, 120_000);

@@ -6,6 +6,7 @@ import { demoCommand } from './demo.js';
 import { expireCommand } from './expire.js';
 import { importCommand } from './import.js';
 import { keysCommand } from './keys.js';
+import { staffCommand } from './staff.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 import { verifyCommand } from './verify.js';
@@ -30,7 +31,7 @@ export function buildProgram(): Command {
         'Run `patron <command> --help` for the options of each command.',
       ].join('\n'),
     );
-  for (const cmd of [serveCommand(), migrateCommand(), keysCommand(), verifyCommand(), expireCommand(), importCommand(), demoCommand(), workerCommand(), streamCommand(), analyticsCommand()]) {
+  for (const cmd of [serveCommand(), migrateCommand(), keysCommand(), staffCommand(), verifyCommand(), expireCommand(), importCommand(), demoCommand(), workerCommand(), streamCommand(), analyticsCommand()]) {
     program.addCommand(cmd);
   }
   // Commands built on their own do not inherit the program's settings (exit override, help after errors).

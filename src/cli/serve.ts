@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { ensureFirstRun, type FirstRun } from '../bootstrap.js';
+import { ensureFirstRun, ensureOwnerSetup, ownerSetupFile, writeOwnerSetupUrl, type FirstRun } from '../bootstrap.js';
+import { setupUrl } from '../modules/staff/index.js';
 import { createApp, createServices, VERSION, type Services } from '../main.js';
 import { AppError } from '../platform/errors.js';
 import type { App } from '../platform/http.js';
@@ -36,6 +37,8 @@ export function serveCommand(): Command {
         '',
         'On the first start against an empty database it creates a workspace, a program and an admin API key,',
         'prints the key once and writes it to <data dir>/admin-key (mode 0600).',
+        'Until the workspace owner has a password, each start prints a one-time link to set it (the console),',
+        'also written to <data dir>/owner-setup-url (mode 0600); PATRON_OWNER_EMAIL names the owner (owner@localhost).',
         'Logs are JSON lines on stdout (LOG_LEVEL). SIGINT or SIGTERM stops it cleanly.',
       ].join('\n'),
     )
@@ -43,12 +46,12 @@ export function serveCommand(): Command {
 }
 
 /** The address to show people: the wildcard addresses are reachable as localhost. */
-function baseUrl(host: string, port: number): string {
+export function baseUrl(host: string, port: number): string {
   const shown = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   return `http://${shown}:${port}`;
 }
 
-function banner(opts: { url: string; database: string; first: FirstRun; keyFile: string; program?: string }): string[] {
+function banner(opts: { url: string; database: string; first: FirstRun; keyFile: string; program?: string; console?: string; consoleFile: string }): string[] {
   const { url, first } = opts;
   const lines = ['', `Patron ${VERSION} is running on ${opts.database}.`, ''];
   if (first.adminKey) {
@@ -68,6 +71,14 @@ function banner(opts: { url: string; database: string; first: FirstRun; keyFile:
         : 'No admin key file here: create a key with `patron keys create --name admin --scopes admin`.',
     );
     lines.push('');
+  }
+  if (opts.console) {
+    lines.push(
+      'The console (/admin): set the owner’s password with this one-time link (also in ' + opts.consoleFile + ' until it is used):',
+      '',
+      `Console: ${opts.console}`,
+      '',
+    );
   }
   lines.push(
     `  API docs   ${url}/docs`,
@@ -97,9 +108,19 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
   let first: FirstRun;
   let app: App;
   let stream: OpenStream | undefined;
+  let ownerToken: string | undefined;
   try {
-    services = createServices({ db: opened.db, log, jobLeaseMs: config.jobLeaseSeconds * 1000, ingestQueueLimit: config.ingestQueueLimit });
+    services = createServices({
+      db: opened.db,
+      log,
+      jobLeaseMs: config.jobLeaseSeconds * 1000,
+      ingestQueueLimit: config.ingestQueueLimit,
+      staffSessionIdleHours: config.staffSessionIdleHours,
+    });
     first = await ensureFirstRun(services, config.dataDir);
+    ownerToken = await ensureOwnerSetup(services, first.workspaceId, config.ownerEmail);
+    // Once the owner has set the password, the link's file goes.
+    services.staff.onOwnerSetup(() => writeOwnerSetupUrl(config.dataDir, undefined));
     if (ingest === 'nats') {
       stream = await openStream({ url: config.natsUrl, stream: config.stream, partitions: config.partitions }, 'api');
     }
@@ -107,6 +128,7 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
       publisher: stream ? createPublisher({ db: opened.db, stream, events: services.events, members: services.members }) : undefined,
       protect: protectOptions(config),
       trustProxy: config.trustProxy,
+      publicUrl: config.publicUrl,
     });
   } catch (e) {
     await stream?.close();
@@ -123,6 +145,8 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
     jobsIntervalSeconds: config.jobsIntervalSeconds,
     onClose: stream ? () => stream.close() : undefined,
   });
+  const consoleLink = ownerToken ? setupUrl(config.publicUrl ?? url, ownerToken) : undefined;
+  writeOwnerSetupUrl(config.dataDir, consoleLink);
   const program = first.programId ? await services.programs.program(first.programId).catch(() => undefined) : undefined;
   if (stream) out(`Events go through NATS JetStream at ${config.natsUrl} (stream ${config.stream}, ${config.partitions} partitions): run \`patron worker\` to apply them.`);
   for (const line of banner({
@@ -131,6 +155,8 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
     first,
     keyFile: first.adminKeyFile ?? join(config.dataDir, 'admin-key'),
     program: program ? `${program.name}, ${program.currency}` : undefined,
+    console: consoleLink,
+    consoleFile: ownerSetupFile(config.dataDir),
   })) {
     out(line);
   }

@@ -32,6 +32,12 @@ export interface Config {
   ingestQueueLimit: number;
   /** Which proxies' X-Forwarded-For gives the client address: false (none), true (any), or addresses/CIDRs. */
   trustProxy: boolean | string;
+  /** Staff sessions end after this many hours without a request (PATRON_STAFF_SESSION_IDLE_HOURS). */
+  staffSessionIdleHours: number;
+  /** The address people reach this server at, for links (PATRON_PUBLIC_URL); unset: the listen address. */
+  publicUrl: string | undefined;
+  /** The email of the owner record made on the first start (PATRON_OWNER_EMAIL). */
+  ownerEmail: string;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -81,5 +87,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxEventLoopDelayMs: int(env, 'PATRON_MAX_EVENT_LOOP_DELAY', 1000),
     ingestQueueLimit: int(env, 'PATRON_INGEST_QUEUE_LIMIT', 10_000),
     trustProxy,
+    staffSessionIdleHours: Math.max(1, int(env, 'PATRON_STAFF_SESSION_IDLE_HOURS', 12)),
+    publicUrl: env.PATRON_PUBLIC_URL?.trim().replace(/\/+$/, '') || undefined,
+    ownerEmail: (env.PATRON_OWNER_EMAIL?.trim() || 'owner@localhost').toLowerCase(),
   };
 }

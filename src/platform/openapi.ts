@@ -34,10 +34,13 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 414 | 422 | 429 | 
 export const documented = (schema: z.ZodType): z.ZodType<unknown> => schema;
 
 /** The security of workspace-level operations (programs and keys): the key alone, no program header. */
-export const WORKSPACE_SECURITY = [{ apiKey: [] }] as const;
+export const WORKSPACE_SECURITY = [{ apiKey: [] }, { session: [] }] as const;
 
-/** Program-level operations: a program key alone, or a workspace key with the program named in the header. */
-const PROGRAM_SECURITY = [{ apiKey: [], program: [] }, { apiKey: [] }];
+/**
+ * Program-level operations: a program key alone, or a workspace key with the program named in the header, or
+ * a staff session (the console's cookie) with the program in the header.
+ */
+const PROGRAM_SECURITY = [{ apiKey: [], program: [] }, { apiKey: [] }, { session: [], program: [] }];
 
 type Json = Record<string, unknown>;
 type Operation = Json & {
@@ -53,6 +56,7 @@ type Operation = Json & {
 
 const TAGS: { name: string; description: string }[] = [
   { name: 'programs', description: 'Loyalty programs of a workspace and their settings (workspace-level)' },
+  { name: 'staff', description: 'Staff users of the console: sign-in, sessions, one-time links, roles (workspace-level)' },
   { name: 'keys', description: 'API keys: workspace-wide or limited to one program, with scopes (workspace-level)' },
   { name: 'members', description: 'Enrolled members: identities, profile, consent, erasure' },
   { name: 'ledger', description: 'The double-entry points ledger: balances, history, redemptions, adjustments, transfers, holds' },
@@ -320,6 +324,13 @@ export function openapiOptions(version: string): FastifyDynamicSwaggerOptions {
             in: 'header',
             name: 'Patron-Program',
             description: 'The program a workspace-wide key acts on (its id, `prg_…`); a program key needs none',
+          },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'patron_session',
+            description:
+              'A staff session (POST /v1/staff/session sets it). Every write made with it also needs the header `x-csrf-token` (the session\'s `csrf_token`); the role decides what it may call',
           },
         },
       },

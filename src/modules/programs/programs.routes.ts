@@ -20,7 +20,8 @@ export function programsRoutes(app: App, deps: { db: Db; programs: ProgramsServi
       const p = principalOf(req);
       programs.requireScope(p, 'read');
       const all = await programs.listPrograms(p.workspaceId);
-      return { data: p.programId ? all.filter((x) => x.id === p.programId) : all };
+      const seen = p.programIds;
+      return { data: all.filter((x) => (!p.programId || x.id === p.programId) && (!seen || seen.includes(x.id))) };
     },
   });
 

@@ -27,6 +27,9 @@ export interface Principal {
   workspaceId: string;
   programId: string | null;
   scopes: readonly Scope[];
+  /** Staff only: the role (see staff.permissions.ts) and the programs it may see (null: all of the workspace's). */
+  role?: 'owner' | 'admin' | 'marketer' | 'support' | 'analyst';
+  programIds?: readonly string[] | null;
 }
 
 const SCOPE_RANK: Record<Scope, number> = { read: 0, server: 1, admin: 2 };
@@ -110,7 +113,8 @@ export function createProgramsService(deps: { db: Db; clock: Clock; ids: Ids; lo
 
     /** A program the principal may use, or 404 as if it did not exist. */
     async programFor(principal: Principal, id: string): Promise<Program> {
-      if (principal.programId && principal.programId !== id) throw notFound('program.not_found', `No program ${id}`, 'program_id');
+      const outside = (principal.programId && principal.programId !== id) || (principal.programIds && !principal.programIds.includes(id));
+      if (outside) throw notFound('program.not_found', `No program ${id}`, 'program_id');
       // Only a program that is not there is a 404: a failed read (the database away) stays the error it is.
       const p = await program(id).catch(orNotFound);
       if (!p || p.workspace_id !== principal.workspaceId) throw notFound('program.not_found', `No program ${id}`, 'program_id');

@@ -74,26 +74,3 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
   if (!response.ok) throw toApiError(error, response.status);
   return data as T;
 }
-
-/**
- * A call outside the generated paths (kept for routes that the document may not list yet), with the same
- * headers and errors as the typed client.
- */
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers = new Headers({ accept: 'application/json' });
-  if (body !== undefined) headers.set('content-type', 'application/json');
-  applyContext(method, headers);
-  const res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  const parsed: unknown = text ? safeJson(text) : undefined;
-  if (!res.ok) throw toApiError(parsed, res.status);
-  return parsed as T;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}

@@ -1,28 +1,16 @@
 import { queryOptions } from '@tanstack/react-query';
-import { ApiError, request, setCsrfToken } from './client';
+import { api, ApiError, setCsrfToken, unwrap } from './client';
+import type { paths } from './schema';
 
-export type Role = 'owner' | 'admin' | 'marketer' | 'support' | 'analyst';
-export type StaffLocale = 'en' | 'zh-Hans' | 'zh-Hant' | 'ru';
+export type SessionAnswer = paths['/v1/staff/session']['get']['responses'][200]['content']['application/json'];
+export type Staff = SessionAnswer['staff'];
+export type Role = Staff['role'];
+export type StaffLocale = Staff['locale'];
+export type SignInInput = paths['/v1/staff/session']['post']['requestBody']['content']['application/json'];
+export type SetupInput = paths['/v1/staff/setup']['post']['requestBody']['content']['application/json'];
+export type MeInput = NonNullable<paths['/v1/staff/me']['patch']['requestBody']>['content']['application/json'];
 
-/** A staff user, as the staff session API answers it (see the contract of issue 12). */
-export interface Staff {
-  id: string;
-  workspace_id: string;
-  email: string;
-  name: string;
-  role: Role;
-  program_ids: string[] | null;
-  locale: StaffLocale;
-  disabled: boolean;
-  created_at: string;
-  last_sign_in_at: string | null;
-}
-
-export interface SessionAnswer {
-  staff: Staff;
-  csrf_token: string;
-}
-
+/** Keeps the session's CSRF token for the writes that follow. */
 function remember(answer: SessionAnswer): SessionAnswer {
   setCsrfToken(answer.csrf_token);
   return answer;
@@ -34,9 +22,9 @@ export const sessionKeys = { current: ['session'] as const };
 export const sessionQuery = () =>
   queryOptions({
     queryKey: sessionKeys.current,
-    queryFn: async (): Promise<SessionAnswer | null> => {
+    queryFn: async ({ signal }): Promise<SessionAnswer | null> => {
       try {
-        return remember(await request<SessionAnswer>('GET', '/v1/staff/session'));
+        return remember(await unwrap(api.GET('/v1/staff/session', { signal })));
       } catch (err) {
         if (err instanceof ApiError && err.status === 401) {
           setCsrfToken(null);
@@ -49,19 +37,18 @@ export const sessionQuery = () =>
     retry: false,
   });
 
-export const signIn = async (body: { email: string; password: string }) => remember(await request<SessionAnswer>('POST', '/v1/staff/session', body));
+export const signIn = async (body: SignInInput) => remember(await unwrap(api.POST('/v1/staff/session', { body })));
 
-export const completeSetup = async (body: { token: string; password: string; name?: string }) =>
-  remember(await request<SessionAnswer>('POST', '/v1/staff/setup', body));
+export const completeSetup = async (body: SetupInput) => remember(await unwrap(api.POST('/v1/staff/setup', { body })));
 
 export const signOut = async () => {
-  await request<void>('DELETE', '/v1/staff/session');
+  await unwrap(api.DELETE('/v1/staff/session'));
   setCsrfToken(null);
 };
 
 export const signOutEverywhere = async () => {
-  await request<void>('POST', '/v1/staff/session/revoke-all');
+  await unwrap(api.POST('/v1/staff/session/revoke-all'));
   setCsrfToken(null);
 };
 
-export const updateMe = (body: { name?: string; locale?: StaffLocale }) => request<Staff>('PATCH', '/v1/staff/me', body);
+export const updateMe = (body: MeInput) => unwrap(api.PATCH('/v1/staff/me', { body }));

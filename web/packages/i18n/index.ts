@@ -2,9 +2,6 @@ import i18next from 'i18next';
 import ICU from 'i18next-icu';
 import { initReactI18next, useTranslation } from 'react-i18next';
 import en from './locales/en.json';
-import ru from './locales/ru.json';
-import zhHans from './locales/zh-Hans.json';
-import zhHant from './locales/zh-Hant.json';
 
 export const LOCALES = ['en', 'zh-Hans', 'zh-Hant', 'ru'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -29,6 +26,21 @@ export function initialLocale(): Locale {
   return 'en';
 }
 
+type Messages = typeof en;
+
+/** English is built in (it is the fallback); another language is fetched when first chosen. */
+const LOADERS: Record<Exclude<Locale, 'en'>, () => Promise<{ default: Messages }>> = {
+  'zh-Hans': () => import('./locales/zh-Hans.json'),
+  'zh-Hant': () => import('./locales/zh-Hant.json'),
+  ru: () => import('./locales/ru.json'),
+};
+
+async function ensureLoaded(locale: Locale): Promise<void> {
+  if (locale === 'en' || i18next.hasResourceBundle(locale, 'translation')) return;
+  const messages = await LOADERS[locale]();
+  i18next.addResourceBundle(locale, 'translation', messages.default);
+}
+
 export async function initI18n(locale: Locale = initialLocale()) {
   await i18next
     .use(ICU)
@@ -37,10 +49,13 @@ export async function initI18n(locale: Locale = initialLocale()) {
       lng: locale,
       fallbackLng: 'en',
       supportedLngs: [...LOCALES],
-      resources: { en: { translation: en }, 'zh-Hans': { translation: zhHans }, 'zh-Hant': { translation: zhHant }, ru: { translation: ru } },
+      resources: { en: { translation: en } },
+      partialBundledLanguages: true,
       interpolation: { escapeValue: false },
       returnNull: false,
     });
+  await ensureLoaded(locale).catch(() => undefined);
+  await i18next.changeLanguage(locale);
   document.documentElement.lang = locale;
   return i18next;
 }
@@ -48,6 +63,7 @@ export async function initI18n(locale: Locale = initialLocale()) {
 /** Switches the language now and remembers it in this browser. */
 export async function changeLocale(locale: Locale): Promise<void> {
   globalThis.localStorage?.setItem(STORAGE_KEY, locale);
+  await ensureLoaded(locale);
   document.documentElement.lang = locale;
   await i18next.changeLanguage(locale);
 }

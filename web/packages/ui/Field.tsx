@@ -4,11 +4,13 @@ interface FieldProps {
   label: ReactNode;
   error?: string;
   hint?: ReactNode;
+  /** Takes the free width of a row of fields. */
+  grow?: boolean;
 }
 
-function FieldShell({ id, label, error, hint, children }: FieldProps & { id: string; children: ReactNode }) {
+function FieldShell({ id, label, error, hint, grow, children }: FieldProps & { id: string; children: ReactNode }) {
   return (
-    <div className={error ? 'field field-invalid' : 'field'}>
+    <div className={['field', error ? 'field-invalid' : '', grow ? 'field-grow' : ''].filter(Boolean).join(' ')}>
       <label htmlFor={id}>{label}</label>
       {children}
       {hint && !error ? <p className="field-hint" id={`${id}-hint`}>{hint}</p> : null}
@@ -20,11 +22,11 @@ function FieldShell({ id, label, error, hint, children }: FieldProps & { id: str
 const described = (id: string, error?: string, hint?: ReactNode) => (error ? `${id}-error` : hint ? `${id}-hint` : undefined);
 
 /** A labelled input whose error (from the form or the server's `field`) shows beneath it. */
-export function TextField({ label, error, hint, ref, id, ...props }: FieldProps & InputHTMLAttributes<HTMLInputElement> & { ref?: Ref<HTMLInputElement> }) {
+export function TextField({ label, error, hint, grow, ref, id, ...props }: FieldProps & InputHTMLAttributes<HTMLInputElement> & { ref?: Ref<HTMLInputElement> }) {
   const auto = useId();
   const fid = id ?? auto;
   return (
-    <FieldShell id={fid} label={label} error={error} hint={hint}>
+    <FieldShell id={fid} label={label} error={error} hint={hint} grow={grow}>
       <input id={fid} ref={ref} aria-invalid={error ? true : undefined} aria-describedby={described(fid, error, hint)} {...props} />
     </FieldShell>
   );

@@ -9,7 +9,7 @@ import { UserMenu } from './UserMenu';
 const NAV: { to: string; key: string; icon: string; end?: boolean }[] = [
   { to: '/', key: 'nav.dashboard', icon: '◧', end: true },
   { to: '/members', key: 'nav.members', icon: '☺' },
-  { to: '/settings/keys', key: 'nav.apiKeys', icon: '⚿' },
+  { to: '/settings/keys', key: 'nav.apiKeys', icon: '⚙' },
 ];
 
 /** The console's frame: sidebar navigation, the header (program, language, user menu), the screen. */

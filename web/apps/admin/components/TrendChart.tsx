@@ -18,9 +18,9 @@ export function TrendChart({ report }: { report: KpiReport }) {
           <YAxis tickFormatter={(v: number) => fmt.number(v)} width={64} />
           <Tooltip labelFormatter={(v) => label(String(v))} formatter={(v) => fmt.number(Number(v))} />
           <Legend />
-          <Line type="monotone" dataKey="new_members" name={t('dashboard.series.newMembers')} stroke="#4338ca" strokeWidth={2} dot={false} />
-          <Line type="monotone" dataKey="buyers" name={t('dashboard.series.buyers')} stroke="#0f7a4a" strokeWidth={2} dot={false} />
-          <Line type="monotone" dataKey="orders" name={t('dashboard.series.orders')} stroke="#b45309" strokeWidth={2} dot={false} />
+          <Line type="monotone" dataKey="new_members" name={t('dashboard.series.newMembers')} stroke="#4338ca" strokeWidth={2} dot={false} isAnimationActive={false} />
+          <Line type="monotone" dataKey="buyers" name={t('dashboard.series.buyers')} stroke="#0f7a4a" strokeWidth={2} dot={false} isAnimationActive={false} />
+          <Line type="monotone" dataKey="orders" name={t('dashboard.series.orders')} stroke="#b45309" strokeWidth={2} dot={false} isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>
     </figure>

@@ -1,3 +1,4 @@
+import { lazy, Suspense } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { kpisQuery } from '../../../packages/api-client';
@@ -5,9 +6,11 @@ import { useI18n } from '../../../packages/i18n';
 import { Card, ErrorState, Loading, PageHeader } from '../../../packages/ui';
 import { KpiGrid } from '../components/KpiGrid';
 import { RangeForm } from '../components/forms/RangeForm';
-import { TrendChart } from '../components/TrendChart';
 import { errorMessage } from '../lib/errors';
 import { dayAfter, dayOf, lastDayOf, previousRange } from '../lib/range';
+
+// The chart library is the heaviest part of the console: it loads after the figures.
+const TrendChart = lazy(() => import('../components/TrendChart').then((m) => ({ default: m.TrendChart })));
 
 /** KPIs over a range (default: the API's, which ends at the program's last activity) and their trend. */
 export function Dashboard() {
@@ -33,7 +36,9 @@ export function Dashboard() {
           {data!.range.defaulted ? <p className="field-hint">{t('dashboard.defaulted')}</p> : null}
           <KpiGrid current={data!} previous={previous.data} />
           <Card title={t('dashboard.trend')}>
-            <TrendChart report={data!} />
+            <Suspense fallback={<Loading label={t('common.loading')} />}>
+              <TrendChart report={data!} />
+            </Suspense>
           </Card>
         </div>
       )}

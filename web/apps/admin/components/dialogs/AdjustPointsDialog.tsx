@@ -6,7 +6,7 @@ import { adjustPoints } from '../../../../packages/api-client';
 import { useI18n } from '../../../../packages/i18n';
 import { Button, Dialog, SelectField, TextAreaField, TextField } from '../../../../packages/ui';
 import { applyFieldError, errorMessage } from '../../lib/errors';
-import { AdjustForm, type AdjustFormInput } from '../../lib/schemas';
+import { AdjustForm } from '../../lib/schemas';
 import { useFieldError } from '../../lib/useFieldError';
 
 /** Credits or debits points by hand, with the reason the audit keeps; the balance and timeline refresh after. */
@@ -15,7 +15,7 @@ export function AdjustPointsDialog({ memberId, open, onClose }: { memberId: stri
   const client = useQueryClient();
   const fieldError = useFieldError();
   const [formError, setFormError] = useState<string | null>(null);
-  const form = useForm<AdjustFormInput, unknown, AdjustForm>({ resolver: zodResolver(AdjustForm), defaultValues: { direction: 'credit', points: '', reason: '' } });
+  const form = useForm<AdjustForm>({ resolver: zodResolver(AdjustForm), defaultValues: { direction: 'credit', points: '', reason: '' } });
   const close = () => {
     form.reset();
     setFormError(null);
@@ -24,7 +24,8 @@ export function AdjustPointsDialog({ memberId, open, onClose }: { memberId: stri
   const submit = form.handleSubmit(async ({ direction, points, reason }) => {
     setFormError(null);
     try {
-      await adjustPoints(client, memberId, { points: direction === 'debit' ? -points : points, reason });
+      const n = Number(points);
+      await adjustPoints(client, memberId, { points: direction === 'debit' ? -n : n, reason });
       close();
     } catch (err) {
       if (!applyFieldError(t, err, ['points', 'reason'], form.setError)) setFormError(errorMessage(t, err));

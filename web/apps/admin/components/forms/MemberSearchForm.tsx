@@ -21,7 +21,7 @@ export function MemberSearchForm({ value, onSearch }: { value: MemberFilters; on
         onSearch(draft);
       }}
     >
-      <TextField label={t('members.search')} type="search" hint={t('members.searchHint')} value={draft.search} onChange={(e) => setDraft({ ...draft, search: e.target.value })} />
+      <TextField grow label={t('members.search')} type="search" hint={t('members.searchHint')} value={draft.search} onChange={(e) => setDraft({ ...draft, search: e.target.value })} />
       <TextField label={t('members.tag')} value={draft.tag} onChange={(e) => setDraft({ ...draft, tag: e.target.value })} />
       <SelectField label={t('members.status')} value={draft.status} onChange={(e) => setDraft({ ...draft, status: e.target.value })}>
         <option value="">{t('members.anyStatus')}</option>
@@ -29,7 +29,7 @@ export function MemberSearchForm({ value, onSearch }: { value: MemberFilters; on
         <option value="suspended">{t('status.suspended')}</option>
         <option value="erased">{t('status.erased')}</option>
       </SelectField>
-      <div className="field">
+      <div className="field field-action">
         <Button variant="primary" type="submit">
           {t('members.searchSubmit')}
         </Button>

@@ -28,7 +28,7 @@ export function RangeForm({ value, onChange }: { value: Range; onChange: (r: Ran
         <option value="month">{t('dashboard.months')}</option>
         <option value="week">{t('dashboard.weeks')}</option>
       </SelectField>
-      <div className="field">
+      <div className="field field-action">
         <Button type="submit" disabled={!valid}>
           {t('dashboard.apply')}
         </Button>

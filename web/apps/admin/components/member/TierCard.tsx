@@ -1,7 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
-import { memberTierQuery } from '../../../../packages/api-client';
+import { ApiError, memberTierQuery } from '../../../../packages/api-client';
 import { useI18n } from '../../../../packages/i18n';
-import { Card, EmptyState, Loading } from '../../../../packages/ui';
+import { Card, EmptyState, ErrorState, Loading } from '../../../../packages/ui';
+import { errorMessage } from '../../lib/errors';
 
 /** The member's level and the way to the next; a program without a tier scheme shows that instead. */
 export function TierCard({ memberId }: { memberId: string }) {
@@ -11,6 +12,8 @@ export function TierCard({ memberId }: { memberId: string }) {
     <Card title={t('member.tier')}>
       {tier.isPending ? (
         <Loading label={t('common.loading')} />
+      ) : tier.isError && !(tier.error instanceof ApiError && (tier.error.status === 404 || tier.error.status === 409)) ? (
+        <ErrorState title={t('common.loadFailed')} message={errorMessage(t, tier.error)} />
       ) : tier.isError || !tier.data ? (
         <EmptyState title={t('member.noTierScheme')} />
       ) : (
