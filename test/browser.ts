@@ -95,7 +95,7 @@ export async function startConsole(opts: { env?: Env; onSetupPage?: (page: Page)
   await page.goto(new URL(link).pathname + new URL(link).search);
   await opts.onSetupPage?.(page);
   await completeSetup(page, OWNER_PASSWORD);
-  await expect.poll(() => new URL(page.url()).pathname, { timeout: 15_000 }).toBe('/admin');
+  await page.waitForURL((u) => u.pathname === '/admin', { timeout: 30_000 });
   const session = await context.request.get('/v1/staff/session');
   expect(session.status()).toBe(200);
   const ownerEmail = ((await session.json()) as { staff: Staff }).staff.email;

@@ -27,7 +27,7 @@ describe.skipIf(NO_BROWSER)('console sign-in', () => {
     const page = await c.page();
     await page.goto('/admin');
     await expect.poll(() => new URL(page.url()).pathname).toBe('/admin');
-    await page.getByRole('group', { name: 'Members' }).waitFor();
+    await page.getByRole('group', { name: 'Members', exact: true }).waitFor();
     // The link was used: the file that held it is gone and its token is refused.
     expect(existsSync(join(c.dataDir, 'owner-setup-url'))).toBe(false);
     const again = await page.request.post('/v1/staff/setup', { data: { token: new URL(c.setupLink).searchParams.get('token'), password: 'another password here' } });
@@ -78,7 +78,7 @@ describe.skipIf(NO_BROWSER)('console sign-in', () => {
     const admin = await c.staffContext('admin');
     const page = await admin.context.newPage();
     await page.goto('/admin');
-    await page.getByRole('group', { name: 'Members' }).waitFor();
+    await page.getByRole('group', { name: 'Members', exact: true }).waitFor();
     // Another browser of the same user signs out everywhere.
     const elsewhere = await c.browser.newContext({ baseURL: c.url });
     try {

@@ -48,12 +48,12 @@ describe.skipIf(NO_BROWSER)('console screens', () => {
     const page = await c.page();
     await page.goto('/admin');
     const members = page.getByRole('group', { name: 'Members', exact: true });
-    await expect.poll(() => members.textContent(), { timeout: 15_000 }).toMatch(/\b2\b/);
+    await members.getByText('2', { exact: true }).waitFor({ timeout: 15_000 });
     for (const name of ['Active members', 'Points issued', 'Points outstanding', 'Repeat purchase rate']) {
       await page.getByRole('group', { name, exact: true }).waitFor();
     }
     // 25 + 40 + 10 points at the default rate of one point per pound.
-    await expect.poll(() => page.getByRole('group', { name: 'Points issued', exact: true }).textContent()).toMatch(/\b75\b/);
+    await page.getByRole('group', { name: 'Points issued', exact: true }).getByText('75', { exact: true }).waitFor();
     await shot(page, 'dashboard');
     await expectAccessible(page);
   });
@@ -106,7 +106,7 @@ describe.skipIf(NO_BROWSER)('console screens', () => {
     const page = await c.page();
     await page.goto('/admin/settings/keys');
     await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
-    await page.getByRole('cell', { name: 'first admin key' }).waitFor();
+    await page.getByRole('cell', { name: 'first admin key', exact: true }).waitFor();
     await shot(page, 'api-keys');
     await expectAccessible(page);
   });
