@@ -153,6 +153,7 @@ export async function consolePhase(emit: Emit, note: Note): Promise<void> {
       raw_bytes: files.reduce((s, f) => s + f.raw, 0),
       budget_gzip_bytes: 250 * 1024,
     });
+    emit({ bench: 'console.sign_in_to_dashboard', db: 'pglite', ms: Math.round(signInToDashboard), budget_ms: 1000 });
     const state = await context.storageState();
     await context.close();
 
@@ -163,10 +164,15 @@ export async function consolePhase(emit: Emit, note: Note): Promise<void> {
       const ctx = await browser.newContext({ baseURL: server.url, storageState: state, viewport: { width: 1280, height: 800 } });
       const p = await ctx.newPage();
       const start = performance.now();
-      await p.goto('/admin');
-      await p.locator(KPI_READY).first().waitFor({ timeout: 60_000 });
-      times.push(performance.now() - start);
-      await ctx.close();
+      try {
+        await p.goto('/admin');
+        await p.locator(KPI_READY).first().waitFor({ timeout: 60_000 });
+        times.push(performance.now() - start);
+      } catch (e) {
+        note(`console: dashboard run ${i + 1} did not get ready (at ${p.url()}): ${(e as Error).message.split('\n')[0]}`);
+      } finally {
+        await ctx.close();
+      }
     }
     times.sort((a, b) => a - b);
     const round = (n: number) => Math.round(n * 10) / 10;
@@ -174,6 +180,7 @@ export async function consolePhase(emit: Emit, note: Note): Promise<void> {
       bench: 'console.dashboard_ready',
       db: 'pglite',
       runs,
+      ready: times.length,
       p50_ms: round(times[Math.floor(times.length / 2)] ?? 0),
       min_ms: round(times[0] ?? 0),
       max_ms: round(times.at(-1) ?? 0),
