@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { harness, type Harness } from '../../../test/harness.js';
+import { harness, TEST_PROTECT, type Harness } from '../../../test/harness.js';
+import { createApp } from '../../main.js';
 import { enrol } from '../../../test/fixtures.js';
 import { cookieCaller, invitedStaff, PASSWORD, sessionCookie, signedInStaff } from '../../../test/staff.js';
 import { manualClock } from '../../platform/clock.js';
@@ -41,6 +42,15 @@ describe('signing in and out', () => {
     });
     expect(secure.statusCode).toBe(200);
     expect(String(secure.headers['set-cookie'])).not.toMatch(/Secure/);
+    // Behind a proxy Patron trusts, a request that came over HTTPS gets a Secure cookie.
+    const proxied = createApp(h.services, { protect: TEST_PROTECT, trustProxy: true });
+    try {
+      const res2 = await proxied.inject({ method: 'POST', url: '/v1/staff/session', payload: { email: s.email, password: PASSWORD }, headers: { 'x-forwarded-proto': 'https' } });
+      expect(res2.statusCode).toBe(200);
+      expect(String(res2.headers['set-cookie'])).toMatch(/; Secure/);
+    } finally {
+      await proxied.close();
+    }
   });
 
   it('answers the same 401 for an unknown email and for a wrong password', async () => {
