@@ -17,6 +17,9 @@
  * and Gamma-Gamma fit and scoring of every member), each next to a warm sequential scan of the orders
  * (`select count(*), sum(amount)`) in the same run. BENCH_KEEP=1 keeps the database, and a later run with the
  * same seed and size uses it again instead of generating.
+ *
+ * The `console` phase (bench/console.ts) drives Chromium through the admin console on the demo data on PGlite:
+ * the initial JavaScript of sign-in + dashboard (gzipped) and the time until the dashboard's KPI cards show.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -31,13 +34,14 @@ import { createServices } from '../src/main.js';
 import { openPostgres } from '../src/platform/db.js';
 import { migrate } from '../src/platform/migrate.js';
 import { benchProgramName, generateAnalyticsProgram } from './analytics.gen.js';
+import { consolePhase } from './console.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 2000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const RULES = Number(process.env.BENCH_RULES ?? 0);
 /** Which phases run (comma-separated); default all. */
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'import,single,rate,reads,batch,nats,pgbench').split(',').map((p) => p.trim()));
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'import,single,rate,reads,batch,nats,pgbench,console').split(',').map((p) => p.trim()));
 const baseUrl = process.env.DATABASE_URL?.trim() || undefined;
 const dbKind = baseUrl ? 'postgres' : 'pglite';
 const runId = Date.now().toString(36);
@@ -562,7 +566,8 @@ async function analyticsPhase() {
 async function main() {
   if (PHASES.has('import')) await importPhase();
   if (PHASES.has('analytics')) await analyticsPhase();
-  if ([...PHASES].every((p) => p === 'analytics')) return;
+  if (PHASES.has('console')) await consolePhase(emit, note);
+  if ([...PHASES].every((p) => p === 'analytics' || p === 'console')) return;
   const dataDir = mkdtempSync(join(tmpdir(), 'patron-bench-'));
   let databaseUrl: string | undefined;
   if (baseUrl) {
