@@ -37,6 +37,15 @@ describe('patron demo', () => {
         expect(out).toMatch(/Import wall time: \d+\.\d s for 22 new events \(\d+ events\/s\)\./);
         url = /The demo is running at (http:\/\/\S+) /.exec(out)![1]!;
         expect(out).toContain(`API docs     ${url}/docs`);
+        // The console's sign-in the demo prints works.
+        expect(out).toContain(`Console      ${url}/admin  (sign in as demo-owner@patron.local, password patron-demo-owner; program Online Retail demo)`);
+        const signIn = await fetch(`${url}/v1/staff/session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'demo-owner@patron.local', password: 'patron-demo-owner' }),
+        });
+        expect(signIn.status).toBe(200);
+        expect((await signIn.json()).staff).toMatchObject({ role: 'owner' });
         key = SECRET.exec(/Admin key +(\S+)/.exec(out)![1]!)![0];
         programId = /Program +(prg_\w+) \(Online Retail demo, GBP\)/.exec(out)![1]!;
         // 15098 bought 60 picnic baskets at £649.50: by far the top spender of the slice, and Gold on spend.

@@ -117,6 +117,20 @@ const plural = (n: number, one: string) => `${n.toLocaleString('en-GB')} ${one}$
 const pounds = (pence: number) => `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 /** The demo program (made on the first run, with its mechanics) and an admin key for it. */
+/** The demo's console sign-in: for trying Patron on this machine only, and printed for that reason. */
+export const DEMO_OWNER = { email: 'demo-owner@patron.local', password: 'patron-demo-owner' };
+
+/**
+ * The demo workspace's owner, with the published demo password set on the first run (a workspace whose owner
+ * already has a password keeps it). Answers how to sign in.
+ */
+async function demoOwner(services: Services, workspaceId: string): Promise<string> {
+  const token = await services.staff.ensureOwner(workspaceId, DEMO_OWNER.email);
+  if (token) await services.staff.setup({ token, password: DEMO_OWNER.password, name: 'Demo owner' });
+  const owner = (await services.staff.byEmail(workspaceId, DEMO_OWNER.email)) ?? undefined;
+  return owner && owner.role === 'owner' ? `sign in as ${owner.email}, password ${DEMO_OWNER.password}` : 'sign in as the workspace owner';
+}
+
 async function demoProgram(services: Services, dataDir: string, fresh: boolean): Promise<{ program: Program; key: string; keyShownOnce: boolean }> {
   const first = await ensureFirstRun(services, dataDir, {
     ...process.env,
@@ -167,6 +181,7 @@ async function demo(opts: DemoOpts): Promise<void> {
   try {
     const services = createServices({ db: opened.db, log });
     const { program, key, keyShownOnce } = await demoProgram(services, dataDir, opts.fresh === true);
+    const signIn = await demoOwner(services, program.workspace_id);
     // The demo's own import keeps the event loop busy on purpose: shedding load would only refuse its own calls.
     const app = createApp(services, { protect: { ...protectOptions(config), maxEventLoopDelayMs: 0 }, trustProxy: config.trustProxy });
     const api = apiOf(app, key, program.id);
@@ -197,14 +212,14 @@ async function demo(opts: DemoOpts): Promise<void> {
     const picks = pickMembers(byMember);
     const shown = await describePicks(api, picks);
     if (!opts.serve) {
-      printWhere({ program, key, keyShownOnce, dataDir, shown, url: undefined });
+      printWhere({ program, key, keyShownOnce, dataDir, shown, url: undefined, signIn });
       return;
     }
     // The data ends in December 2011: today's maintenance would end every tier period at once, so it stays off.
     log.level = level;
     const url = await startServer({ app, opened, services, log, port: opts.port ?? config.port, host: opts.host ?? config.host, jobsIntervalSeconds: 0 });
     serving = true;
-    printWhere({ program, key, keyShownOnce, dataDir, shown, url });
+    printWhere({ program, key, keyShownOnce, dataDir, shown, url, signIn });
   } finally {
     if (!serving) await opened.close();
   }
@@ -243,11 +258,12 @@ async function describePicks(api: Api, picks: { id: string; why: string; m: Seen
   return shown;
 }
 
-function printWhere(o: { program: Program; key: string; keyShownOnce: boolean; dataDir: string; shown: Shown[]; url: string | undefined }): void {
+function printWhere(o: { program: Program; key: string; keyShownOnce: boolean; dataDir: string; shown: Shown[]; url: string | undefined; signIn: string }): void {
   const url = o.url ?? 'http://localhost:3000';
   out('');
   out(o.url ? `The demo is running at ${o.url} (Ctrl-C stops it).` : `The demo data is ready in ${o.dataDir}; \`patron demo\` (without --no-serve) serves it.`);
   out('');
+  out(`  Console      ${url}/admin  (${o.signIn}; program ${o.program.name})`);
   out(`  API docs     ${url}/docs`);
   out(`  Program      ${o.program.id} (${o.program.name}, ${o.program.currency})`);
   out(`  Admin key    ${o.key}${o.keyShownOnce ? '' : ` (from ${join(o.dataDir, 'admin-key')})`}`);
