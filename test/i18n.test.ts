@@ -1,21 +1,16 @@
 // The console's texts: every locale has exactly the keys of English, every ICU message parses, and no
 // component shows a hard-coded text (a JSX text node or a label-like attribute that is not a t(...) call).
 import { readdirSync, readFileSync } from 'node:fs';
+import { flatMessages, localeFiles, LOCALES } from './locales.js';
 import { join } from 'node:path';
 import { IntlMessageFormat } from 'intl-messageformat';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const WEB = join(import.meta.dirname, '..', 'web');
-const LOCALES_DIR = join(WEB, 'packages', 'i18n', 'locales');
-type Messages = { [k: string]: string | Messages };
 
-const load = (name: string) => JSON.parse(readFileSync(join(LOCALES_DIR, `${name}.json`), 'utf8')) as Messages;
-const flatten = (m: Messages, prefix = ''): Map<string, string> =>
-  new Map(Object.entries(m).flatMap(([k, v]) => (typeof v === 'string' ? [[prefix + k, v] as const] : [...flatten(v, `${prefix}${k}.`)])));
-
-const en = flatten(load('en'));
-const others = readdirSync(LOCALES_DIR).filter((f) => f.endsWith('.json') && f !== 'en.json').map((f) => f.replace(/\.json$/, ''));
+const en = flatMessages('en').messages;
+const others = LOCALES.filter((l) => l !== 'en');
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -55,8 +50,13 @@ function usedKeys(file: string): string[] {
 }
 
 describe('console translations', () => {
-  it.each(others)('%s has exactly the keys of en.json', (locale) => {
-    const keys = [...flatten(load(locale)).keys()].sort();
+  it.each(['en', ...others])('%s defines each key once, in the same area file as English', (locale) => {
+    expect(flatMessages(locale).duplicates).toEqual([]);
+    expect([...localeFiles(locale).keys()]).toEqual([...localeFiles('en').keys()]);
+  });
+
+  it.each(others)('%s has exactly the keys of English', (locale) => {
+    const keys = [...flatMessages(locale).messages.keys()].sort();
     const missing = [...en.keys()].filter((k) => !keys.includes(k));
     const extra = keys.filter((k) => !en.has(k));
     expect({ missing, extra }).toEqual({ missing: [], extra: [] });
@@ -64,7 +64,7 @@ describe('console translations', () => {
 
   it.each(['en', ...others])('every %s message is valid ICU', (locale) => {
     const bad: string[] = [];
-    for (const [key, message] of flatten(load(locale))) {
+    for (const [key, message] of flatMessages(locale).messages) {
       try {
         new IntlMessageFormat(message, locale);
       } catch (err) {
@@ -74,7 +74,7 @@ describe('console translations', () => {
     expect(bad).toEqual([]);
   });
 
-  it('every key the code names exists in en.json', () => {
+  it('every key the code names exists in English', () => {
     const unknown = UI_FILES.flatMap((f) => usedKeys(f).filter((k) => !en.has(k)).map((k) => `${f.slice(WEB.length + 1)}: ${k}`));
     expect(unknown).toEqual([]);
   });

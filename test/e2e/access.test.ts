@@ -20,6 +20,11 @@ describe.skipIf(NO_BROWSER)('console access', () => {
     const before = await c.api<{ data: { id: string }[] }>('GET', '/v1/keys');
     const page = await marketer.context.newPage();
     await page.goto('/admin/settings/keys');
+    // The navigation offers what a marketer works on, and not what the role may not use.
+    const nav = page.getByRole('navigation', { name: 'Main navigation' });
+    await nav.getByRole('link', { name: 'Earning rules' }).waitFor();
+    expect(await nav.getByRole('link', { name: 'API keys' }).count()).toBe(0);
+    expect(await nav.getByRole('link', { name: 'Staff & roles' }).count()).toBe(0);
     // The console either offers no way to create one, or shows the server's refusal.
     const create = page.getByRole('button', { name: 'Create key' });
     if (await create.isVisible().catch(() => false)) {

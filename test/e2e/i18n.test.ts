@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupCli } from '../cli.js';
+import { messagesOf } from '../locales.js';
 import { expectAccessible, NO_BROWSER, shot, startConsole, type Console } from '../browser.js';
 
 // The language switcher: the console's text changes at once, and the choice is kept on the staff user.
 
 type Messages = { nav: { dashboard: string; members: string }; dashboard: { title: string; kpi: { members: string } }; shell: { language: string } };
-const messages = (locale: string) => JSON.parse(readFileSync(new URL(`../../web/packages/i18n/locales/${locale}.json`, import.meta.url), 'utf8')) as Messages;
+const messages = (locale: string) => messagesOf(locale) as unknown as Messages;
 const en = messages('en');
 
 describe.skipIf(NO_BROWSER)('console languages', () => {
@@ -29,7 +29,7 @@ describe.skipIf(NO_BROWSER)('console languages', () => {
       expect(m.nav.members).not.toBe(en.nav.members);
       await page.getByRole('combobox', { name: current.shell.language }).selectOption(locale);
       await page.getByRole('heading', { name: m.dashboard.title, level: 1 }).waitFor();
-      await page.getByRole('link', { name: m.nav.members }).waitFor();
+      await page.getByRole('link', { name: m.nav.members, exact: true }).waitFor();
       await page.getByRole('group', { name: m.dashboard.kpi.members, exact: true }).waitFor();
       expect(await page.locator('html').getAttribute('lang')).toBe(locale);
       await shot(page, `dashboard-${locale}`);

@@ -35,7 +35,13 @@ const Email = z
 const Name = z.string().trim().max(200);
 
 export const SignIn = z.object({ email: z.string().max(254), password: z.string().max(1000) }).strict();
-export const SessionAnswer = z.object({ staff: Staff, csrf_token: z.string().describe('Send as x-csrf-token on every write') });
+export const SessionAnswer = z.object({
+  staff: Staff,
+  csrf_token: z.string().describe('Send as x-csrf-token on every write'),
+  permissions: z
+    .array(z.string())
+    .describe("The routes this user's role may call, as `METHOD /v1/path/:param` (the console shows only what they allow; the server enforces them)"),
+});
 
 export const Setup = z
   .object({

@@ -137,3 +137,9 @@ export const PERMISSIONS: Readonly<Record<string, readonly Role[]>> = {
 /** The roles that may call `method url`; none for a route the table does not name. */
 export const rolesFor = (method: string, url: string | undefined): readonly Role[] =>
   (url && PERMISSIONS[`${method === 'HEAD' ? 'GET' : method} ${url}`]) || [];
+
+/** Every route a role may call (`METHOD url`), for the console to show only what the role can do. */
+export const permissionsOf = (role: Role): string[] =>
+  Object.entries(PERMISSIONS)
+    .filter(([, roles]) => roles.includes(role))
+    .map(([route]) => route);

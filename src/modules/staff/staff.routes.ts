@@ -20,6 +20,7 @@ import {
   StaffPatch,
 } from './staff.contract.js';
 import { baseUrlOf, clearSessionCookie, sessionOf, setSessionCookie } from './staff.http.js';
+import { permissionsOf } from './staff.permissions.js';
 import { setupUrl, type StaffService } from './staff.service.js';
 
 /** Failed sign-ins one email may have within EMAIL_WINDOW before it is refused for a while. */
@@ -69,7 +70,7 @@ export function staffRoutes(app: App, deps: StaffRouteDeps) {
       try {
         const s = await staff.signIn(req.body.email, req.body.password);
         setSessionCookie(req, reply, s.token, s.expires);
-        return { staff: s.staff, csrf_token: s.csrf_token };
+        return { staff: s.staff, csrf_token: s.csrf_token, permissions: permissionsOf(s.staff.role) };
       } catch (err) {
         if (err instanceof AppError && err.code === 'staff.invalid_credentials') {
           await byEmail?.(req);
@@ -84,7 +85,7 @@ export function staffRoutes(app: App, deps: StaffRouteDeps) {
     schema: { security: SESSION_SECURITY, tags, summary: 'The signed-in staff user and the CSRF token of the session', response: { 200: SessionAnswer } },
     handler: async (req) => {
       const s = sessionOf(req);
-      return { staff: s.staff, csrf_token: s.csrfToken };
+      return { staff: s.staff, csrf_token: s.csrfToken, permissions: permissionsOf(s.staff.role) };
     },
   });
 
@@ -125,7 +126,7 @@ export function staffRoutes(app: App, deps: StaffRouteDeps) {
       try {
         const s = await staff.setup(req.body);
         setSessionCookie(req, reply, s.token, s.expires);
-        return { staff: s.staff, csrf_token: s.csrf_token };
+        return { staff: s.staff, csrf_token: s.csrf_token, permissions: permissionsOf(s.staff.role) };
       } catch (err) {
         if (err instanceof AppError && err.code === 'staff.invalid_token') await limits?.failed(req);
         throw err;

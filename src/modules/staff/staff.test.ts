@@ -31,7 +31,7 @@ describe('signing in and out', () => {
     const cookie = sessionCookie(res)!;
     const again = await cookieCaller(h, cookie)('GET', '/v1/staff/session');
     expect(again.status).toBe(200);
-    expect(again.body).toEqual({ staff: expect.objectContaining({ id: s.staffId }), csrf_token: res.body.csrf_token });
+    expect(again.body).toEqual({ staff: expect.objectContaining({ id: s.staffId }), csrf_token: res.body.csrf_token, permissions: expect.arrayContaining(['GET /v1/staff/session']) });
     // Over HTTPS (as a proxy tells it) the cookie is Secure too.
     const secure = await h.app.inject({
       method: 'POST',

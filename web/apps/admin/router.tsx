@@ -2,6 +2,7 @@ import { createBrowserRouter } from 'react-router';
 import { RequireSession } from './components/RequireSession';
 import { Setup } from './routes/Setup';
 import { SignIn } from './routes/SignIn';
+import { SCREENS } from './screens';
 
 // Screens load on first visit: sign-in stays small, and each screen brings only its own code (charts, tables).
 export const router = createBrowserRouter(
@@ -12,10 +13,7 @@ export const router = createBrowserRouter(
       path: '/',
       element: <RequireSession />,
       children: [
-        { index: true, lazy: () => import('./routes/Dashboard').then((m) => ({ Component: m.Dashboard })) },
-        { path: 'members', lazy: () => import('./routes/Members').then((m) => ({ Component: m.Members })) },
-        { path: 'members/:memberId', lazy: () => import('./routes/MemberPage').then((m) => ({ Component: m.MemberPage })) },
-        { path: 'settings/keys', lazy: () => import('./routes/ApiKeys').then((m) => ({ Component: m.ApiKeys })) },
+        ...SCREENS.map((s) => (s.path === '' ? { index: true, lazy: s.lazy } : { path: s.path, lazy: s.lazy })),
         { path: '*', lazy: () => import('./routes/NotFound').then((m) => ({ Component: m.NotFound })) },
       ],
     },

@@ -2226,6 +2226,8 @@ export interface operations {
                         };
                         /** @description Send as x-csrf-token on every write */
                         csrf_token: string;
+                        /** @description The routes this user's role may call, as `METHOD /v1/path/:param` (the console shows only what they allow; the server enforces them) */
+                        permissions: string[];
                     };
                 };
             };
@@ -2277,6 +2279,8 @@ export interface operations {
                         };
                         /** @description Send as x-csrf-token on every write */
                         csrf_token: string;
+                        /** @description The routes this user's role may call, as `METHOD /v1/path/:param` (the console shows only what they allow; the server enforces them) */
+                        permissions: string[];
                     };
                 };
             };
@@ -2381,6 +2385,8 @@ export interface operations {
                         };
                         /** @description Send as x-csrf-token on every write */
                         csrf_token: string;
+                        /** @description The routes this user's role may call, as `METHOD /v1/path/:param` (the console shows only what they allow; the server enforces them) */
+                        permissions: string[];
                     };
                 };
             };

@@ -1,7 +1,6 @@
 import i18next from 'i18next';
 import ICU from 'i18next-icu';
 import { initReactI18next, useTranslation } from 'react-i18next';
-import en from './locales/en.json';
 
 export const LOCALES = ['en', 'zh-Hans', 'zh-Hant', 'ru'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -26,19 +25,33 @@ export function initialLocale(): Locale {
   return 'en';
 }
 
-type Messages = typeof en;
+type Messages = { [key: string]: string | Messages };
 
-/** English is built in (it is the fallback); another language is fetched when first chosen. */
-const LOADERS: Record<Exclude<Locale, 'en'>, () => Promise<{ default: Messages }>> = {
-  'zh-Hans': () => import('./locales/zh-Hans.json'),
-  'zh-Hant': () => import('./locales/zh-Hant.json'),
-  ru: () => import('./locales/ru.json'),
-};
+/**
+ * Each language's texts are split by area (`locales/<locale>/<area>.json`: core, rules, segments…) so screens
+ * can be added without touching each other's files; the files of a language merge into one bundle.
+ */
+export function mergeMessages(files: Messages[]): Messages {
+  const into = (target: Messages, source: Messages) => {
+    for (const [k, v] of Object.entries(source)) {
+      const have = target[k];
+      if (typeof v === 'object' && typeof have === 'object') into(have, v);
+      else target[k] = typeof v === 'object' ? into({}, v) : v;
+    }
+    return target;
+  };
+  return files.reduce<Messages>((acc, f) => into(acc, f), {});
+}
+
+// English is built in (it is the fallback); another language is fetched when first chosen.
+const en = mergeMessages(Object.values(import.meta.glob<Messages>('./locales/en/*.json', { eager: true, import: 'default' })));
+const LAZY = import.meta.glob<Messages>(['./locales/*/*.json', '!./locales/en/*.json'], { import: 'default' });
 
 async function ensureLoaded(locale: Locale): Promise<void> {
   if (locale === 'en' || i18next.hasResourceBundle(locale, 'translation')) return;
-  const messages = await LOADERS[locale]();
-  i18next.addResourceBundle(locale, 'translation', messages.default);
+  const files = Object.entries(LAZY).filter(([path]) => path.startsWith(`./locales/${locale}/`));
+  const messages = mergeMessages(await Promise.all(files.map(([, load]) => load())));
+  i18next.addResourceBundle(locale, 'translation', messages);
 }
 
 export async function initI18n(locale: Locale = initialLocale()) {

@@ -5,17 +5,16 @@ import { changeLocale, currentLocale, useI18n } from '../../../packages/i18n';
 import { LanguageSwitcher } from './LanguageSwitcher';
 import { ProgramSwitcher, useProgram } from './ProgramSwitcher';
 import { UserMenu } from './UserMenu';
+import { useCan } from '../lib/access';
+import { SCREENS } from '../screens';
 
-const NAV: { to: string; key: string; icon: string; end?: boolean }[] = [
-  { to: '/', key: 'nav.dashboard', icon: '◧', end: true },
-  { to: '/members', key: 'nav.members', icon: '☺' },
-  { to: '/settings/keys', key: 'nav.apiKeys', icon: '⚙' },
-];
+const GROUPS = ['run', 'program', 'insight', 'settings'] as const;
 
 /** The console's frame: sidebar navigation, the header (program, language, user menu), the screen. */
 export function Shell({ staff }: { staff: Staff }) {
   const { t } = useI18n();
   const program = useProgram();
+  const can = useCan();
   useEffect(() => {
     if (staff.locale !== currentLocale()) void changeLocale(staff.locale);
   }, [staff.locale]);
@@ -29,14 +28,25 @@ export function Shell({ staff }: { staff: Staff }) {
           {t('shell.brand')}
         </NavLink>
         <nav className="nav" aria-label={t('shell.navigation')}>
-          {NAV.map((n) => (
-            <NavLink key={n.to} to={n.to} end={n.end}>
-              <span className="nav-icon" aria-hidden="true">
-                {n.icon}
-              </span>
-              <span className="nav-label">{t(n.key)}</span>
-            </NavLink>
-          ))}
+          {GROUPS.map((group) => {
+            const items = SCREENS.filter((s) => s.nav?.group === group && (!s.needs || can(s.needs)));
+            if (items.length === 0) return null;
+            return (
+              <div className="nav-group" key={group} role="group" aria-label={t(`nav.groups.${group}`)}>
+                <span className="nav-group-label" aria-hidden="true">
+                  {t(`nav.groups.${group}`)}
+                </span>
+                {items.map((s) => (
+                  <NavLink key={s.path} to={`/${s.path}`} end={s.nav!.end}>
+                    <span className="nav-icon" aria-hidden="true">
+                      {s.nav!.icon}
+                    </span>
+                    <span className="nav-label">{t(s.nav!.key)}</span>
+                  </NavLink>
+                ))}
+              </div>
+            );
+          })}
         </nav>
       </aside>
       <div className="main">

@@ -1,0 +1,5 @@
+import { Pending } from '../components/Pending';
+
+export function Events() {
+  return <Pending titleKey="nav.events" />;
+}
