@@ -14,7 +14,7 @@ import { registerConsole } from './platform/web.js';
 import { authHook, createProgramsService, programsRoutes } from './modules/programs/index.js';
 import { createMembersService, membersRoutes } from './modules/members/index.js';
 import { createLedgerService, ledgerRoutes } from './modules/ledger/index.js';
-import { createEventsService, createIngestQueue, eventsRoutes, type EventPublisher } from './modules/events/index.js';
+import { createEventsService, createIngestQueue, eventsRoutes, memberOrdersRoutes, type EventPublisher } from './modules/events/index.js';
 import { createReferralsService, referralsRoutes } from './modules/referrals/index.js';
 import { createRulesService, rulesRoutes } from './modules/rules/index.js';
 import { createTiersService, tiersRoutes } from './modules/tiers/index.js';
@@ -106,6 +106,7 @@ export function createApp(services: Services, opts: AppOptions = {}): App {
     membersRoutes(v1, services);
     ledgerRoutes(v1, services);
     eventsRoutes(v1, { ...services, publisher: opts.publisher });
+    memberOrdersRoutes(v1, services);
     referralsRoutes(v1, services);
     rulesRoutes(v1, services);
     tiersRoutes(v1, services);
