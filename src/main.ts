@@ -40,8 +40,8 @@ export interface PatronDeps {
   jobLeaseMs?: number;
   /** Events the in-process ingest queue holds at most (PATRON_INGEST_QUEUE_LIMIT); default 10,000. */
   ingestQueueLimit?: number;
-  /** Hours a staff session lasts without a request (PATRON_STAFF_SESSION_IDLE_HOURS); default 12. */
-  staffSessionIdleHours?: number;
+  /** Minutes a staff session lasts without a request (PATRON_STAFF_SESSION_IDLE_MINUTES or _HOURS); default 12 hours. */
+  staffSessionIdleMinutes?: number;
 }
 
 /** The services, wired by hand: each takes only what it uses. */
@@ -70,7 +70,7 @@ export function createServices(deps: PatronDeps) {
   const analytics = createAnalyticsService({ db, clock });
   const analyticsJobs = createAnalyticsJobs({ db, clock, ids, log, leaseMs: deps.jobLeaseMs });
   const segments = createSegmentsService({ db, clock, ids });
-  const staff = createStaffService({ db, clock, ids, programs, audit, idleHours: deps.staffSessionIdleHours });
+  const staff = createStaffService({ db, clock, ids, programs, audit, idleMinutes: deps.staffSessionIdleMinutes });
   return { db, clock, ids, log, audit, programs, staff, members, ledger, events, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments };
 }
 export type Services = ReturnType<typeof createServices>;
