@@ -1,9 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
-import { currentProgram, programsQuery } from '../../../packages/api-client';
+import { programsQuery } from '../../../packages/api-client';
+import { useCurrentProgram } from '../components/ProgramSwitcher';
 
-/** The chosen program's currency and point currencies (the builder types money in it and offers those). */
-export function useProgramInfo(): { currency: string; pointCurrencies: string[] } | undefined {
+/** The shell's program with its point currencies: the builder types money in its currency and offers those. */
+export function useProgramInfo(): { currency: string; pointCurrencies: string[] } {
+  const current = useCurrentProgram();
   const list = useQuery(programsQuery());
-  const p = list.data?.data.find((x) => x.id === currentProgram()) ?? list.data?.data[0];
-  return p ? { currency: p.currency, pointCurrencies: p.point_currencies } : undefined;
+  const full = list.data?.data.find((x) => x.id === current.id);
+  return { currency: current.currency, pointCurrencies: full?.point_currencies ?? ['points'] };
 }

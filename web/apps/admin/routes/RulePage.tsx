@@ -13,7 +13,7 @@ export function RulePage() {
   const { ruleId } = useParams();
   const program = useProgramInfo();
   const rule = useQuery({ ...ruleQuery(ruleId ?? ''), enabled: !!ruleId });
-  if (!program || (ruleId && rule.isPending)) return <Loading label={t('common.loading')} />;
+  if (ruleId && rule.isPending) return <Loading label={t('common.loading')} />;
   if (ruleId && rule.isError) {
     if (rule.error instanceof ApiError && rule.error.status === 404) return <EmptyState title={t('rules.notFound')}><Link to="/rules">{t('rules.back')}</Link></EmptyState>;
     return <ErrorState title={t('common.loadFailed')} message={errorMessage(t, rule.error)} retryLabel={t('common.retry')} onRetry={() => void rule.refetch()} />;

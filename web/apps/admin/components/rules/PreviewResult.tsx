@@ -42,7 +42,7 @@ export function PreviewResult({ answer, draftName }: { answer: PreviewAnswer; dr
   const program = useProgramInfo();
   const totals = Object.entries(answer.points);
   // Money fields read in the program's currency, not in minor units.
-  const show = (field: string, v: unknown) => (fieldDef(field)?.money && typeof v === 'number' && program ? fmt.money(v, program.currency) : JSON.stringify(v));
+  const show = (field: string, v: unknown) => (fieldDef(field)?.money && typeof v === 'number' ? fmt.money(v, program.currency) : JSON.stringify(v));
   return (
     <div className="stack">
       <p className="preview-total">
