@@ -110,7 +110,7 @@ describe.skipIf(NO_BROWSER)('earning rules and events', () => {
     expect(saved.body).toMatchObject({ status: 'draft', version: 1, priority: 5, effects: [{ type: 'multiplier', multiplier: '2' }] });
   });
 
-  it('activates the rule after a confirmation, and lists it', async () => {
+  it('activates the rule after a confirmation, edits it as a new version, and lists it', async () => {
     const page = await c.page();
     await page.goto(`/admin/rules/${ruleId}`);
     await page.getByRole('heading', { name: RULE, level: 1 }).waitFor();
@@ -123,6 +123,15 @@ describe.skipIf(NO_BROWSER)('earning rules and events', () => {
     await page.getByText('This rule is active: saving makes version 2, in force at once.').waitFor();
     expect((await c.api('GET', `/v1/rules/${ruleId}`)).body.status).toBe('active');
     await page.getByRole('heading', { name: 'Versions' }).waitFor();
+    // Editing an active rule makes a new version, in force at once; the first stays in the list.
+    await page.getByLabel('Priority').fill('6');
+    await page.getByRole('button', { name: 'Save as new version' }).click();
+    await page.getByText('This rule is active: saving makes version 3, in force at once.').waitFor();
+    expect((await c.api('GET', `/v1/rules/${ruleId}`)).body).toMatchObject({ status: 'active', version: 2, priority: 6 });
+    const versions = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'Made' }) });
+    await expect.poll(() => versions.getByRole('row').count()).toBe(3);
+    await versions.getByRole('row').filter({ hasText: 'version 2' }).getByText('Current').waitFor();
+    await shot(page, 'rules-versions');
 
     await page.goto('/admin/rules');
     const row = page.getByRole('row').filter({ hasText: RULE });
@@ -176,7 +185,7 @@ describe.skipIf(NO_BROWSER)('earning rules and events', () => {
     await page.goto(`/admin/events/${eventId}`);
     await page.getByRole('heading', { name: 'Purchase event', level: 1 }).waitFor();
     const paid = page.getByRole('row').filter({ has: page.getByRole('link', { name: RULE }) });
-    await paid.getByText('version 1').waitFor();
+    await paid.getByText('version 2').waitFor();
     await paid.getByRole('cell', { name: '60', exact: true }).waitFor();
     await expect.poll(() => page.getByLabel('Available points').textContent()).toBe('120 points');
     expect(await page.getByRole('link', { name: ada.email }).getAttribute('href')).toBe(`/admin/members/${adaId}`);

@@ -43,7 +43,7 @@ export function EffectsEditor({ effects, trigger, currency, pointCurrencies, rew
           </div>
         </div>
       ))}
-      <div className="row">
+      <div className="row add-row">
         <Choice<EffectType> label={t('rules.effects.newType')} value={types.includes(adding) ? adding : types[0]!} options={types.map((x) => ({ value: x, label: t(`rules.effects.types.${x}`) }))} onChange={setAdding} />
         <div className="field field-action">
           <Button onClick={() => onChange([...list, newEffect(types.includes(adding) ? adding : types[0]!)])}>{t('rules.effects.add')}</Button>

@@ -31,7 +31,7 @@ export function LimitsEditor({ limits, pointCurrencies, onChange }: { limits: Li
           </div>
         </div>
       ))}
-      <div className="row">
+      <div className="row add-row">
         {free ? (
           <div className="field">
             <Button onClick={() => set({ ...l, per_member: [...rows, { period: free, times: 1 }] })}>{t('rules.limits.add')}</Button>

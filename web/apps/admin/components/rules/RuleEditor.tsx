@@ -79,7 +79,7 @@ export function RuleEditor({ rule, ctx }: { rule: Rule | null; ctx: Omit<Builder
           {state.problem.field ? t('rules.problemAt', { field: state.problem.field, message: state.problem.message }) : state.problem.message}
         </p>
       ) : null}
-      <div className="rule-layout">
+      <div className={can('POST /v1/rules/preview') ? 'rule-layout' : 'rule-layout rule-layout-single'}>
         <div className="stack">
           <div role="tablist" aria-label={t('rules.views')} className="tabs">
             {tabButton('builder', t('rules.tabBuilder'))}
