@@ -37,7 +37,7 @@ export function MemberPicker({ value, onPick }: { value: PickedMember | null; on
       <form
         role="search"
         aria-label={t('rules.preview.findMember')}
-        className="row"
+        className="row picker-row"
         onSubmit={(e) => {
           e.preventDefault();
           if (/^mbr_[0-9a-z]{26}$/.test(text.trim())) onPick({ id: text.trim(), label: text.trim() });
