@@ -60,6 +60,7 @@ export function createServices(deps: PatronDeps) {
   const rewards = createRewardsService({ db, clock, ids, programs, members, ledger, tierLookup: (q, program, memberId) => tiers.currentTier(q, program, memberId) });
   const rules = createRulesService({ db, clock, ids, programs, members, ledger, events, log, tierLookup: (q, program, memberId) => tiers.currentTier(q, program, memberId), issueReward: (tx, a) => rewards.issueReward(tx, a), unknownRewards: rewards.unknownRewards });
   events.setEarningEngine(rules.engine);
+  events.setRuleNames(rules.names);
   events.addHook(tiers.onEvent);
   ledger.addAdjustmentHook(tiers.onAdjustment);
   events.addHook(rewards.onEvent);

@@ -3,7 +3,7 @@ import { CurrencyCode } from '../programs/index.js';
 import { MemberRef } from '../members/index.js';
 import { AppError, type FieldError } from '../../platform/errors.js';
 import { inputError, inspectInput, RefusedSlot } from '../../platform/input.js';
-import { Instant, issueCode } from '../../platform/instant.js';
+import { DayOrInstant, Instant, issueCode } from '../../platform/instant.js';
 
 const Money = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe('In minor units (pence, cents)');
 const EventId = z.string().min(1).max(200).describe('Your id for the event: a retry with the same id is answered from the first');
@@ -209,6 +209,42 @@ export const EventView = z.object({
   result: EventResult.describe('What the event did when it was applied'),
   occurred_at: z.string(),
   received_at: z.string(),
+  rule_names: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('The name of each earning rule that paid (by rule id, at the version that paid); base_earning is the program rate'),
+});
+
+/**
+ * What an applied event came to, as the log filters it: `earned` points (a purchase or custom event), `reversed`
+ * points (a refund), `no_points` (applied, nothing moved), `guest` (a guest purchase or its refund). Events a
+ * request refused (4xx) are not stored: the caller got the problem, and nothing was written.
+ */
+export const EventOutcomeFilter = z.enum(['earned', 'reversed', 'no_points', 'guest']);
+export type EventOutcomeFilter = z.infer<typeof EventOutcomeFilter>;
+
+export const EventListQuery = z
+  .object({
+    type: z.string().min(1).max(64).regex(/^[a-z][a-z0-9_.]{0,63}$/, 'an event type: purchase, refund, signup, …').optional().describe('Only events of this type'),
+    member: z
+      .string()
+      .min(1)
+      .max(320)
+      .optional()
+      .describe('Only this member’s events: a member id (mbr_…) or one identity (email:ann@example.com, phone:+447700900123, card:ABC123, <channel>:<id>)'),
+    order_id: z.string().min(1).max(200).optional().describe('Only the events of this order (its purchase and refunds)'),
+    outcome: EventOutcomeFilter.optional().describe('earned, reversed, no_points or guest'),
+    from: DayOrInstant.optional().describe('Events that happened at or after this date or time'),
+    to: DayOrInstant.optional().describe('Events that happened before this date or time'),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(400).optional().describe('next_cursor of the previous page'),
+  })
+  .strict();
+export type EventListQuery = z.infer<typeof EventListQuery>;
+
+export const EventList = z.object({
+  data: z.array(EventView),
+  next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
 });
 
 /** An event not applied yet (serve --ingest=nats): still queued, or refused by a worker. */

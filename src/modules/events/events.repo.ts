@@ -1,5 +1,5 @@
 import { pgArray, type Queryable } from '../../platform/db.js';
-import type { EventResult } from './events.contract.js';
+import type { EventOutcomeFilter, EventResult } from './events.contract.js';
 import type { LotRow, TxnRow } from '../ledger/index.js';
 
 export interface OrderLine {
@@ -52,7 +52,55 @@ export interface StoredEvent {
   received_at: Date;
 }
 
+export interface EventFilter {
+  type?: string;
+  memberId?: string;
+  orderId?: string;
+  outcome?: EventOutcomeFilter;
+  from?: Date;
+  to?: Date;
+  /** Events after this one in the order of the log (newest first): the cursor. */
+  after?: { occurredAt: Date; id: string };
+  limit: number;
+}
+
+/** How each outcome reads in an event's stored result (see EventOutcomeFilter). */
+const OUTCOME_SQL: Record<EventOutcomeFilter, string> = {
+  earned: `type <> 'refund' and jsonb_array_length(result->'transactions') > 0`,
+  reversed: `type = 'refund' and jsonb_array_length(result->'transactions') > 0`,
+  no_points: `coalesce(result->>'guest', '') <> 'true' and jsonb_array_length(result->'transactions') = 0`,
+  guest: `result->>'guest' = 'true'`,
+};
+
 export const eventsRepo = {
+  /**
+   * The log, newest first by when events happened (then id). Only the filters given become conditions, so
+   * PostgreSQL plans each shape on its own index (events_recent, events_type_recent, events_member).
+   */
+  async list(q: Queryable, programId: string, f: EventFilter): Promise<StoredEvent[]> {
+    const params: unknown[] = [programId];
+    const where = ['program_id = $1'];
+    const add = (sql: (n: string) => string, v: unknown) => {
+      params.push(v);
+      where.push(sql(`$${params.length}`));
+    };
+    if (f.type !== undefined) add((n) => `type = ${n}`, f.type);
+    if (f.memberId !== undefined) add((n) => `member_id = ${n}`, f.memberId);
+    if (f.orderId !== undefined) add((n) => `order_id = ${n}`, f.orderId);
+    if (f.from !== undefined) add((n) => `occurred_at >= ${n}`, f.from);
+    if (f.to !== undefined) add((n) => `occurred_at < ${n}`, f.to);
+    if (f.after !== undefined) {
+      params.push(f.after.occurredAt, f.after.id);
+      where.push(`(occurred_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::text)`);
+    }
+    if (f.outcome !== undefined) where.push(OUTCOME_SQL[f.outcome]);
+    params.push(f.limit);
+    return q.query<StoredEvent>(
+      `select * from events where ${where.join(' and ')} order by occurred_at desc, id desc limit $${params.length}`,
+      params,
+    );
+  },
+
   /** Claims the event id; false if the program already has it (committed, or waited for on PostgreSQL). */
   async claim(
     q: Queryable,

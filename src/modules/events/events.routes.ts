@@ -3,7 +3,7 @@ import type { App } from '../../platform/http.js';
 import type { Db } from '../../platform/db.js';
 import { runWrite } from '../../platform/idempotency.js';
 import { programContext, type ProgramsService } from '../programs/index.js';
-import { BatchInput, BatchResponse, EventInput, EventPending, EventResponse, EventView, OrderFulfilled, OrderView, parseEvent } from './events.contract.js';
+import { BatchInput, BatchResponse, EventInput, EventList, EventListQuery, EventPending, EventResponse, EventView, OrderFulfilled, OrderView, parseEvent } from './events.contract.js';
 import type { EventsService, IngestOutcome } from './events.service.js';
 import type { Program } from '../programs/index.js';
 import { isAppError } from '../../platform/errors.js';
@@ -94,6 +94,23 @@ export function eventsRoutes(
         return reply.code(queued > 0 ? 202 : 200).send({ queued, replayed: count('replayed'), rejected: count('rejected'), results });
       }
       return runWrite(db, req, reply, program.id, async (q) => ({ status: 200, body: await events.ingestBatch(q, program, body.events) }));
+    },
+  });
+
+  app.get('/v1/events', {
+    schema: {
+      tags,
+      summary: 'The event log: applied events, newest first by when they happened, with what each did',
+      description:
+        'Filters combine: `type`, `member` (a member id or one identity, `email:ann@example.com`), `order_id`, `outcome` ' +
+        '(`earned`, `reversed`, `no_points`, `guest`) and a range of `occurred_at` (`from` inclusive, `to` exclusive). ' +
+        'Each event names the rules that paid it (`rule_names`). An event a request refused (4xx) was never stored, so it is not listed.',
+      querystring: EventListQuery,
+      response: { 200: EventList },
+    },
+    handler: async (req) => {
+      const { program } = await programContext(programs, req, 'read');
+      return events.list(program, req.query);
     },
   });
 

@@ -4,20 +4,22 @@ import type { Clock } from '../../platform/clock.js';
 import { DAY_MS } from '../../platform/clock.js';
 import type { Ids } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
-import { AppError, conflict, invalid, notFound, toProblem, unprocessable } from '../../platform/errors.js';
+import { AppError, conflict, invalid, isAppError, notFound, toProblem, unprocessable } from '../../platform/errors.js';
+import { inYearRange, parseDayOrInstant } from '../../platform/instant.js';
 import type { Program, ProgramsService } from '../programs/index.js';
-import { checkMemberRef, memberRefKey, type MemberStatus, type MembersService } from '../members/index.js';
+import { checkMemberRef, memberRefKey, type MemberRef, type MemberStatus, type MembersService } from '../members/index.js';
 import { basePoints, isBatchOverflow, type LedgerService, type Tx } from '../ledger/index.js';
 import {
   parseEvent,
   type CustomEvent,
   type EventInput,
+  type EventListQuery,
   type EventResult,
   type GuestPurchaseEvent,
   type PurchaseEvent,
   type RefundEvent,
 } from './events.contract.js';
-import { eventsRepo as repo, type NewOrder, type OrderLine } from './events.repo.js';
+import { eventsRepo as repo, type NewOrder, type OrderLine, type StoredEvent } from './events.repo.js';
 import { applyRefund, reversalTarget } from './events.refunds.js';
 
 /**
@@ -147,6 +149,40 @@ class EventFailed extends Error {
 const MAX_TOGETHER_ATTEMPTS = 4;
 
 const FUTURE_SLACK_MS = DAY_MS;
+
+/** Names the earning rules that paid: rule id → name at the version that paid (the rules module answers). */
+export type RuleNames = (programId: string, refs: readonly { id: string; version: number }[]) => Promise<Map<string, string>>;
+
+const encodeCursor = (e: { occurred_at: Date; id: string }) => Buffer.from(JSON.stringify([e.occurred_at.toISOString(), e.id]), 'utf8').toString('base64url');
+function decodeCursor(c: string): { occurredAt: Date; id: string } {
+  const bad = () => invalid('event.invalid_cursor', 'cursor is not one this API returned', 'cursor');
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || typeof v[1] !== 'string') throw bad();
+  const occurredAt = new Date(v[0]);
+  if (Number.isNaN(occurredAt.getTime()) || !inYearRange(occurredAt)) throw bad();
+  return { occurredAt, id: v[1] };
+}
+
+/** The log's member filter: a member id, or one identity as `type:value` (the members list's syntax). */
+function memberFilterRef(s: string): MemberRef {
+  if (/^mbr_[0-9a-z]{26}$/.test(s)) return { id: s };
+  const at = s.indexOf(':');
+  if (at <= 0) {
+    throw invalid('event.invalid_member_filter', 'member is a member id (mbr_…) or one identity: email:…, phone:+…, card:…, or channel:id', 'member');
+  }
+  const kind = s.slice(0, at).trim().toLowerCase();
+  const value = s.slice(at + 1);
+  if (kind === 'email') return { email: value };
+  // An unencoded + in a query string arrives as a space.
+  if (kind === 'phone') return { phone: value.replace(/^ (?=\d)/, '+') };
+  if (kind === 'card') return { card_number: value };
+  return { external_id: s };
+}
 
 const hashOf = (e: EventInput) => createHash('sha256').update(JSON.stringify(e)).digest('hex');
 const iso = (d: Date) => d.toISOString();
@@ -635,6 +671,37 @@ export function createEventsService(deps: {
     }
   }
 
+  let ruleNames: RuleNames | undefined;
+
+  /** Stored events as the API shows them, with the names of the rules that paid them. */
+  async function views(programId: string, rows: readonly StoredEvent[]) {
+    const refs = new Map<string, { id: string; version: number }>();
+    for (const e of rows) {
+      for (const t of e.result.transactions ?? []) {
+        if (t.rule_id && t.rule_id !== 'base_earning' && typeof t.rule_version === 'number') refs.set(`${t.rule_id}@${t.rule_version}`, { id: t.rule_id, version: t.rule_version });
+      }
+    }
+    const names = refs.size && ruleNames ? await ruleNames(programId, [...refs.values()]) : new Map<string, string>();
+    return rows.map((e) => {
+      const paid: Record<string, string> = {};
+      for (const t of e.result.transactions ?? []) {
+        const name = t.rule_id ? names.get(`${t.rule_id}@${t.rule_version}`) : undefined;
+        if (t.rule_id && name !== undefined) paid[t.rule_id] = name;
+      }
+      return {
+        id: e.id,
+        type: e.type,
+        member_id: e.member_id,
+        order_id: e.order_id,
+        payload: e.payload,
+        result: e.result,
+        occurred_at: iso(e.occurred_at),
+        received_at: iso(e.received_at),
+        ...(Object.keys(paid).length ? { rule_names: paid } : {}),
+      };
+    });
+  }
+
   const service = {
     ingest,
     ingestMany,
@@ -731,16 +798,47 @@ export function createEventsService(deps: {
     async get(program: Program, id: string) {
       const e = await repo.get(db, program.id, id);
       if (!e) throw notFound('event.not_found', `No event ${id}`, 'event_id');
-      return {
-        id: e.id,
-        type: e.type,
-        member_id: e.member_id,
-        order_id: e.order_id,
-        payload: e.payload,
-        result: e.result,
-        occurred_at: iso(e.occurred_at),
-        received_at: iso(e.received_at),
-      };
+      return (await views(program.id, [e]))[0]!;
+    },
+
+    /** Replaces how the log names the rules that paid (the rules module installs its own). */
+    setRuleNames(fn: RuleNames) {
+      ruleNames = fn;
+    },
+
+    /**
+     * The event log, newest first by when events happened, filtered; a member named by an identity nobody has
+     * gives an empty page, not an error (it is a filter).
+     */
+    async list(program: Program, query: EventListQuery) {
+      let memberId: string | undefined;
+      if (query.member !== undefined) {
+        const ref = memberFilterRef(query.member.trim());
+        try {
+          memberId = (await members.resolve(db, program.id, ref, { autoEnrol: false, at: clock.now() })).memberId;
+        } catch (err) {
+          if (isAppError(err) && err.code === 'member.not_found') return { data: [], next_cursor: null };
+          // A malformed identity names the query parameter it came from.
+          if (isAppError(err) && err.details.field) err.details.field = 'member';
+          throw err;
+        }
+      }
+      const from = query.from === undefined ? undefined : parseDayOrInstant(query.from, 'from');
+      const to = query.to === undefined ? undefined : parseDayOrInstant(query.to, 'to');
+      if (from && to && from >= to) throw invalid('event.invalid_range', 'to must be after from', 'to');
+      const rows = await repo.list(db, program.id, {
+        type: query.type,
+        memberId,
+        orderId: query.order_id,
+        outcome: query.outcome,
+        from,
+        to,
+        after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+        limit: query.limit + 1,
+      });
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return { data: await views(program.id, page), next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null };
     },
 
     async order(program: Program, id: string) {

@@ -61,6 +61,17 @@ export const rulesRepo = {
     return q.query<RuleRow>(`select ${COLS} from rules where program_id = $1 and status = 'active' order by id`, [programId]);
   },
 
+  /** The name of each rule at a version, for the event log. */
+  async names(q: Queryable, programId: string, refs: readonly { id: string; version: number }[]) {
+    if (refs.length === 0) return [];
+    return q.query<{ rule_id: string; version: number; name: string }>(
+      `select v.rule_id, v.version, v.definition->>'name' as name
+       from rule_versions v join unnest($2::text[], $3::int[]) as r(id, version) on v.rule_id = r.id and v.version = r.version
+       where v.program_id = $1`,
+      [programId, pgArray(refs.map((r) => r.id)), pgArray(refs.map((r) => r.version))],
+    );
+  },
+
   async versions(q: Queryable, programId: string, id: string): Promise<VersionRow[]> {
     return q.query<VersionRow>(
       `select version, definition, created_at from rule_versions where program_id = $1 and rule_id = $2 order by version`,

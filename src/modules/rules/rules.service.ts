@@ -208,6 +208,11 @@ export function createRulesService(deps: {
     rewardsAvailable: !!deps.issueReward,
     activeRules,
 
+    /** Each rule's name at a version (`id@version` → name), for the event log. */
+    async names(programId: string, refs: readonly { id: string; version: number }[]): Promise<Map<string, string>> {
+      return new Map((await repo.names(db, programId, refs)).map((r) => [`${r.rule_id}@${r.version}`, r.name]));
+    },
+
     async create(q: Queryable, program: Program, body: RuleCreate): Promise<Rule> {
       const def = await definitionFrom(q, program, body);
       const status: RuleStatus = body.status ?? 'draft';

@@ -63,6 +63,7 @@ export const PERMISSIONS: Readonly<Record<string, readonly Role[]>> = {
 
   'POST /v1/events': INTEGRATION,
   'POST /v1/events/batch': INTEGRATION,
+  'GET /v1/events': READ,
   'GET /v1/events/:event_id': READ,
   'GET /v1/orders/:order_id': READ,
   'GET /v1/members/:member_id/orders': READ,

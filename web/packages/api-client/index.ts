@@ -4,3 +4,5 @@ export * from './programs';
 export * from './members';
 export * from './analytics';
 export * from './keys';
+export * from './events';
+export * from './rules';

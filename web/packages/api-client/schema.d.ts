@@ -657,7 +657,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The event log: applied events, newest first by when they happened, with what each did
+         * @description Filters combine: `type`, `member` (a member id or one identity, `email:ann@example.com`), `order_id`, `outcome` (`earned`, `reversed`, `no_points`, `guest`) and a range of `occurred_at` (`from` inclusive, `to` exclusive). Each event names the rules that paid it (`rule_names`). An event a request refused (4xx) was never stored, so it is not listed.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getEvents"];
         put?: never;
         /**
          * Report an event: a purchase, a refund, or a named custom event
@@ -4454,6 +4460,113 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getEvents: {
+        parameters: {
+            query?: {
+                /** @description Only events of this type */
+                type?: string;
+                /** @description Only this member’s events: a member id (mbr_…) or one identity (email:ann@example.com, phone:+447700900123, card:ABC123, <channel>:<id>) */
+                member?: string;
+                /** @description Only the events of this order (its purchase and refunds) */
+                order_id?: string;
+                /** @description earned, reversed, no_points or guest */
+                outcome?: "earned" | "reversed" | "no_points" | "guest";
+                /** @description Events that happened at or after this date or time */
+                from?: string;
+                /** @description Events that happened before this date or time */
+                to?: string;
+                /** @description How many items to return at most (one page) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            type: string;
+                            member_id: string | null;
+                            order_id: string | null;
+                            /** @description The event as it was received */
+                            payload: {
+                                [key: string]: unknown;
+                            };
+                            /** @description What the event did when it was applied */
+                            result: {
+                                id: string;
+                                type: string;
+                                /** @enum {string} */
+                                status: "applied";
+                                /** @description null for a guest purchase, and a refund of one */
+                                member_id: string | null;
+                                member_enrolled: boolean;
+                                /**
+                                 * @description A guest purchase (or a refund of one): no member, no points
+                                 * @enum {boolean}
+                                 */
+                                guest?: true;
+                                order_id: string | null;
+                                /** @description Net change per point currency (available + pending) */
+                                points: {
+                                    [key: string]: number;
+                                };
+                                transactions: {
+                                    id: string;
+                                    type: string;
+                                    currency: string;
+                                    points: number;
+                                    pending: boolean;
+                                    available_at: string | null;
+                                    /** @description The earning rule that paid it (base_earning for the program rate) */
+                                    rule_id?: string | null;
+                                    rule_version?: number | null;
+                                }[];
+                                outcomes?: ({
+                                    /** @description tag_added, tag_removed, reward_issued, tier_changed, referral_qualified, … */
+                                    kind: string;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                refund?: {
+                                    amount: number;
+                                    refunded_amount: number;
+                                    order_amount: number;
+                                };
+                                occurred_at: string;
+                                received_at: string;
+                            };
+                            occurred_at: string;
+                            received_at: string;
+                            /** @description The name of each earning rule that paid (by rule id, at the version that paid); base_earning is the program rate */
+                            rule_names?: {
+                                [key: string]: string;
+                            };
+                        }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     postEvents: {
         parameters: {
             query?: never;
@@ -4942,6 +5055,10 @@ export interface operations {
                         };
                         occurred_at: string;
                         received_at: string;
+                        /** @description The name of each earning rule that paid (by rule id, at the version that paid); base_earning is the program rate */
+                        rule_names?: {
+                            [key: string]: string;
+                        };
                     } | {
                         id: string;
                         /** @enum {string} */
