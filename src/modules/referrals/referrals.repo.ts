@@ -183,4 +183,25 @@ export const referralsRepo = {
       [programId, f.referrer ?? null, f.referee ?? null, f.status ?? null, f.afterId ?? null, f.limit],
     );
   },
+
+  /** Referrers with at least `min` qualified referees, most first, with what they earned as referrers. */
+  async top(q: Queryable, programId: string, min: number, limit: number) {
+    return q.query<CodeRow & { first_name: string | null; last_name: string | null; points: Record<string, number> | null }>(
+      `select c.member_id, c.code, c.qualified, c.rewarded, m.first_name, m.last_name,
+         (select jsonb_object_agg(x.currency, x.points) from (
+            select r.rewards->'referrer'->>'currency' as currency, sum((r.rewards->'referrer'->>'points')::bigint) as points
+            from referrals r
+            where r.program_id = c.program_id and r.referrer_id = c.member_id and r.rewards->'referrer'->>'points' is not null
+            group by 1) x) as points
+       from referral_codes c left join members m on m.program_id = c.program_id and m.id = c.member_id
+       where c.program_id = $1 and c.qualified >= $2
+       order by c.qualified desc, c.member_id limit $3`,
+      [programId, min, limit],
+    );
+  },
+
+  async countReferrers(q: Queryable, programId: string, min: number) {
+    const rows = await q.query<{ n: number }>(`select count(*)::bigint as n from referral_codes where program_id = $1 and qualified >= $2`, [programId, min]);
+    return Number(rows[0]?.n ?? 0);
+  },
 };

@@ -12,6 +12,7 @@ import type {
   Referral,
   ReferralCreate,
   ReferralListQuery,
+  TopReferrersQuery,
   ReferralSettings,
   ReferralSettingsValue,
   StoredReferralSettings as Settings,
@@ -218,6 +219,25 @@ export function createReferralsService(deps: {
       const r = await repo.get(db, programId, id);
       if (!r) throw notFound('referral.not_found', `No referral ${id}`, 'referral_id');
       return toReferral(r);
+    },
+
+    /** The referrers with the most qualified referees, and how many are ambassadors. */
+    async top(program: Program, query: TopReferrersQuery) {
+      const { ambassador_threshold: threshold } = await settingsOf(db, program);
+      const ambassadors = threshold === null ? 0 : await repo.countReferrers(db, program.id, threshold);
+      if (query.only === 'ambassadors' && threshold === null) return { ambassador_threshold: null, ambassadors, data: [] };
+      const min = query.only === 'ambassadors' && threshold !== null ? threshold : 1;
+      const rows = await repo.top(db, program.id, min, query.limit);
+      const data = rows.map((r) => ({
+        member_id: r.member_id,
+        name: [r.first_name, r.last_name].filter(Boolean).join(' ') || null,
+        code: r.code,
+        qualified: Number(r.qualified),
+        rewarded: Number(r.rewarded),
+        points_earned: Object.fromEntries(Object.entries(r.points ?? {}).map(([k, v]) => [k, Number(v)])),
+        ambassador: threshold !== null && Number(r.qualified) >= threshold,
+      }));
+      return { ambassador_threshold: threshold, ambassadors, data };
     },
 
     async list(programId: string, query: ReferralListQuery) {
