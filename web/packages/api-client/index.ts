@@ -4,3 +4,6 @@ export * from './programs';
 export * from './members';
 export * from './analytics';
 export * from './keys';
+export * from './tiers';
+export * from './rewards';
+export * from './loyalty';
