@@ -15,10 +15,8 @@ export function Loyalty() {
       </PageHeader>
       <div className="stack">
         <StampCardsCard />
-        <div className="grid grid-2">
-          <ReferralSettingsCard />
-          <TopReferrersCard />
-        </div>
+        <ReferralSettingsCard />
+        <TopReferrersCard />
         <ReferralsCard />
       </div>
     </>

@@ -49,7 +49,7 @@ export function RewardPage() {
           {r.images.length ? (
             <div className="gallery">
               {r.images.map((src) => (
-                <img key={src} src={src} alt={r.name} />
+                <img key={src} src={src} alt={r.name} onError={(e) => (e.currentTarget.hidden = true)} />
               ))}
             </div>
           ) : null}

@@ -26,7 +26,7 @@ export function RewardsTable({ rewards }: { rewards: Reward[] }) {
         <tbody>
           {rewards.map((r) => (
             <tr key={r.id}>
-              <td className="thumb-cell">{r.images[0] ? <img className="thumb" src={r.images[0]} alt="" loading="lazy" /> : <span className="thumb thumb-empty" aria-hidden="true">★</span>}</td>
+              <td className="thumb-cell">{r.images[0] ? <img className="thumb" src={r.images[0]} alt="" loading="lazy" onError={(e) => (e.currentTarget.style.visibility = 'hidden')} /> : <span className="thumb thumb-empty" aria-hidden="true">★</span>}</td>
               <td>
                 <Link to={`/rewards/${r.id}`}>{r.name}</Link>
                 <div className="muted">{t(`rewards.kind.${r.kind}`)}</div>
