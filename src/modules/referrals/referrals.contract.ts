@@ -100,7 +100,11 @@ export const ReferralListQuery = z
   .strict();
 export type ReferralListQuery = z.infer<typeof ReferralListQuery>;
 
-export const ReferralList = z.object({ data: z.array(Referral), next_cursor: z.string().nullable() });
+export const ReferralListItem = Referral.extend({
+  referrer_name: z.string().nullable().describe('The referrer’s first and last name, if known'),
+  referee_name: z.string().nullable().describe('The referee’s first and last name, if known'),
+});
+export const ReferralList = z.object({ data: z.array(ReferralListItem), next_cursor: z.string().nullable() });
 
 export const ReferralStats = z.object({
   referred: z.number().int().describe('Members linked to this member’s code'),

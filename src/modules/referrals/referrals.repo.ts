@@ -175,11 +175,14 @@ export const referralsRepo = {
     programId: string,
     f: { referrer?: string; referee?: string; status?: ReferralStatus; afterId?: string; limit: number },
   ) {
-    return q.query<ReferralRow>(
-      `select * from referrals
-       where program_id = $1 and ($2::text is null or referrer_id = $2) and ($3::text is null or referee_id = $3)
-         and ($4::text is null or status = $4) and ($5::text is null or id > $5)
-       order by id limit $6`,
+    return q.query<ReferralRow & { referrer_first: string | null; referrer_last: string | null; referee_first: string | null; referee_last: string | null }>(
+      `select r.*, a.first_name as referrer_first, a.last_name as referrer_last, b.first_name as referee_first, b.last_name as referee_last
+       from referrals r
+       left join members a on a.program_id = r.program_id and a.id = r.referrer_id
+       left join members b on b.program_id = r.program_id and b.id = r.referee_id
+       where r.program_id = $1 and ($2::text is null or r.referrer_id = $2) and ($3::text is null or r.referee_id = $3)
+         and ($4::text is null or r.status = $4) and ($5::text is null or r.id > $5)
+       order by r.id limit $6`,
       [programId, f.referrer ?? null, f.referee ?? null, f.status ?? null, f.afterId ?? null, f.limit],
     );
   },

@@ -248,7 +248,12 @@ export function createReferralsService(deps: {
         afterId: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
         limit: query.limit + 1,
       });
-      const data = rows.slice(0, query.limit).map(toReferral);
+      const name = (first: string | null, last: string | null) => [first, last].filter(Boolean).join(' ') || null;
+      const data = rows.slice(0, query.limit).map((r) => ({
+        ...toReferral(r),
+        referrer_name: name(r.referrer_first, r.referrer_last),
+        referee_name: name(r.referee_first, r.referee_last),
+      }));
       const last = data.at(-1);
       return { data, next_cursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };
     },

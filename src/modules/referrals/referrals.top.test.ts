@@ -51,6 +51,9 @@ describe('GET /v1/referrals/top', () => {
     expect(amb.body.data.map((r: { member_id: string }) => r.member_id)).toEqual([ann]);
     expect((await p.api('GET', '/v1/referrals/top?limit=1')).body.data).toHaveLength(1);
     expect((await p.api('GET', '/v1/referrals/top?limit=0')).status).toBe(400);
+    // The referral list names both sides.
+    const list = await p.api('GET', `/v1/referrals?referrer=${ann}&limit=1`);
+    expect(list.body.data[0]).toMatchObject({ referrer_id: ann, referrer_name: 'Ann', referee_name: null });
   });
 
   it('has no ambassadors without a threshold; every role may read it', async () => {

@@ -5435,6 +5435,10 @@ export interface operations {
                                     txn_id: string;
                                 } | null;
                             };
+                            /** @description The referrer’s first and last name, if known */
+                            referrer_name: string | null;
+                            /** @description The referee’s first and last name, if known */
+                            referee_name: string | null;
                         }[];
                         next_cursor: string | null;
                     };

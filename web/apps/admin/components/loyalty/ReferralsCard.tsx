@@ -39,10 +39,10 @@ export function ReferralsCard() {
                   <tr key={r.id}>
                     <td>{fmt.dateTime(r.linked_at)}</td>
                     <td>
-                      <Link to={`/members/${r.referrer_id}`}>{r.referrer_id}</Link>
+                      <Link to={`/members/${r.referrer_id}`}>{r.referrer_name ?? r.referrer_id}</Link>
                     </td>
                     <td>
-                      <Link to={`/members/${r.referee_id}`}>{r.referee_id}</Link>
+                      <Link to={`/members/${r.referee_id}`}>{r.referee_name ?? r.referee_id}</Link>
                     </td>
                     <td>
                       <Badge tone={TONE[r.status]}>{t(`loyalty.status.${r.status}`)}</Badge>
