@@ -79,6 +79,14 @@ describe.skipIf(NO_BROWSER)('catalog screens', () => {
     await page.getByRole('heading', { name: 'Upcoming downgrades' }).waitFor();
     await shot(page, 'tiers');
     await expectAccessible(page);
+
+    // Deleting asks first; a level somebody holds is refused, an empty one goes.
+    await page.getByRole('button', { name: 'Delete Silver' }).click();
+    await dialogNamed(page, 'Delete Silver?').getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Members hold this level: move them before deleting it.').waitFor();
+    await page.getByRole('button', { name: 'Delete Bronze' }).click();
+    await dialogNamed(page, 'Delete Bronze?').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => levels.getByRole('row', { name: /Bronze/ }).count()).toBe(0);
   });
 
   it('rewards: create a reward with stock, upload a CSV code pool, redeem it and see the redemption', async () => {

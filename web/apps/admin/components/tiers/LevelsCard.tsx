@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { deleteTierLevel, tierLevelsQuery, tierSchemeQuery, type TierLevel } from '../../../../packages/api-client';
 import { useI18n } from '../../../../packages/i18n';
-import { Button, Card, EmptyState, ErrorState, Loading } from '../../../../packages/ui';
+import { Button, Card, Dialog, EmptyState, ErrorState, Loading } from '../../../../packages/ui';
 import { bpToMultiplier } from '../../lib/catalogForms';
 import { useCan } from '../../lib/access';
 import { errorMessage } from '../../lib/errors';
@@ -20,11 +20,13 @@ export function LevelsCard() {
   const metric = useQuery(tierSchemeQuery()).data?.metric;
   const [editing, setEditing] = useState<TierLevel | 'new' | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<TierLevel | null>(null);
   const canAdd = can('POST /v1/tiers/levels');
   const canEdit = can('PATCH /v1/tiers/levels/:level_id');
   const canDelete = can('DELETE /v1/tiers/levels/:level_id');
   const remove = async (l: TierLevel) => {
     setError(null);
+    setDeleting(null);
     try {
       await deleteTierLevel(client, l.id);
     } catch (err) {
@@ -64,7 +66,7 @@ export function LevelsCard() {
                   {canEdit || canDelete ? (
                     <td className="actions">
                       {canEdit ? <Button variant="ghost" aria-label={t('tiers.levels.editOne', { name: l.name })} onClick={() => setEditing(l)}>{t('tiers.levels.edit')}</Button> : null}
-                      {canDelete ? <Button variant="ghost" aria-label={t('tiers.levels.deleteOne', { name: l.name })} onClick={() => void remove(l)}>{t('tiers.levels.delete')}</Button> : null}
+                      {canDelete ? <Button variant="ghost" aria-label={t('tiers.levels.deleteOne', { name: l.name })} onClick={() => setDeleting(l)}>{t('tiers.levels.delete')}</Button> : null}
                     </td>
                   ) : null}
                 </tr>
@@ -73,6 +75,15 @@ export function LevelsCard() {
           </table>
         </div>
       )}
+      {canDelete ? (
+        <Dialog open={deleting !== null} title={t('tiers.levels.deleteTitle', { name: deleting?.name ?? '' })} onClose={() => setDeleting(null)} closeLabel={t('common.close')}>
+          <p>{t('tiers.levels.deleteWarning')}</p>
+          <div className="form-actions">
+            <Button onClick={() => setDeleting(null)}>{t('common.cancel')}</Button>
+            <Button variant="danger" onClick={() => deleting && void remove(deleting)}>{t('tiers.levels.delete')}</Button>
+          </div>
+        </Dialog>
+      ) : null}
       {canAdd || canEdit ? <LevelDialog level={editing === 'new' ? null : editing} metric={metric} open={editing !== null} onClose={() => setEditing(null)} /> : null}
     </Card>
   );
