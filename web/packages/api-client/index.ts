@@ -6,3 +6,6 @@ export * from './analytics';
 export * from './keys';
 export * from './events';
 export * from './rules';
+export * from './tiers';
+export * from './rewards';
+export * from './loyalty';
