@@ -4,3 +4,4 @@ export * from './programs';
 export * from './members';
 export * from './analytics';
 export * from './keys';
+export * from './imports';
