@@ -1,6 +1,7 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
-import { importListQuery, importQuery } from '../../../packages/api-client';
+import { importKeys, importListQuery, importQuery } from '../../../packages/api-client';
 import { useI18n } from '../../../packages/i18n';
 import { Card, EmptyState, ErrorState, Loading, PageHeader, Pager } from '../../../packages/ui';
 import { ImportProgress } from '../components/imports/ImportProgress';
@@ -21,6 +22,12 @@ export function Imports() {
   const list = useQuery({ ...importListQuery(pages.cursor), placeholderData: keepPreviousData });
   const one = useQuery({ ...importQuery(id ?? ''), enabled: !!id });
   const item = id ? one.data : undefined;
+  // The list follows the run shown: once it ends, its row is read again.
+  const client = useQueryClient();
+  const status = item?.status;
+  useEffect(() => {
+    if (status) void client.invalidateQueries({ queryKey: [...importKeys.all(), 'list'] });
+  }, [status, client]);
   return (
     <>
       <PageHeader title={t('imports.title')}>

@@ -7,9 +7,9 @@ export function Bars({ data, label, color = '#4338ca', height = 260 }: { data: {
   return (
     <figure className="chart-figure" aria-label={label}>
       <ResponsiveContainer width="100%" height={height}>
-        <BarChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
+        <BarChart data={data} margin={{ top: 8, right: 24, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
-          <XAxis dataKey="label" interval={0} tick={{ fontSize: 12 }} />
+          <XAxis dataKey="label" interval={0} tick={{ fontSize: 12 }} angle={data.length > 6 ? -30 : 0} textAnchor={data.length > 6 ? 'end' : 'middle'} height={data.length > 6 ? 64 : 30} />
           <YAxis tickFormatter={(v: number) => fmt.number(v)} width={64} />
           <Tooltip formatter={(v) => fmt.number(Number(v))} />
           <Bar dataKey="value" name={label} fill={color} isAnimationActive={false} />

@@ -89,7 +89,7 @@ export function ClvSection() {
       ) : scores.isError ? (
         <ErrorState title={t('common.loadFailed')} message={errorMessage(t, scores.error)} retryLabel={t('common.retry')} onRetry={() => void scores.refetch()} />
       ) : (
-        <div className="grid grid-2">
+        <div className="stack">
           <div>
             <h3>{t('analytics.clv.distribution')}</h3>
             <Suspense fallback={<Loading label={t('common.loading')} />}>
@@ -132,7 +132,9 @@ export function ClvSection() {
                     {risky.data.members.map((m) => (
                       <tr key={m.member_id}>
                         <td>
-                          <Link to={`/members/${m.member_id}`}>{[m.first_name, m.last_name].filter(Boolean).join(' ') || m.member_id}</Link>
+                          <Link to={`/members/${m.member_id}`} title={m.member_id}>
+                            {[m.first_name, m.last_name].filter(Boolean).join(' ') || `${m.member_id.slice(0, 4)}…${m.member_id.slice(-8)}`}
+                          </Link>
                         </td>
                         <td>{m.rfm_segment ? t(`analytics.segment.${segmentKey(m.rfm_segment)}`, { defaultValue: m.rfm_segment }) : '—'}</td>
                         <td className="num">{fmt.percent(m.p_alive)}</td>

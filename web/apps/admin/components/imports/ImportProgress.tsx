@@ -36,7 +36,7 @@ export function ImportProgress({ item }: { item: Import }) {
             {t('imports.progress.rows', { done: fmt.number(p.rows), total: p.total_rows == null ? '—' : fmt.number(p.total_rows), percent: fmt.percent(p.percent / 100) })}
           </p>
         </div>
-        <div className="grid grid-kpi">
+        <div className="grid grid-counts">
           {counts.map((k) => (
             <KpiCard key={k} label={t(`imports.counts.${k}`)} value={fmt.number(item.counts[k])} />
           ))}

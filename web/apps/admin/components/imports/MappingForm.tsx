@@ -29,6 +29,8 @@ export function MappingForm({ item }: { item: Import }) {
   const kind = form.watch('kind');
   const chosen = form.watch('fields');
   const fields = item.fields[kind];
+  // A suggested field under a prefix (properties.country) is offered as it is, beside the prefix's own choice.
+  const suggested = prefill(item, kind);
   const required = fields.filter((f) => f.required).map((f) => f.name);
   const missing = required.filter((f) => !chosen.includes(f));
   const twice = new Set(chosen.filter((f, n) => f && chosen.indexOf(f) !== n));
@@ -89,6 +91,7 @@ export function MappingForm({ item }: { item: Import }) {
                       <td>
                         <select aria-label={t('imports.mapping.fieldFor', { column: c })} aria-invalid={err ? true : undefined} {...form.register(`fields.${n}`)}>
                           <option value="">{t('imports.mapping.skip')}</option>
+                          {suggested[n] && !fields.some((x) => x.name === suggested[n]) ? <option value={suggested[n]}>{suggested[n]}</option> : null}
                           {fields.map((x) => (
                             <option key={x.name} value={x.name}>
                               {x.name.endsWith('.') ? t('imports.mapping.prefixed', { prefix: x.name, column: c }) : x.required ? `${x.name} *` : x.name}
