@@ -139,6 +139,13 @@ export const PERMISSIONS: Readonly<Record<string, readonly Role[]>> = {
   'DELETE /v1/analytics/segments/:segment_id': MARKETING,
   'GET /v1/analytics/segments/:segment_id/members': READ_NOT_SUPPORT,
   'GET /v1/analytics/segments/:segment_id/members.csv': READ_NOT_SUPPORT,
+
+  // Imports enrol members and write events (and so the ledger) in bulk: kept to owners and admins.
+  'POST /v1/imports': ADMINS,
+  'GET /v1/imports': ADMINS,
+  'GET /v1/imports/:import_id': ADMINS,
+  'POST /v1/imports/:import_id/start': ADMINS,
+  'GET /v1/imports/:import_id/rejects.csv': ADMINS,
 };
 
 /** The roles that may call `method url`; none for a route the table does not name. */

@@ -9,3 +9,4 @@ export * from './rules';
 export * from './tiers';
 export * from './rewards';
 export * from './loyalty';
+export * from './imports';
