@@ -4,3 +4,6 @@ export * from './programs';
 export * from './members';
 export * from './analytics';
 export * from './keys';
+export * from './segments';
+export * from './staff';
+export * from './audit';
