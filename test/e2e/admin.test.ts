@@ -233,6 +233,20 @@ describe.skipIf(NO_BROWSER)('admin screens', () => {
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: `Disable ${email}` }).click();
     await page.getByRole('row').filter({ hasText: email }).getByText('Disabled').waitFor();
+
+    // Staff changes belong to the workspace, not a program: the audit log shows them in the workspace scope.
+    await page.goto('/admin/settings/audit?scope=workspace&action=staff.');
+    const staffList = await c.api<{ data: { id: string; email: string }[] }>('GET', '/v1/staff');
+    const mia = staffList.body.data.find((s) => s.email === email)!;
+    const created = page.getByRole('rowgroup').filter({ hasText: 'staff.create' }).filter({ hasText: mia.id });
+    await created.getByRole('cell', { name: 'Workspace', exact: true }).waitFor();
+    await created.getByRole('button', { name: 'Show changes' }).click();
+    // The staff user's email is personal data, which the log never keeps; the role is there.
+    const role = created.getByRole('table').getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'role', exact: true }) });
+    await expect.poll(() => role.textContent()).toBe('role—marketer');
+    await page.getByRole('rowgroup').filter({ hasText: 'staff.update' }).first().waitFor();
+    await shot(page, 'audit-workspace');
+    await expectAccessible(page);
   });
 
   it('adjusts a member’s points on the member 360 and finds the entry in the audit log', async () => {

@@ -24,15 +24,16 @@ export function Audit() {
   const [search, setSearch] = useSearchParams();
   const filters = Object.fromEntries(AUDIT_FILTERS.map((k) => [k, search.get(k) ?? ''])) as unknown as AuditFilterValues;
   const params = paramsOf(filters);
-  const pages = useCursorPages(JSON.stringify(params));
-  const list = useQuery({ ...auditQuery({ ...params, limit: 50, ...(pages.cursor ? { cursor: pages.cursor } : {}) }), placeholderData: keepPreviousData });
+  const workspace = filters.scope === 'workspace';
+  const pages = useCursorPages(JSON.stringify([params, filters.scope]));
+  const list = useQuery({ ...auditQuery({ ...params, limit: 50, ...(pages.cursor ? { cursor: pages.cursor } : {}) }, workspace), placeholderData: keepPreviousData });
   const filtered = Object.keys(params).length > 0;
   return (
     <>
       <PageHeader
         title={t('audit.title')}
         actions={
-          <a className="btn btn-secondary" href={auditCsvUrl(params)} download="audit.csv">
+          <a className="btn btn-secondary" href={auditCsvUrl(params, workspace)} download="audit.csv">
             {t('audit.export')}
           </a>
         }
@@ -49,7 +50,7 @@ export function Audit() {
           <EmptyState title={filtered ? t('audit.noMatch') : t('audit.empty')} />
         ) : (
           <>
-            <AuditTable entries={list.data.data} />
+            <AuditTable entries={list.data.data} showProgram={workspace} />
             <Pager
               label={t('common.pagination')}
               previousLabel={t('common.previousPage')}

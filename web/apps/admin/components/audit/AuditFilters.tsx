@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useI18n } from '../../../../packages/i18n';
-import { Button, TextField } from '../../../../packages/ui';
+import { Button, SelectField, TextField } from '../../../../packages/ui';
 
 export interface AuditFilterValues {
   action: string;
@@ -9,15 +9,16 @@ export interface AuditFilterValues {
   target_id: string;
   from: string;
   to: string;
+  scope: string;
 }
 
-export const AUDIT_FILTERS = ['action', 'actor_id', 'target_type', 'target_id', 'from', 'to'] as const;
+export const AUDIT_FILTERS = ['action', 'actor_id', 'target_type', 'target_id', 'from', 'to', 'scope'] as const;
 
 /** The audit log's filters; the dates are whole days (the last one included). */
 export function AuditFilters({ value, onApply }: { value: AuditFilterValues; onApply: (v: AuditFilterValues) => void }) {
   const { t } = useI18n();
   const [draft, setDraft] = useState(value);
-  const set = (k: keyof AuditFilterValues) => (e: React.ChangeEvent<HTMLInputElement>) => setDraft({ ...draft, [k]: e.target.value });
+  const set = (k: keyof AuditFilterValues) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => setDraft({ ...draft, [k]: e.target.value });
   return (
     <form
       className="row"
@@ -28,6 +29,10 @@ export function AuditFilters({ value, onApply }: { value: AuditFilterValues; onA
         onApply(draft);
       }}
     >
+      <SelectField label={t('audit.scope')} value={draft.scope === 'workspace' ? 'workspace' : ''} onChange={set('scope')}>
+        <option value="">{t('audit.scopeProgram')}</option>
+        <option value="workspace">{t('audit.scopeWorkspace')}</option>
+      </SelectField>
       <TextField label={t('audit.action')} hint={t('audit.actionHint')} value={draft.action} onChange={set('action')} list="audit-actions" />
       <datalist id="audit-actions">
         {['member.', 'member.adjust', 'program.update', 'rule.', 'segment.', 'staff.', 'key.', 'reward.', 'tier_'].map((a) => (

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
-import type { AuditEntry } from '../../../../packages/api-client';
+import { useQuery } from '@tanstack/react-query';
+import { programsQuery, type AuditEntry } from '../../../../packages/api-client';
 import { useI18n } from '../../../../packages/i18n';
 import { Badge, Button } from '../../../../packages/ui';
 import { auditDiff } from './diff';
@@ -37,8 +38,10 @@ const targetLink = (type: string, id: string) =>
   type === 'member' ? `/members/${id}` : type === 'segment' ? `/segments/${id}` : undefined;
 
 /** Entries newest first; each opens, below itself, to show what it changed, field by field. */
-export function AuditTable({ entries }: { entries: AuditEntry[] }) {
+export function AuditTable({ entries, showProgram }: { entries: AuditEntry[]; showProgram: boolean }) {
   const { t, fmt } = useI18n();
+  const programs = useQuery({ ...programsQuery(), enabled: showProgram });
+  const programName = (id: string | null) => (id ? programs.data?.data.find((p) => p.id === id)?.name ?? id : t('audit.workspaceLevel'));
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const toggle = (id: string) =>
     setOpen((o) => {
@@ -55,6 +58,7 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
             <th scope="col">{t('audit.col.actor')}</th>
             <th scope="col">{t('audit.col.action')}</th>
             <th scope="col">{t('audit.col.target')}</th>
+            {showProgram ? <th scope="col">{t('audit.col.program')}</th> : null}
             <th scope="col">
               <span className="visually-hidden">{t('audit.col.changes')}</span>
             </th>
@@ -82,6 +86,7 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
                     </>
                   ) : null}
                 </td>
+                {showProgram ? <td>{programName(e.program_id)}</td> : null}
                 <td className="num">
                   <Button variant="ghost" aria-expanded={shown} aria-controls={`diff-${e.id}`} onClick={() => toggle(e.id)}>
                     {shown ? t('audit.hideChanges') : t('audit.showChanges')}
@@ -90,7 +95,7 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
               </tr>
               {shown ? (
                 <tr className="audit-diff-row" id={`diff-${e.id}`}>
-                  <td colSpan={5}>
+                  <td colSpan={showProgram ? 6 : 5}>
                     <Diff entry={e} />
                   </td>
                 </tr>
