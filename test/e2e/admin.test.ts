@@ -108,6 +108,22 @@ describe.skipIf(NO_BROWSER)('admin screens', () => {
     await page.getByRole('row').filter({ hasText: `Big spenders ${tag}` }).getByRole('cell', { name: '2', exact: true }).waitFor();
     await shot(page, 'segments');
     await expectAccessible(page);
+
+    // Editing opens the saved conditions as rows; negating one turns the segment into the small spenders.
+    await page.getByRole('link', { name: `Big spenders ${tag}` }).click();
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('heading', { name: `Edit Big spenders ${tag}`, level: 1 }).waitFor();
+    const saved = page.getByRole('group', { name: 'Condition 2' });
+    await expect.poll(() => saved.getByLabel('Value', { exact: true }).inputValue()).toBe('50.00');
+    await expect.poll(() => liveSize(page).textContent(), { timeout: 15_000 }).toContain('2 members');
+    await saved.getByLabel('Not').check();
+    await expect.poll(() => liveSize(page).textContent(), { timeout: 15_000 }).toContain('1 member');
+    await page.getByLabel('Name', { exact: true }).fill(`Small spenders ${tag}`);
+    await page.getByRole('button', { name: 'Save segment' }).click();
+    await page.getByRole('heading', { name: `Small spenders ${tag}`, level: 1 }).waitFor();
+    await page.getByText('Not · Total spent at least £50.00').waitFor();
+    await page.getByRole('link', { name: 'Grace Hopper' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Ada Lovelace' }).count()).toBe(0);
   });
 
   it('an analyst reads segments and exports them, but is offered no change and the API refuses one', async () => {
@@ -115,13 +131,13 @@ describe.skipIf(NO_BROWSER)('admin screens', () => {
     const analyst = await c.staffContext('analyst');
     const page = await analyst.context.newPage();
     await page.goto('/admin/segments');
-    await page.getByRole('link', { name: `Big spenders ${tag}` }).click();
-    await page.getByRole('heading', { name: `Big spenders ${tag}`, level: 1 }).waitFor();
+    await page.getByRole('link', { name: `Small spenders ${tag}` }).click();
+    await page.getByRole('heading', { name: `Small spenders ${tag}`, level: 1 }).waitFor();
     expect(await page.getByRole('link', { name: 'New segment' }).count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Edit' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Delete' }).count()).toBe(0);
     const csv = await downloaded(page, () => page.getByRole('button', { name: 'Export CSV' }).click());
-    expect(csv.text.trim().split('\n')).toHaveLength(3);
+    expect(csv.text.trim().split('\n').slice(1)).toEqual([`${ids.Grace},Grace Hopper,1,1000`]);
     await shot(page, 'segment-analyst');
     await expectAccessible(page);
 
