@@ -173,6 +173,7 @@ describe.skipIf(NO_BROWSER)('admin screens', () => {
     await page.reload();
     await expect.poll(() => page.getByLabel('Pending days').inputValue()).toBe('14');
 
+
     await page.goto('/admin/settings/audit');
     await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
     await page.getByLabel('Action', { exact: true }).fill('program.update');
@@ -190,6 +191,17 @@ describe.skipIf(NO_BROWSER)('admin screens', () => {
     expect(csv.text.split('\n')[0]).toContain('action');
     expect(csv.text).toContain('program.update');
     expect(csv.text).not.toContain('segment.create');
+
+    // Point currencies are added, never removed.
+    await page.goto('/admin/settings');
+    await page.getByLabel('New currency').fill('Stamps!');
+    await page.getByRole('button', { name: 'Add currency' }).click();
+    await page.getByText('Use lower-case letters, digits and _, starting with a letter.').waitFor();
+    await page.getByLabel('New currency').fill('stamps');
+    await page.getByRole('button', { name: 'Add currency' }).click();
+    await page.getByRole('list', { name: 'Point currencies' }).getByText('stamps', { exact: true }).waitFor();
+    const withStamps = await c.api<{ point_currencies: string[] }>('GET', `/v1/programs/${c.programId}`);
+    expect(withStamps.body.point_currencies).toEqual(['points', 'stamps']);
   });
 
   it('invites a marketer, who completes the link, signs in and sees no API keys or staff', async () => {
@@ -246,6 +258,12 @@ describe.skipIf(NO_BROWSER)('admin screens', () => {
     // Back on the staff screen, the user has signed in; disabling them is one click.
     await page.reload();
     await expect.poll(() => page.getByRole('row').filter({ hasText: email }).getByText('Never').count()).toBe(0);
+    // A new password link for the user (a forgotten password), shown once.
+    await page.getByRole('button', { name: `Reset the password of ${email}` }).click();
+    const reset = page.getByRole('dialog', { name: `New password link for ${email}` });
+    await reset.getByRole('button', { name: 'Make the link' }).click();
+    expect(new URL(await reset.getByLabel('One-time link').inputValue()).pathname).toBe('/admin/setup');
+    await reset.getByRole('button', { name: 'Done' }).click();
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: `Disable ${email}` }).click();
     await page.getByRole('row').filter({ hasText: email }).getByText('Disabled').waitFor();
@@ -288,5 +306,19 @@ describe.skipIf(NO_BROWSER)('admin screens', () => {
     await row.getByText(`Apology for a lost order ${tag}`).first().waitFor();
     expect(await page.getByRole('row').filter({ hasText: 'program.update' }).count()).toBe(0);
     await shot(page, 'audit-adjustment');
+  });
+
+  it('deletes a segment from its page', async () => {
+    const made = await c.api<{ id: string }>('POST', '/v1/analytics/segments', { name: `Gone soon ${tag}`, conditions: { all: [{ field: 'orders_count', op: 'gte', value: 3 }] } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const page = await c.page();
+    await page.goto(`/admin/segments/${made.body.id}`);
+    await page.getByRole('link', { name: 'Linus Torvalds' }).waitFor();
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { name: 'Segments', level: 1 }).waitFor();
+    await page.getByRole('link', { name: `Small spenders ${tag}` }).waitFor();
+    expect(await page.getByRole('link', { name: `Gone soon ${tag}` }).count()).toBe(0);
+    expect((await c.api('GET', `/v1/analytics/segments/${made.body.id}`)).status).toBe(404);
   });
 });
