@@ -10,3 +10,6 @@ export * from './tiers';
 export * from './rewards';
 export * from './loyalty';
 export * from './imports';
+export * from './segments';
+export * from './staff';
+export * from './audit';
