@@ -6,7 +6,8 @@
  *
  * Not written: postings and lots (each transaction's double entry and each credit's lot; the analyses read
  * transactions and the cached balances), events rows (orders.event_id and transactions.event_id name events
- * that are not there), identities, tiers and rewards rows (redemptions name two made-up rewards).
+ * that are not there), tiers and rewards rows (redemptions name two made-up rewards). Members have a name and
+ * an email identity, and 1 % a tag, for the member search figures.
  *
  * How: one pass simulates the members in enrolment order; their members and accounts rows stream to the
  * server as they come, their orders and transactions go to spill files (in the OS temp directory), one per
@@ -53,10 +54,11 @@ export interface AnalyticsGenResult {
 }
 
 /** Bump when the generated data changes, so a kept database of an older generator is not used again. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 
 /** The name the generated program gets once complete; a run that stopped half-way leaves "(generating)". */
-export const benchProgramName = (seed: number, members: number) => `Analytics bench v${GENERATOR_VERSION}: seed ${seed}, ${members} members`;
+export const benchProgramName = (seed: number, members: number, ordersPerMember = 10) =>
+  `Analytics bench v${GENERATOR_VERSION}: seed ${seed}, ${members} members${ordersPerMember === 10 ? '' : `, ${ordersPerMember} orders each`}`;
 
 /** One COPY … FROM STDIN in a transaction of its own, fed with text chunks. */
 class Copy {
@@ -252,7 +254,7 @@ export async function generateAnalyticsProgram(opts: AnalyticsGenOptions): Promi
     const programs = createProgramsService({ db, clock: { now: () => new Date(START) }, ids });
     const workspaceId = await programs.createWorkspace('Analytics bench');
     const program = await programs.createProgram(workspaceId, {
-      name: `${benchProgramName(opts.seed, opts.members)} (generating)`,
+      name: `${benchProgramName(opts.seed, opts.members, opts.ordersPerMember)} (generating)`,
       currency: 'GBP',
       settings: { base_earning: { points: 1, per_amount: 100 }, expiry: { policy: 'rolling', days: 365 }, negative_balance: 'allow' },
     });
@@ -324,6 +326,10 @@ export async function generateAnalyticsProgram(opts: AnalyticsGenOptions): Promi
         if ((start / CHUNK) % 10 === 9) log(`members: ${millions(start + CHUNK)}, ${millions(memberOrders)} of their orders, ${secondsSince(t0)} s`);
       }
       await Promise.all([members.end(), accounts.end()]);
+      // Each member's email address, once the members are in (the identities' foreign key needs them).
+      await sql`insert into member_identities (program_id, type, value, member_id, created_at)
+                select program_id, 'email', lower(first_name) || '.' || lower(last_name) || '.' || lower(right(id, 10)) || '@example.test', id, created_at
+                from members where program_id = ${program.id}`;
       const simulateSeconds = secondsSince(tSimulate);
       const tLoad = performance.now();
       while (nextSlice < slices) await send(nextSlice++);
@@ -337,7 +343,7 @@ export async function generateAnalyticsProgram(opts: AnalyticsGenOptions): Promi
       }
       const indexSeconds = secondsSince(tIndexes);
       const tAnalyze = performance.now();
-      await sql`vacuum (analyze) members, accounts`;
+      await sql`vacuum (analyze) members, member_identities, accounts`;
       await sql`analyze orders, transactions`;
       const analyzeSeconds = secondsSince(tAnalyze);
       result = {
@@ -352,7 +358,7 @@ export async function generateAnalyticsProgram(opts: AnalyticsGenOptions): Promi
       txnSpill.close();
       rmSync(dir, { recursive: true, force: true });
     }
-    await programs.updateProgram(program, { name: benchProgramName(opts.seed, opts.members) });
+    await programs.updateProgram(program, { name: benchProgramName(opts.seed, opts.members, opts.ordersPerMember) });
     return {
       ...result,
       programId: program.id,

@@ -50,6 +50,20 @@ const COUNTRIES: readonly (readonly [string, string, string, number])[] = [
 ];
 const COUNTRY_CUM = cumulative(COUNTRIES.map((c) => c[3]));
 const CHANNELS = ['web', 'app', 'pos', 'marketplace'] as const;
+
+// Names for the member search benchmark (58 × 79 common name pairs; the generator gives each member an email
+// address from them) and a tag on 1 %. Drawn from a stream of their own, so the
+// purchase simulation (and every fitted figure) stays what it was without them.
+export const FIRST_NAMES = ('Oliver Amelia George Isla Harry Ava Noah Mia Jack Ivy Leo Lily Arthur Isabella Muhammad Rosie Oscar Sophia ' +
+  'Charlie Grace Jacob Willow Thomas Freya Henry Florence Freddie Emily Alfie Ella William Poppy Theo Evie Archie Elsie ' +
+  'Joshua Charlotte James Evelyn Lucas Sienna Isaac Daisy Edward Hallie Ethan Matilda Max Harper Alexander Aria Daniel ' +
+  'Sofia Logan Luna Samuel Maya').split(' ');
+export const LAST_NAMES = ('Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts Robinson Thompson Wright ' +
+  'Walker White Edwards Hughes Green Hall Lewis Harris Clarke Patel Jackson Wood Turner Martin Cooper Hill Ward Morris ' +
+  'Moore Clark Lee King Baker Harrison Morgan Allen James Scott Phillips Watson Davis Parker Price Bennett Young Griffiths ' +
+  'Mitchell Kelly Cook Carter Richardson Bailey Collins Bell Shaw Murphy Miller Cox Richards Khan Marshall Anderson ' +
+  'Simpson Ellis Adams Singh Begum Wilkinson Foster Chapman Powell Webb Rogers Gray Mason').split(' ');
+export const SEARCH_TAGS = ['vip', 'staff', 'newsletter', 'wholesale'] as const;
 const CHANNEL_CUM = cumulative([40, 22, 30, 8]);
 const GUEST_CHANNEL_CUM = cumulative([45, 0, 42, 13]);
 const ENROL_CHANNEL = ['web', 'app', 'pos', 'web'] as const;
@@ -337,7 +351,17 @@ export class SyntheticProgram {
     const push = CHANNELS[this.channel] === 'app' || at.next() < 0.1 ? 't' : 'f';
     const channel = at.next() < 0.08 ? 'referral' : ENROL_CHANNEL[this.channel]!;
     const when = iso(enrolledAt);
-    return `${this.programId}\t${this.memberId}\t\\N\t\\N\t${birth}\t${locale}\t${zone}\t${country}\t{}\t{}\t${email}\t${sms}\t${push}\tactive\t${channel}\t${when}\t${when}\t${when}\n`;
+    const { first, last, tag } = this.person();
+    return `${this.programId}\t${this.memberId}\t${first}\t${last}\t${birth}\t${locale}\t${zone}\t${country}\t{}\t{${tag ?? ''}}\t${email}\t${sms}\t${push}\tactive\t${channel}\t${when}\t${when}\t${when}\n`;
+  }
+
+  /** The member's name and tag, from a stream of their own (the same for a seed and member). */
+  person(): { first: string; last: string; tag: string | undefined } {
+    const r = this.at.seed(this.seed, this.i, 7);
+    const first = FIRST_NAMES[Math.floor(r.next() * FIRST_NAMES.length)]!;
+    const last = LAST_NAMES[Math.floor(r.next() * LAST_NAMES.length)]!;
+    const t = r.next();
+    return { first, last, tag: t < 0.01 ? SEARCH_TAGS[Math.floor((t / 0.01) * SEARCH_TAGS.length)] : undefined };
   }
 
   accountRow(l: Ledger): string | undefined {

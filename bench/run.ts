@@ -475,19 +475,21 @@ async function analyticsPhase() {
   }
   const members = Number(process.env.BENCH_ANALYTICS_MEMBERS ?? 1_000_000);
   const seed = Number(process.env.BENCH_ANALYTICS_SEED ?? 1);
+  // Orders per member (10): fewer makes a quicker program for the member search figures alone.
+  const ordersPerMember = Number(process.env.BENCH_ANALYTICS_ORDERS ?? 10);
   const keep = process.env.BENCH_KEEP === '1';
   const name = 'patron_bench_analytics';
   const databaseUrl = withDatabase(baseUrl, name);
-  const base = { bench: 'analytics', phase: 'analytics', members };
+  const base = { bench: 'analytics', phase: 'analytics', members, orders_per_member: ordersPerMember };
   try {
-    let programId = keep ? await keptAnalyticsProgram(name, benchProgramName(seed, members)) : undefined;
+    let programId = keep ? await keptAnalyticsProgram(name, benchProgramName(seed, members, ordersPerMember)) : undefined;
     if (programId) note(`analytics: using the program kept in ${name} (seed ${seed}, ${members} members)`);
     else {
       await recreateDatabase(baseUrl, name);
       const db = await openPostgres(databaseUrl, 2);
       await migrate(db).finally(() => db.close());
       note(`analytics: generating ${members} members (seed ${seed})`);
-      const gen = await generateAnalyticsProgram({ databaseUrl, members, seed, log: (m) => note(`analytics: ${m}`) });
+      const gen = await generateAnalyticsProgram({ databaseUrl, members, seed, ordersPerMember, log: (m) => note(`analytics: ${m}`) });
       programId = gen.programId;
       emit({
         ...base,
@@ -526,6 +528,9 @@ async function analyticsPhase() {
       const figure = (analysis: string, t: number, extra: Record<string, unknown> = {}) =>
         emit({ ...base, analysis, orders, ms: t, scan_ms: scanMs, ratio: ms(t / scanMs), ...extra });
 
+      note('analytics: member search (as the console asks it: GET /v1/members, 25 a page)');
+      await memberSearch(services, programId, base);
+      if (process.env.BENCH_ANALYTICS_ONLY === 'member_search') return;
       note('analytics: KPIs');
       figure('kpis', (await timed(() => services.analytics.kpis(programId, { ...range, period: 'month' }))).ms);
       note('analytics: RFM');
@@ -548,6 +553,40 @@ async function analyticsPhase() {
     }
   } finally {
     if (!keep) await dropDatabase(baseUrl, name).catch(() => {});
+  }
+}
+
+/**
+ * Member search on the generated program, the way the console's Members screen asks it (25 a page): by email
+ * identity, by a part of a name, by a name no member has (the whole program is looked at), by tag. Each kind
+ * 20 times with different values; p50 and max in ms (the issue's budget: 300 ms).
+ */
+async function memberSearch(services: ReturnType<typeof createServices>, programId: string, base: Record<string, unknown>) {
+  const sample = await services.db.query<{ value: string; first_name: string; last_name: string }>(
+    `select e.value, m.first_name, m.last_name from member_identities e join members m on m.program_id = e.program_id and m.id = e.member_id
+     where e.program_id = $1 and e.type = 'email' order by e.member_id desc limit 20`,
+    [programId],
+  );
+  if (sample.length === 0) return note('analytics: the generated members have no identities (an older generator): member search not measured');
+  const kinds: Record<string, (i: number) => Record<string, string | number>> = {
+    identity: (i) => ({ identity: `email:${sample[i % sample.length]!.value}` }),
+    name_part: (i) => ({ q: sample[i % sample.length]!.last_name.slice(0, 4).toLowerCase() }),
+    full_name: (i) => ({ q: `${sample[i % sample.length]!.first_name} ${sample[i % sample.length]!.last_name}` }),
+    no_match: (i) => ({ q: `zqx${i}nobody` }),
+    email_part: (i) => ({ q: sample[i % sample.length]!.value.split('@')[0]!.slice(-10) }),
+    tag: (i) => ({ tag: ['vip', 'staff', 'newsletter', 'wholesale'][i % 4]! }),
+  };
+  for (const [kind, params] of Object.entries(kinds)) {
+    const times: number[] = [];
+    let found = 0;
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now();
+      const page = await services.members.list(programId, { limit: 25, ...params(i) } as Parameters<typeof services.members.list>[1]);
+      times.push(performance.now() - t0);
+      found += page.data.length;
+    }
+    times.sort((a, b) => a - b);
+    emit({ ...base, analysis: 'member_search', kind, runs: times.length, found, p50_ms: ms(times[10]!), max_ms: ms(times.at(-1)!), budget_ms: 300 });
   }
 }
 

@@ -22,6 +22,7 @@ import { createRewardsService, rewardsRoutes } from './modules/rewards/index.js'
 import cookie from '@fastify/cookie';
 import { createStaffService, sessionAuth, staffRoutes } from './modules/staff/index.js';
 import { auditRoutes, createAuditService } from './modules/audit/index.js';
+import { createImportsService, createImportUploads, importsRoutes } from './modules/imports/index.js';
 import { analyticsRoutes, createAnalyticsJobs, createAnalyticsService, createSegmentsService, segmentsRoutes } from './modules/analytics/index.js';
 
 export const VERSION: string = (
@@ -72,7 +73,9 @@ export function createServices(deps: PatronDeps) {
   const analyticsJobs = createAnalyticsJobs({ db, clock, ids, log, leaseMs: deps.jobLeaseMs });
   const segments = createSegmentsService({ db, clock, ids });
   const staff = createStaffService({ db, clock, ids, programs, audit, idleMinutes: deps.staffSessionIdleMinutes });
-  return { db, clock, ids, log, audit, programs, staff, members, ledger, events, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments };
+  const imports = createImportsService({ db, programs, members, events });
+  const importUploads = createImportUploads({ db, clock, ids, log, programs, imports });
+  return { db, clock, ids, log, audit, programs, staff, members, ledger, events, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments, imports, importUploads };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -115,6 +118,7 @@ export function createApp(services: Services, opts: AppOptions = {}): App {
     analyticsRoutes(v1, services);
     segmentsRoutes(v1, services);
     auditRoutes(v1, services);
+    importsRoutes(v1, services);
   });
   registerConsole(app, { dir: opts.consoleDir ?? CONSOLE_DIR });
   return app;

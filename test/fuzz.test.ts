@@ -79,6 +79,8 @@ beforeAll(async () => {
   if (coupon.status < 300) remember('code', 'FUZZ-1');
   const job = await p.api('POST', '/v1/analytics/clv', {});
   remember('job_id', job.body?.id ?? job.body?.job?.id);
+  const upload = await h.app.inject({ method: 'POST', url: '/v1/imports?name=fuzz.csv&kind=members', headers: { authorization: `Bearer ${p.key}`, 'patron-program': p.programId, 'content-type': 'text/csv' }, payload: 'email\nimp.fuzz@example.com\n' });
+  remember('import_id', (JSON.parse(upload.body) as { id?: string }).id, { status: upload.statusCode, body: upload.body });
   const staff = await p.raw('POST', '/v1/staff', { email: 'fuzz.staff@example.com', role: 'support', program_ids: null }, { authorization: `Bearer ${p.key}` });
   remember('staff_id', staff.body?.staff?.id, staff);
   // Never hand the fuzzer the key it calls with: deleting it would end the run.

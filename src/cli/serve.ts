@@ -118,6 +118,9 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
       staffSessionIdleMinutes: config.staffSessionIdleMinutes,
     });
     first = await ensureFirstRun(services, config.dataDir);
+    // Imports a stopped server was running are marked failed, so they can be started again.
+    const interrupted = await services.importUploads.recover();
+    if (interrupted) log.warn({ imports: interrupted }, 'imports left unfinished by a stopped server are marked failed');
     ownerToken = await ensureOwnerSetup(services, first.workspaceId, config.ownerEmail);
     // Once the owner has set the password, the link's file goes.
     services.staff.onOwnerSetup(() => writeOwnerSetupUrl(config.dataDir, undefined));

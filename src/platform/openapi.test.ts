@@ -137,6 +137,8 @@ describe('the document', () => {
       'POST /v1/analytics/clv',
       'POST /v1/analytics/segments/preview',
       'POST /v1/coupons/validate',
+      // An upload's body is a file of up to 50 MB, not a request to hash; starting it is idempotent.
+      'POST /v1/imports',
       'POST /v1/rules/preview',
       'POST /v1/staff',
       'POST /v1/staff/session',
@@ -439,6 +441,18 @@ describe('answers match the document', () => {
     expect(list.body.data.length).toBeGreaterThan(0);
     const csv = conforms('GET', '/v1/audit', await p.api('GET', '/v1/audit?format=csv'));
     expect(String(csv.headers['content-type'])).toMatch(/^text\/csv/);
+  });
+
+  it('imports: upload, start, the import, the list, the rejects', async () => {
+    const csv = 'email,first_name\nimp@example.test,Imp\nbad,Bad\n';
+    const res = await h.app.inject({ method: 'POST', url: '/v1/imports?name=m.csv&kind=members', headers: { authorization: `Bearer ${p.key}`, 'patron-program': p.programId, 'content-type': 'text/csv' }, payload: csv });
+    const up = conforms('POST', '/v1/imports', { status: res.statusCode, body: JSON.parse(res.body), headers: res.headers });
+    expect(up.status).toBe(201);
+    conforms('POST', '/v1/imports/{import_id}/start', await p.api('POST', `/v1/imports/${up.body.id}/start`, { mapping: { email: 'email', first_name: 'first_name' } }));
+    await h.services.importUploads.idle();
+    expect(conforms('GET', '/v1/imports/{import_id}', await p.api('GET', `/v1/imports/${up.body.id}`)).body.status).toBe('completed');
+    conforms('GET', '/v1/imports', await p.api('GET', '/v1/imports'));
+    conforms('GET', '/v1/imports/{import_id}/rejects.csv', await p.api('GET', `/v1/imports/${up.body.id}/rejects.csv`));
   });
 
   it('validates requests with the schemas it documents: what the API takes the document takes, what the document refuses the API refuses', async () => {

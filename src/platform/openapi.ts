@@ -68,6 +68,7 @@ const TAGS: { name: string; description: string }[] = [
   { name: 'rewards', description: 'Reward catalogue, redemptions, coupons and stamp cards' },
   { name: 'analytics', description: 'KPIs, member structure, RFM, cohorts, lifetime value, segments and analysis jobs' },
   { name: 'audit', description: 'The audit log: who changed what and when, before and after; JSON or CSV' },
+  { name: 'imports', description: 'Files of members or events uploaded, mapped and imported in the background, with their rejects' },
 ];
 
 const PROBLEM_SCHEMA = {

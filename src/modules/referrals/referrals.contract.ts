@@ -100,7 +100,11 @@ export const ReferralListQuery = z
   .strict();
 export type ReferralListQuery = z.infer<typeof ReferralListQuery>;
 
-export const ReferralList = z.object({ data: z.array(Referral), next_cursor: z.string().nullable() });
+export const ReferralListItem = Referral.extend({
+  referrer_name: z.string().nullable().describe('The referrer’s first and last name, if known'),
+  referee_name: z.string().nullable().describe('The referee’s first and last name, if known'),
+});
+export const ReferralList = z.object({ data: z.array(ReferralListItem), next_cursor: z.string().nullable() });
 
 export const ReferralStats = z.object({
   referred: z.number().int().describe('Members linked to this member’s code'),
@@ -120,3 +124,27 @@ export const MemberReferral = z.object({
 export type MemberReferral = z.infer<typeof MemberReferral>;
 
 export const MemberParams = z.object({ member_id: z.string().max(64) }).strict();
+
+export const TopReferrersQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(10),
+    only: z.enum(['all', 'ambassadors']).default('all').describe('ambassadors: only referrers at or above the ambassador threshold'),
+  })
+  .strict();
+export type TopReferrersQuery = z.infer<typeof TopReferrersQuery>;
+
+export const TopReferrers = z.object({
+  ambassador_threshold: z.number().int().nullable(),
+  ambassadors: z.number().int().describe('Referrers at or above the ambassador threshold (0 when there is none)'),
+  data: z.array(
+    z.object({
+      member_id: z.string(),
+      name: z.string().nullable().describe('The member’s first and last name, if known'),
+      code: z.string(),
+      qualified: z.number().int().describe('Referees that met the condition'),
+      rewarded: z.number().int().describe('Qualified referees the member was rewarded for'),
+      points_earned: z.record(z.string(), z.number().int()).describe('Points the member earned as referrer, by point currency'),
+      ambassador: z.boolean(),
+    }),
+  ),
+});

@@ -175,12 +175,36 @@ export const referralsRepo = {
     programId: string,
     f: { referrer?: string; referee?: string; status?: ReferralStatus; afterId?: string; limit: number },
   ) {
-    return q.query<ReferralRow>(
-      `select * from referrals
-       where program_id = $1 and ($2::text is null or referrer_id = $2) and ($3::text is null or referee_id = $3)
-         and ($4::text is null or status = $4) and ($5::text is null or id > $5)
-       order by id limit $6`,
+    return q.query<ReferralRow & { referrer_first: string | null; referrer_last: string | null; referee_first: string | null; referee_last: string | null }>(
+      `select r.*, a.first_name as referrer_first, a.last_name as referrer_last, b.first_name as referee_first, b.last_name as referee_last
+       from referrals r
+       left join members a on a.program_id = r.program_id and a.id = r.referrer_id
+       left join members b on b.program_id = r.program_id and b.id = r.referee_id
+       where r.program_id = $1 and ($2::text is null or r.referrer_id = $2) and ($3::text is null or r.referee_id = $3)
+         and ($4::text is null or r.status = $4) and ($5::text is null or r.id > $5)
+       order by r.id limit $6`,
       [programId, f.referrer ?? null, f.referee ?? null, f.status ?? null, f.afterId ?? null, f.limit],
     );
+  },
+
+  /** Referrers with at least `min` qualified referees, most first, with what they earned as referrers. */
+  async top(q: Queryable, programId: string, min: number, limit: number) {
+    return q.query<CodeRow & { first_name: string | null; last_name: string | null; points: Record<string, number> | null }>(
+      `select c.member_id, c.code, c.qualified, c.rewarded, m.first_name, m.last_name,
+         (select jsonb_object_agg(x.currency, x.points) from (
+            select r.rewards->'referrer'->>'currency' as currency, sum((r.rewards->'referrer'->>'points')::bigint) as points
+            from referrals r
+            where r.program_id = c.program_id and r.referrer_id = c.member_id and r.rewards->'referrer'->>'points' is not null
+            group by 1) x) as points
+       from referral_codes c left join members m on m.program_id = c.program_id and m.id = c.member_id
+       where c.program_id = $1 and c.qualified >= $2
+       order by c.qualified desc, c.member_id limit $3`,
+      [programId, min, limit],
+    );
+  },
+
+  async countReferrers(q: Queryable, programId: string, min: number) {
+    const rows = await q.query<{ n: number }>(`select count(*)::bigint as n from referral_codes where program_id = $1 and qualified >= $2`, [programId, min]);
+    return Number(rows[0]?.n ?? 0);
   },
 };

@@ -12,6 +12,8 @@ import {
   ReferralListQuery,
   ReferralSettings,
   ReferralSettingsInput,
+  TopReferrers,
+  TopReferrersQuery,
 } from './referrals.contract.js';
 import type { ReferralsService } from './referrals.service.js';
 import type { AuditService } from '../audit/index.js';
@@ -75,6 +77,19 @@ export function referralsRoutes(app: App, deps: { db: Db; programs: ProgramsServ
     handler: async (req) => {
       const { program } = await programContext(programs, req, 'read');
       return referrals.list(program.id, req.query);
+    },
+  });
+
+  app.get('/v1/referrals/top', {
+    schema: {
+      tags,
+      summary: 'The referrers with the most qualified referees, with the points they earned; or only the ambassadors',
+      querystring: TopReferrersQuery,
+      response: { 200: TopReferrers },
+    },
+    handler: async (req) => {
+      const { program } = await programContext(programs, req, 'read');
+      return referrals.top(program, req.query);
     },
   });
 

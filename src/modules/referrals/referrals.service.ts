@@ -12,6 +12,7 @@ import type {
   Referral,
   ReferralCreate,
   ReferralListQuery,
+  TopReferrersQuery,
   ReferralSettings,
   ReferralSettingsValue,
   StoredReferralSettings as Settings,
@@ -220,6 +221,25 @@ export function createReferralsService(deps: {
       return toReferral(r);
     },
 
+    /** The referrers with the most qualified referees, and how many are ambassadors. */
+    async top(program: Program, query: TopReferrersQuery) {
+      const { ambassador_threshold: threshold } = await settingsOf(db, program);
+      const ambassadors = threshold === null ? 0 : await repo.countReferrers(db, program.id, threshold);
+      if (query.only === 'ambassadors' && threshold === null) return { ambassador_threshold: null, ambassadors, data: [] };
+      const min = query.only === 'ambassadors' && threshold !== null ? threshold : 1;
+      const rows = await repo.top(db, program.id, min, query.limit);
+      const data = rows.map((r) => ({
+        member_id: r.member_id,
+        name: [r.first_name, r.last_name].filter(Boolean).join(' ') || null,
+        code: r.code,
+        qualified: Number(r.qualified),
+        rewarded: Number(r.rewarded),
+        points_earned: Object.fromEntries(Object.entries(r.points ?? {}).map(([k, v]) => [k, Number(v)])),
+        ambassador: threshold !== null && Number(r.qualified) >= threshold,
+      }));
+      return { ambassador_threshold: threshold, ambassadors, data };
+    },
+
     async list(programId: string, query: ReferralListQuery) {
       const rows = await repo.list(db, programId, {
         referrer: query.referrer,
@@ -228,7 +248,12 @@ export function createReferralsService(deps: {
         afterId: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
         limit: query.limit + 1,
       });
-      const data = rows.slice(0, query.limit).map(toReferral);
+      const name = (first: string | null, last: string | null) => [first, last].filter(Boolean).join(' ') || null;
+      const data = rows.slice(0, query.limit).map((r) => ({
+        ...toReferral(r),
+        referrer_name: name(r.referrer_first, r.referrer_last),
+        referee_name: name(r.referee_first, r.referee_last),
+      }));
       const last = data.at(-1);
       return { data, next_cursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };
     },

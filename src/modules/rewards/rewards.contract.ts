@@ -217,3 +217,29 @@ export const StampCard = z.object({
   updated_at: z.string(),
 });
 export type StampCardView = z.infer<typeof StampCard>;
+
+export const RedemptionListQuery = z
+  .object({
+    reward_id: Id.optional().describe('Only redemptions of this reward'),
+    member_id: Id.optional().describe('Only redemptions of this member'),
+    status: z.enum(['reserved', 'confirmed', 'cancelled', 'expired']).optional().describe('Only redemptions in this status'),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
+  })
+  .strict();
+export type RedemptionListQuery = z.infer<typeof RedemptionListQuery>;
+export const RedemptionListItem = Redemption.extend({
+  reward_name: z.string().nullable(),
+  member_name: z.string().nullable().describe('The member’s first and last name, if known'),
+});
+export const RedemptionList = z.object({ data: z.array(RedemptionListItem), next_cursor: z.string().nullable() });
+
+export const StampCardProgress = z.object({
+  currency: z.string(),
+  goal: z.number().int(),
+  holders: z.number().int().describe('Members holding at least one stamp'),
+  buckets: z
+    .array(z.object({ from: z.number().int(), to: z.number().int(), members: z.number().int() }))
+    .describe('Members by stamps held, in ranges [from, to] (one stamp per range for goals up to 20)'),
+  completed: z.object({ cards: z.number().int().describe('Cards completed (rewards issued)'), members: z.number().int() }),
+});

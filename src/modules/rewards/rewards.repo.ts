@@ -315,4 +315,42 @@ export const rewardsRepo = {
       [programId],
     );
   },
+
+  /** Redemptions newest first, with the reward's and the member's names, by reward, member and status. */
+  async listRedemptions(q: Queryable, programId: string, f: { rewardId?: string; memberId?: string; status?: string; before?: string; limit: number }) {
+    return q.query<RedemptionRow & { reward_name: string | null; first_name: string | null; last_name: string | null }>(
+      `select d.*, r.name as reward_name, m.first_name, m.last_name
+       from reward_redemptions d
+       left join rewards r on r.program_id = d.program_id and r.id = d.reward_id
+       left join members m on m.program_id = d.program_id and m.id = d.member_id
+       where d.program_id = $1 and ($2::text is null or d.reward_id = $2) and ($3::text is null or d.member_id = $3)
+         and ($4::text is null or d.status = $4) and ($5::text is null or d.id < $5)
+       order by d.id desc limit $6`,
+      [programId, f.rewardId ?? null, f.memberId ?? null, f.status ?? null, f.before ?? null, f.limit],
+    );
+  },
+
+  async couponsByIds(q: Queryable, programId: string, ids: readonly string[]) {
+    if (ids.length === 0) return [];
+    return q.query<CouponRow>(`select * from coupons where program_id = $1 and id = any($2::text[])`, [programId, pgArray(ids)]);
+  },
+
+  /** Members by stamps held in `currency`, in ranges of `width` (the last range takes everything above). */
+  async stampHolders(q: Queryable, programId: string, currency: string, width: number, ranges: number) {
+    return q.query<{ bucket: number; n: number }>(
+      `select least((balance - 1) / $3, $4 - 1)::int as bucket, count(*)::bigint as n
+       from accounts where program_id = $1 and currency = $2 and kind = 'available' and owner <> 'system' and balance > 0
+       group by 1 order by 1`,
+      [programId, currency, width, ranges],
+    );
+  },
+
+  async stampCompletions(q: Queryable, programId: string, currency: string) {
+    const rows = await q.query<{ cards: number; members: number }>(
+      `select count(*)::bigint as cards, count(distinct member_id)::bigint as members
+       from reward_redemptions where program_id = $1 and mode = 'stamp_card' and currency = $2 and status = 'confirmed'`,
+      [programId, currency],
+    );
+    return { cards: Number(rows[0]?.cards ?? 0), members: Number(rows[0]?.members ?? 0) };
+  },
 };

@@ -17,6 +17,8 @@ import {
   MemberParams,
   Redemption,
   RedemptionCreate,
+  RedemptionList,
+  RedemptionListQuery,
   RedemptionParams,
   Reward,
   RewardCreate,
@@ -26,6 +28,7 @@ import {
   RewardUpdate,
   StampCard,
   StampCardParams,
+  StampCardProgress,
   StampCardPut,
 } from './rewards.contract.js';
 import type { RewardsService } from './rewards.service.js';
@@ -108,6 +111,14 @@ export function rewardsRoutes(app: App, deps: { db: Db; programs: ProgramsServic
     handler: async (req, reply) => {
       const { program } = await programContext(programs, req, 'server');
       return runWrite(db, req, reply, program.id, async (q) => ({ status: 201, body: await rewards.create(q, program, req.params.member_id, req.body) }), audit.of(req, program.id, { action: 'member.reward_redeem', target: 'member', id: req.params.member_id, after: (r) => ({ request: req.body, result: r }) }));
+    },
+  });
+
+  app.get('/v1/reward-redemptions', {
+    schema: { tags, summary: 'Reward redemptions, newest first, by reward, member or status', querystring: RedemptionListQuery, response: { 200: RedemptionList } },
+    handler: async (req) => {
+      const { program } = await programContext(programs, req, 'read');
+      return rewards.activity.redemptions(db, program, req.query);
     },
   });
 
@@ -214,6 +225,14 @@ export function rewardsRoutes(app: App, deps: { db: Db; programs: ProgramsServic
     handler: async (req) => {
       const { program } = await programContext(programs, req, 'read');
       return stampCards.get(program, req.params.currency);
+    },
+  });
+
+  app.get('/v1/stamp-cards/:currency/progress', {
+    schema: { tags, summary: 'How many members hold how many stamps of a card, and how many cards were completed', params: StampCardParams, response: { 200: StampCardProgress } },
+    handler: async (req) => {
+      const { program } = await programContext(programs, req, 'read');
+      return rewards.activity.stampProgress(db, program, req.params.currency);
     },
   });
 }

@@ -10,6 +10,7 @@ import { COUPON_KINDS, type RedemptionCreate, type RewardKind } from './rewards.
 import { createCatalog } from './rewards.catalog.js';
 import { createCoupons } from './rewards.coupons.js';
 import { createStampCards } from './rewards.stamps.js';
+import { createActivity } from './rewards.activity.js';
 import { rewardsRepo as repo, type RedemptionRow, type RewardRow } from './rewards.repo.js';
 import { redemptionView } from './rewards.views.js';
 
@@ -163,10 +164,13 @@ export function createRewardsService(deps: {
 
   const stampCards = createStampCards({ db, clock, config: programs.config, ledger, grant, softly, loadReward: catalog.load });
 
+  const activity = createActivity({ stampCard: stampCards.get });
+
   return {
     catalog,
     coupons,
     stampCards,
+    activity,
     /** The events hook: completes stamp cards after each applied event. */
     onEvent: stampCards.onEvent,
 

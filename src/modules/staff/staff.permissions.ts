@@ -74,6 +74,7 @@ export const PERMISSIONS: Readonly<Record<string, readonly Role[]>> = {
   'GET /v1/members/:member_id/referral': READ,
   'POST /v1/referrals': INTEGRATION,
   'GET /v1/referrals': READ,
+  'GET /v1/referrals/top': READ,
   'GET /v1/referrals/:referral_id': READ,
 
   'POST /v1/rules': MARKETING,
@@ -87,6 +88,8 @@ export const PERMISSIONS: Readonly<Record<string, readonly Role[]>> = {
   'PUT /v1/tiers/scheme': MARKETING,
   'GET /v1/tiers/scheme': READ,
   'GET /v1/tiers/levels': READ,
+  'GET /v1/tiers/summary': READ,
+  'GET /v1/tiers/downgrades': READ,
   'POST /v1/tiers/levels': MARKETING,
   'GET /v1/tiers/levels/:level_id': READ,
   'PATCH /v1/tiers/levels/:level_id': MARKETING,
@@ -101,6 +104,7 @@ export const PERMISSIONS: Readonly<Record<string, readonly Role[]>> = {
   'PATCH /v1/rewards/:reward_id': MARKETING,
   'POST /v1/rewards/:reward_id/codes': MARKETING,
   'POST /v1/members/:member_id/reward-redemptions': SUPPORT,
+  'GET /v1/reward-redemptions': READ,
   'GET /v1/reward-redemptions/:redemption_id': READ,
   'POST /v1/reward-redemptions/:redemption_id/confirm': SUPPORT,
   'POST /v1/reward-redemptions/:redemption_id/cancel': SUPPORT,
@@ -112,6 +116,7 @@ export const PERMISSIONS: Readonly<Record<string, readonly Role[]>> = {
   'PUT /v1/stamp-cards/:currency': MARKETING,
   'GET /v1/stamp-cards/:currency': READ,
   'GET /v1/stamp-cards': READ,
+  'GET /v1/stamp-cards/:currency/progress': READ,
 
   'GET /v1/analytics/kpis': READ,
   'GET /v1/analytics/structure': READ_NOT_SUPPORT,
@@ -134,6 +139,13 @@ export const PERMISSIONS: Readonly<Record<string, readonly Role[]>> = {
   'DELETE /v1/analytics/segments/:segment_id': MARKETING,
   'GET /v1/analytics/segments/:segment_id/members': READ_NOT_SUPPORT,
   'GET /v1/analytics/segments/:segment_id/members.csv': READ_NOT_SUPPORT,
+
+  // Imports enrol members and write events (and so the ledger) in bulk: kept to owners and admins.
+  'POST /v1/imports': ADMINS,
+  'GET /v1/imports': ADMINS,
+  'GET /v1/imports/:import_id': ADMINS,
+  'POST /v1/imports/:import_id/start': ADMINS,
+  'GET /v1/imports/:import_id/rejects.csv': ADMINS,
 };
 
 /** The roles that may call `method url`; none for a route the table does not name. */

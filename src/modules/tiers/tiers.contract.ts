@@ -122,3 +122,33 @@ export const HistoryQuery = z
 export const HistoryPage = z.object({ data: z.array(TierChange), next_cursor: z.string().nullable() });
 
 export const GrantResponse = MemberTier.extend({ change: TierChange });
+
+export const TierSummary = z.object({
+  members: z.number().int().describe('Members of the program'),
+  levels: z.array(z.object({ id: z.string(), name: z.string(), rank: z.number().int(), threshold: z.number().int(), members: z.number().int() })),
+  no_tier: z.number().int().describe('Members on no level'),
+});
+
+export const DowngradeQuery = z
+  .object({
+    within_days: z.coerce.number().int().min(1).max(3660).default(90).describe('Reviews due within this many days from now'),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(300).optional().describe('next_cursor of the previous page'),
+  })
+  .strict();
+
+const NamedLevel = z.object({ id: z.string(), name: z.string() });
+export const Downgrade = z.object({
+  member_id: z.string(),
+  name: z.string().nullable().describe('The member’s first and last name, if known'),
+  level: NamedLevel,
+  to: NamedLevel.nullable().describe('Where the member lands if nothing changes; null: no level'),
+  review_at: z.string().describe('When the level is reviewed (its period or grant ends, grace included)'),
+  reason: z.enum(['period', 'grant']),
+  metric_value: z.number().int().describe('The metric so far over the period under review'),
+  amount_needed: z.number().int().describe('What the member still needs to keep the level'),
+});
+export const DowngradePage = z.object({
+  data: z.array(Downgrade),
+  next_cursor: z.string().nullable().describe('More reviews to scan; a page can hold fewer than `limit` rows'),
+});

@@ -174,4 +174,36 @@ export const tiersRepo = {
     );
     return rows.map((r) => r.member_id);
   },
+
+  /** Members of the program, and those with a tier row but no level, and those with no tier row at all. */
+  async memberCounts(q: Queryable, programId: string) {
+    const rows = await q.query<{ total: number; no_row: number; no_level: number }>(
+      `select count(*)::bigint as total,
+         count(*) filter (where t.member_id is null)::bigint as no_row,
+         count(*) filter (where t.member_id is not null and t.level_id is null)::bigint as no_level
+       from members m left join member_tiers t on t.program_id = m.program_id and t.member_id = m.id
+       where m.program_id = $1`,
+      [programId],
+    );
+    const r = rows[0];
+    return { total: Number(r?.total ?? 0), noRow: Number(r?.no_row ?? 0), noLevel: Number(r?.no_level ?? 0) };
+  },
+
+  /**
+   * Members on a level whose review (a grant's end, or a period's end plus the grace days) falls before `until`,
+   * in review order after the (review_at, member_id) cursor, with their names.
+   */
+  async upcomingReviews(q: Queryable, programId: string, f: { graceDays: number; until: Date; after: { at: Date; memberId: string } | null; limit: number }) {
+    return q.query<MemberTierRow & { review_at: Date; first_name: string | null; last_name: string | null }>(
+      `select * from (
+         select t.member_id, t.level_id, t.qualified_at, t.period_end, t.granted_until, t.grant_reason, t.updated_at,
+           coalesce(t.granted_until, t.period_end + make_interval(days => $2)) as review_at, m.first_name, m.last_name
+         from member_tiers t join members m on m.program_id = t.program_id and m.id = t.member_id
+         where t.program_id = $1 and t.level_id is not null and (t.granted_until is not null or t.period_end is not null)
+       ) r
+       where r.review_at <= $3 and ($4::timestamptz is null or (r.review_at, r.member_id) > ($4::timestamptz, $5::text))
+       order by r.review_at, r.member_id limit $6`,
+      [programId, f.graceDays, f.until, f.after?.at ?? null, f.after?.memberId ?? null, f.limit],
+    );
+  },
 };

@@ -4,6 +4,8 @@ import type { Db } from '../../platform/db.js';
 import { runWrite } from '../../platform/idempotency.js';
 import { programContext, type ProgramsService } from '../programs/index.js';
 import {
+  DowngradePage,
+  DowngradeQuery,
   GrantCreate,
   GrantResponse,
   HistoryPage,
@@ -16,6 +18,7 @@ import {
   MemberTier,
   Scheme,
   SchemePut,
+  TierSummary,
 } from './tiers.contract.js';
 import type { TiersService } from './tiers.service.js';
 import type { AuditService } from '../audit/index.js';
@@ -46,6 +49,27 @@ export function tiersRoutes(app: App, deps: { db: Db; programs: ProgramsService;
     handler: async (req) => {
       const { program } = await programContext(programs, req, 'read');
       return { data: await config.levels(db, program.id) };
+    },
+  });
+
+  app.get('/v1/tiers/summary', {
+    schema: { tags, summary: 'How many members hold each level, and how many hold none', response: { 200: TierSummary } },
+    handler: async (req) => {
+      const { program } = await programContext(programs, req, 'read');
+      return tiers.summary(db, program);
+    },
+  });
+
+  app.get('/v1/tiers/downgrades', {
+    schema: {
+      tags,
+      summary: 'Members who will drop a level at their next review if their metric stays as it is, soonest first',
+      querystring: DowngradeQuery,
+      response: { 200: DowngradePage },
+    },
+    handler: async (req) => {
+      const { program } = await programContext(programs, req, 'read');
+      return tiers.downgrades(db, program, req.query);
     },
   });
 

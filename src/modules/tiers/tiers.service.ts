@@ -10,6 +10,7 @@ import type { EventContext, EventsService } from '../events/index.js';
 import type { GrantCreate } from './tiers.contract.js';
 import { createTierConfig, STATUS_CURRENCY, type Level, type Scheme, type TierConfig, type UnknownRewards } from './tiers.config.js';
 import { tiersRepo as repo, type MemberTierRow, type TierChangeRow } from './tiers.repo.js';
+import { createTierOutlook } from './tiers.outlook.js';
 import { currentWindow, landing, nextPeriodEnd, periodEndAfter, qualifyingLevel, rankOf, reviewAt, reviewWindow } from './tiers.policy.js';
 
 export interface TierMaintenanceReport {
@@ -232,8 +233,12 @@ export function createTiersService(deps: {
     };
   }
 
+  const outlook = createTierOutlook({ clock, config, metric });
+
   return {
     config,
+    summary: outlook.summary,
+    downgrades: outlook.downgrades,
 
     /** The level a member holds now, for rules (`tierLookup`) and rewards; null when they hold none. */
     async currentTier(q: Queryable, program: Program, memberId: string) {

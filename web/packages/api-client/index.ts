@@ -6,3 +6,7 @@ export * from './analytics';
 export * from './keys';
 export * from './events';
 export * from './rules';
+export * from './tiers';
+export * from './rewards';
+export * from './loyalty';
+export * from './imports';

@@ -876,6 +876,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/referrals/top": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The referrers with the most qualified referees, with the points they earned; or only the ambassadors
+         * @description The referrers with the most qualified referees, with the points they earned; or only the ambassadors.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getReferralsTop"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/referrals/{referral_id}": {
         parameters: {
             query?: never;
@@ -1088,6 +1110,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tiers/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many members hold each level, and how many hold none
+         * @description How many members hold each level, and how many hold none.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getTiersSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tiers/downgrades": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Members who will drop a level at their next review if their metric stays as it is, soonest first
+         * @description Members who will drop a level at their next review if their metric stays as it is, soonest first.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getTiersDowngrades"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tiers/levels/{level_id}": {
         parameters: {
             query?: never;
@@ -1280,6 +1346,28 @@ export interface paths {
          *     Send an `Idempotency-Key` to make a retry safe: the same key and body within 24 hours answers the first result and writes nothing.
          */
         post: operations["postMembersRewardRedemptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reward-redemptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reward redemptions, newest first, by reward, member or status
+         * @description Reward redemptions, newest first, by reward, member or status.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getRewardRedemptions"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1516,6 +1604,28 @@ export interface paths {
          *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
          */
         get: operations["getStampCards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stamp-cards/{currency}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many members hold how many stamps of a card, and how many cards were completed
+         * @description How many members hold how many stamps of a card, and how many cards were completed.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getStampCardsProgress"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1942,6 +2052,102 @@ export interface paths {
          *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
          */
         get: operations["getAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The program’s imports, newest first, with their status and counts
+         * @description The program’s imports, newest first, with their status and counts.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getImports"];
+        put?: never;
+        /**
+         * Upload a CSV or JSON Lines file of members or events (up to 50 MB; gzip too): answers its columns, first rows and a suggested mapping
+         * @description The body is the file itself. Nothing is imported until POST /v1/imports/{import_id}/start.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        post: operations["postImports"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An import: its file’s columns and sample, then its status, progress and counts
+         * @description An import: its file’s columns and sample, then its status, progress and counts.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getImportsByImportId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/{import_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start an uploaded import with a column mapping: it runs in the background (poll GET /v1/imports/{import_id})
+         * @description Answers 202 with the import queued. One import runs at a time per program; a failed import may be started again (what it imported is found and left as it is).
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         *
+         *     Send an `Idempotency-Key` to make a retry safe: the same key and body within 24 hours answers the first result and writes nothing.
+         */
+        post: operations["postImportsStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/{import_id}/rejects.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The rows a finished import refused, as CSV: line, lines, id, code, field, message
+         * @description The rows a finished import refused, as CSV: line, lines, id, code, field, message.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getImportsRejectsCsv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5532,6 +5738,10 @@ export interface operations {
                                     txn_id: string;
                                 } | null;
                             };
+                            /** @description The referrer’s first and last name, if known */
+                            referrer_name: string | null;
+                            /** @description The referee’s first and last name, if known */
+                            referee_name: string | null;
                         }[];
                         next_cursor: string | null;
                     };
@@ -5626,6 +5836,57 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getReferralsTop: {
+        parameters: {
+            query?: {
+                /** @description How many items to return at most (one page) */
+                limit?: number;
+                /** @description ambassadors: only referrers at or above the ambassador threshold */
+                only?: "all" | "ambassadors";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ambassador_threshold: number | null;
+                        /** @description Referrers at or above the ambassador threshold (0 when there is none) */
+                        ambassadors: number;
+                        data: {
+                            member_id: string;
+                            /** @description The member’s first and last name, if known */
+                            name: string | null;
+                            code: string;
+                            /** @description Referees that met the condition */
+                            qualified: number;
+                            /** @description Qualified referees the member was rewarded for */
+                            rewarded: number;
+                            /** @description Points the member earned as referrer, by point currency */
+                            points_earned: {
+                                [key: string]: number;
+                            };
+                            ambassador: boolean;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
@@ -7515,6 +7776,104 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getTiersSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Members of the program */
+                        members: number;
+                        levels: {
+                            id: string;
+                            name: string;
+                            rank: number;
+                            threshold: number;
+                            members: number;
+                        }[];
+                        /** @description Members on no level */
+                        no_tier: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTiersDowngrades: {
+        parameters: {
+            query?: {
+                /** @description Reviews due within this many days from now */
+                within_days?: number;
+                /** @description How many items to return at most (one page) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            member_id: string;
+                            /** @description The member’s first and last name, if known */
+                            name: string | null;
+                            level: {
+                                id: string;
+                                name: string;
+                            };
+                            /** @description Where the member lands if nothing changes; null: no level */
+                            to: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            /** @description When the level is reviewed (its period or grant ends, grace included) */
+                            review_at: string;
+                            /** @enum {string} */
+                            reason: "period" | "grant";
+                            /** @description The metric so far over the period under review */
+                            metric_value: number;
+                            /** @description What the member still needs to keep the level */
+                            amount_needed: number;
+                        }[];
+                        /** @description More reviews to scan; a page can hold fewer than `limit` rows */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getTiersLevelsByLevelId: {
         parameters: {
             query?: never;
@@ -8451,6 +8810,88 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getRewardRedemptions: {
+        parameters: {
+            query?: {
+                /** @description Only redemptions of this reward */
+                reward_id?: string;
+                /** @description Only redemptions of this member */
+                member_id?: string;
+                /** @description Only redemptions in this status */
+                status?: "reserved" | "confirmed" | "cancelled" | "expired";
+                /** @description How many items to return at most (one page) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            reward_id: string;
+                            member_id: string;
+                            mode: string;
+                            /** @enum {string} */
+                            status: "reserved" | "confirmed" | "cancelled" | "expired";
+                            points: number;
+                            currency: string;
+                            hold_id: string | null;
+                            transaction_id: string | null;
+                            expires_at: string | null;
+                            coupon: {
+                                id: string;
+                                code: string;
+                                reward_id: string | null;
+                                redemption_id: string | null;
+                                member_id: string | null;
+                                benefit: {
+                                    [key: string]: unknown;
+                                };
+                                max_uses: number;
+                                uses: number;
+                                uses_left: number;
+                                min_order_amount: number | null;
+                                valid_from: string | null;
+                                expires_at: string | null;
+                                status: string;
+                                created_at: string;
+                            } | null;
+                            fulfilment: {
+                                [key: string]: unknown;
+                            } | null;
+                            event_id: string | null;
+                            rule_id: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            confirmed_at: string | null;
+                            reward_name: string | null;
+                            /** @description The member’s first and last name, if known */
+                            member_name: string | null;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getRewardRedemptionsByRedemptionId: {
         parameters: {
             query?: never;
@@ -9174,6 +9615,53 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getStampCardsProgress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A point currency of the program (e.g. points, stamps) */
+                currency: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        goal: number;
+                        /** @description Members holding at least one stamp */
+                        holders: number;
+                        /** @description Members by stamps held, in ranges [from, to] (one stamp per range for goals up to 20) */
+                        buckets: {
+                            from: number;
+                            to: number;
+                            members: number;
+                        }[];
+                        completed: {
+                            /** @description Cards completed (rewards issued) */
+                            cards: number;
+                            members: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["URITooLong"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
@@ -10627,6 +11115,507 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getImports: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                /** @description How many items to return at most (one page) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description imp_… */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "events" | "members";
+                            name: string;
+                            /** @enum {string} */
+                            format: "csv" | "jsonl";
+                            gzip: boolean;
+                            size: number;
+                            /** @enum {string} */
+                            status: "uploaded" | "queued" | "running" | "completed" | "failed";
+                            /** @description The CSV header, or the keys of the first JSON lines */
+                            columns: string[];
+                            total_rows: number | null;
+                            mapping: {
+                                [key: string]: string;
+                            } | null;
+                            options: {
+                                [key: string]: unknown;
+                            } | null;
+                            progress: {
+                                /** @description Records read so far */
+                                rows: number;
+                                /** @description Records the file holds (null when not known up front) */
+                                total_rows: number | null;
+                                bytes: number;
+                                size: number;
+                                /** @description 0 to 100 */
+                                percent: number;
+                            };
+                            counts: {
+                                read: number;
+                                imported: number;
+                                duplicates: number;
+                                skipped: number;
+                                rejected: number;
+                            };
+                            rejected_by_code: {
+                                [key: string]: number;
+                            };
+                            error: {
+                                code: string;
+                                message: string;
+                                field?: string;
+                            } | null;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postImports: {
+        parameters: {
+            query: {
+                /** @description The file’s name (its extension tells the format when the content type does not) */
+                name: string;
+                /** @description What the file holds: events (purchases, refunds…) or members */
+                kind?: "events" | "members";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The file: CSV with a header line, or JSON Lines */
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "text/tab-separated-values": string;
+                "application/x-ndjson": string;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description imp_… */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "events" | "members";
+                        name: string;
+                        /** @enum {string} */
+                        format: "csv" | "jsonl";
+                        gzip: boolean;
+                        size: number;
+                        /** @enum {string} */
+                        status: "uploaded" | "queued" | "running" | "completed" | "failed";
+                        /** @description The CSV header, or the keys of the first JSON lines */
+                        columns: string[];
+                        /** @description The first rows of the file */
+                        sample: {
+                            [key: string]: unknown;
+                        }[];
+                        total_rows: number | null;
+                        /** @description A mapping for each kind, from a preset or by column name */
+                        suggested: {
+                            events: {
+                                /** @description The preset whose columns the file has (e.g. online-retail), or null */
+                                preset: string | null;
+                                /** @description Patron field → column */
+                                mapping: {
+                                    [key: string]: string;
+                                };
+                            };
+                            members: {
+                                /** @description The preset whose columns the file has (e.g. online-retail), or null */
+                                preset: string | null;
+                                /** @description Patron field → column */
+                                mapping: {
+                                    [key: string]: string;
+                                };
+                            };
+                        };
+                        /** @description The fields a mapping may name; prefixes (properties., attributes., external_ids.) take any key */
+                        fields: {
+                            events: {
+                                name: string;
+                                required: boolean;
+                            }[];
+                            members: {
+                                name: string;
+                                required: boolean;
+                            }[];
+                        };
+                        mapping: {
+                            [key: string]: string;
+                        } | null;
+                        options: {
+                            [key: string]: unknown;
+                        } | null;
+                        progress: {
+                            /** @description Records read so far */
+                            rows: number;
+                            /** @description Records the file holds (null when not known up front) */
+                            total_rows: number | null;
+                            bytes: number;
+                            size: number;
+                            /** @description 0 to 100 */
+                            percent: number;
+                        };
+                        counts: {
+                            read: number;
+                            imported: number;
+                            duplicates: number;
+                            skipped: number;
+                            rejected: number;
+                        };
+                        rejected_by_code: {
+                            [key: string]: number;
+                        };
+                        error: {
+                            code: string;
+                            message: string;
+                            field?: string;
+                        } | null;
+                        created_at: string;
+                        started_at: string | null;
+                        finished_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getImportsByImportId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the import */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description imp_… */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "events" | "members";
+                        name: string;
+                        /** @enum {string} */
+                        format: "csv" | "jsonl";
+                        gzip: boolean;
+                        size: number;
+                        /** @enum {string} */
+                        status: "uploaded" | "queued" | "running" | "completed" | "failed";
+                        /** @description The CSV header, or the keys of the first JSON lines */
+                        columns: string[];
+                        /** @description The first rows of the file */
+                        sample: {
+                            [key: string]: unknown;
+                        }[];
+                        total_rows: number | null;
+                        /** @description A mapping for each kind, from a preset or by column name */
+                        suggested: {
+                            events: {
+                                /** @description The preset whose columns the file has (e.g. online-retail), or null */
+                                preset: string | null;
+                                /** @description Patron field → column */
+                                mapping: {
+                                    [key: string]: string;
+                                };
+                            };
+                            members: {
+                                /** @description The preset whose columns the file has (e.g. online-retail), or null */
+                                preset: string | null;
+                                /** @description Patron field → column */
+                                mapping: {
+                                    [key: string]: string;
+                                };
+                            };
+                        };
+                        /** @description The fields a mapping may name; prefixes (properties., attributes., external_ids.) take any key */
+                        fields: {
+                            events: {
+                                name: string;
+                                required: boolean;
+                            }[];
+                            members: {
+                                name: string;
+                                required: boolean;
+                            }[];
+                        };
+                        mapping: {
+                            [key: string]: string;
+                        } | null;
+                        options: {
+                            [key: string]: unknown;
+                        } | null;
+                        progress: {
+                            /** @description Records read so far */
+                            rows: number;
+                            /** @description Records the file holds (null when not known up front) */
+                            total_rows: number | null;
+                            bytes: number;
+                            size: number;
+                            /** @description 0 to 100 */
+                            percent: number;
+                        };
+                        counts: {
+                            read: number;
+                            imported: number;
+                            duplicates: number;
+                            skipped: number;
+                            rejected: number;
+                        };
+                        rejected_by_code: {
+                            [key: string]: number;
+                        };
+                        error: {
+                            code: string;
+                            message: string;
+                            field?: string;
+                        } | null;
+                        created_at: string;
+                        started_at: string | null;
+                        finished_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["URITooLong"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postImportsStart: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key and body from the same API key within 24 hours answers the first result (header `idempotent-replayed: true`) and writes nothing; the same key with another body is a 422
+                 * @example order-1042-redeem
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The id of the import */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Change what the file is read as (default: as uploaded)
+                     * @enum {string}
+                     */
+                    kind?: "events" | "members";
+                    /** @description Patron field → column, the names the CLI’s --map takes */
+                    mapping: {
+                        [key: string]: string;
+                    };
+                    /** @description A preset’s options (identity, time zone, returns) to go with the mapping */
+                    preset?: string | null;
+                    /**
+                     * @description Events only; false: record history without earning (the CLI’s --no-rules)
+                     * @default true
+                     */
+                    rules?: boolean;
+                    /** @description How member= values name members: email, phone, card_number, id or external:<channel> */
+                    identity?: string;
+                    /** @description Time zone of dates written without an offset (default: the preset’s, else UTC) */
+                    time_zone?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted: the work continues in the background */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description imp_… */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "events" | "members";
+                        name: string;
+                        /** @enum {string} */
+                        format: "csv" | "jsonl";
+                        gzip: boolean;
+                        size: number;
+                        /** @enum {string} */
+                        status: "uploaded" | "queued" | "running" | "completed" | "failed";
+                        /** @description The CSV header, or the keys of the first JSON lines */
+                        columns: string[];
+                        /** @description The first rows of the file */
+                        sample: {
+                            [key: string]: unknown;
+                        }[];
+                        total_rows: number | null;
+                        /** @description A mapping for each kind, from a preset or by column name */
+                        suggested: {
+                            events: {
+                                /** @description The preset whose columns the file has (e.g. online-retail), or null */
+                                preset: string | null;
+                                /** @description Patron field → column */
+                                mapping: {
+                                    [key: string]: string;
+                                };
+                            };
+                            members: {
+                                /** @description The preset whose columns the file has (e.g. online-retail), or null */
+                                preset: string | null;
+                                /** @description Patron field → column */
+                                mapping: {
+                                    [key: string]: string;
+                                };
+                            };
+                        };
+                        /** @description The fields a mapping may name; prefixes (properties., attributes., external_ids.) take any key */
+                        fields: {
+                            events: {
+                                name: string;
+                                required: boolean;
+                            }[];
+                            members: {
+                                name: string;
+                                required: boolean;
+                            }[];
+                        };
+                        mapping: {
+                            [key: string]: string;
+                        } | null;
+                        options: {
+                            [key: string]: unknown;
+                        } | null;
+                        progress: {
+                            /** @description Records read so far */
+                            rows: number;
+                            /** @description Records the file holds (null when not known up front) */
+                            total_rows: number | null;
+                            bytes: number;
+                            size: number;
+                            /** @description 0 to 100 */
+                            percent: number;
+                        };
+                        counts: {
+                            read: number;
+                            imported: number;
+                            duplicates: number;
+                            skipped: number;
+                            rejected: number;
+                        };
+                        rejected_by_code: {
+                            [key: string]: number;
+                        };
+                        error: {
+                            code: string;
+                            message: string;
+                            field?: string;
+                        } | null;
+                        created_at: string;
+                        started_at: string | null;
+                        finished_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            414: components["responses"]["URITooLong"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getImportsRejectsCsv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the import */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            414: components["responses"]["URITooLong"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             503: components["responses"]["ServiceUnavailable"];
