@@ -187,7 +187,8 @@ export function parseDraftJson(text: string): { draft: RuleDraft } | { error: 's
   }
   if (v.conditions !== undefined && v.conditions !== null && !isObject(v.conditions)) return { error: 'shape' };
   if (v.limits !== undefined && v.limits !== null && !isObject(v.limits)) return { error: 'shape' };
-  const { status: _status, ...rest } = v;
+  // A rule pasted as the API answers it keeps only its definition: what the server sets is left out.
+  const { status: _s, id: _i, version: _v, created_at: _c, updated_at: _u, versions: _vs, ...rest } = v;
   return { draft: rest as unknown as RuleDraft };
 }
 
