@@ -18,7 +18,7 @@ export function byChannel(report: PointsReport) {
 function Chart({ title, rows, csv, columns, color }: { title: string; rows: { label: string; value: number }[]; csv: (string | number)[][]; columns: string[]; color: string }) {
   const { t } = useI18n();
   return (
-    <Card title={title} actions={<DownloadCsv name={`${columns[0]}.csv`} label={title} columns={columns} rows={csv} />}>
+    <Card title={title} actions={<DownloadCsv name={`points-by-${columns[0]}.csv`} label={title} columns={columns} rows={csv} />}>
       {rows.length === 0 ? (
         <EmptyState title={t('analytics.points.empty')} />
       ) : (
