@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 
@@ -68,7 +69,8 @@ export async function openDb(opts: { databaseUrl?: string; dataDir?: string; poo
 /** `dataDir` undefined keeps the database in memory (tests). */
 export async function openPglite(dataDir?: string): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create(dataDir, { parsers: { [INT8]: (v: string) => Number(v) } });
+  // pg_trgm: the member search's trigram indexes (migration 0019), as on PostgreSQL.
+  const pg = await PGlite.create(dataDir, { parsers: { [INT8]: (v: string) => Number(v) }, extensions: { pg_trgm } });
   const run = async <T,>(q: Pick<PGlite, 'query'>, text: string, params?: readonly unknown[]) =>
     (await q.query<T>(text, params as unknown[] | undefined)).rows;
   return {

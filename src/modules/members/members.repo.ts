@@ -121,9 +121,12 @@ export function membersRepo(db: Queryable) {
       }
       if (f.search !== undefined) {
         const pattern = p(`%${likeEscape(f.search)}%`);
-        where.push(`(coalesce(m.first_name, '') || ' ' || coalesce(m.last_name, '') ilike ${pattern}
-                     or exists (select 1 from member_identities e where e.program_id = m.program_id
-                                and e.member_id = m.id and e.type = 'email' and e.value ilike ${pattern}))`);
+        // Two index lookups (trigram indexes on the full name and on email identities, migration 0019), not a
+        // scan of every member of the program testing both.
+        where.push(`m.id in (select n.id from members n where n.program_id = $1
+                               and coalesce(n.first_name, '') || ' ' || coalesce(n.last_name, '') ilike ${pattern}
+                             union all
+                             select e.member_id from member_identities e where e.program_id = $1 and e.type = 'email' and e.value ilike ${pattern})`);
       }
       const rows = await db.query<MemberRow>(`${MEMBER} where ${where.join(' and ')} order by m.id limit ${p(f.limit)}`, params);
       return rows.map(toMember);
