@@ -12,19 +12,18 @@
  *   show values (the budget: 1 s).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { DEMO_OWNER } from '../src/cli/demo.js';
 import { freePort, sleep } from './util.js';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 
 type Emit = (figure: Record<string, unknown>) => void;
 type Note = (msg: string) => void;
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DATA_DIR = resolve('.bench', 'console-demo');
-const OWNER_FILE = join(DATA_DIR, 'bench-owner.json');
-const OWNER_PASSWORD = 'bench console password';
 /** A KPI card with its value: the dashboard is ready. */
 const KPI_READY = '.kpi .kpi-value';
 
@@ -68,28 +67,8 @@ async function serveDemo(): Promise<{ url: string; child: ChildProcess }> {
   throw new Error('patron serve did not come up within 60 s');
 }
 
-/**
- * The owner's email and password: on the first run, the password is set through the one-time link the server
- * wrote (and kept beside the data for later runs).
- */
-async function owner(browser: Browser, url: string): Promise<{ email: string; password: string }> {
-  if (existsSync(OWNER_FILE)) return JSON.parse(readFileSync(OWNER_FILE, 'utf8')) as { email: string; password: string };
-  const linkFile = join(DATA_DIR, 'owner-setup-url');
-  for (let i = 0; i < 50 && !existsSync(linkFile); i++) await sleep(100);
-  if (!existsSync(linkFile)) throw new Error('the server wrote no owner-setup-url and no bench owner is known: run with BENCH_CONSOLE_FRESH=1');
-  const link = new URL(readFileSync(linkFile, 'utf8').trim());
-  const context = await browser.newContext({ baseURL: url });
-  try {
-    const res = await context.request.post('/v1/staff/setup', { data: { token: link.searchParams.get('token'), password: OWNER_PASSWORD } });
-    if (res.status() !== 200) throw new Error(`owner setup answered ${res.status()}: ${await res.text()}`);
-    const { staff } = (await res.json()) as { staff: { email: string } };
-    const known = { email: staff.email, password: OWNER_PASSWORD };
-    writeFileSync(OWNER_FILE, JSON.stringify(known), { mode: 0o600 });
-    return known;
-  } finally {
-    await context.close();
-  }
-}
+/** The demo's owner signs in with the password `patron demo` publishes (it prints it beside the console address). */
+const owner = (): { email: string; password: string } => DEMO_OWNER;
 
 /** Every JavaScript file the page loads, by URL, with its body gzip-compressed. */
 function recordScripts(page: Page): Map<string, { raw: number; gzip: number }> {
@@ -119,7 +98,7 @@ export async function consolePhase(emit: Emit, note: Note): Promise<void> {
   const server = await serveDemo();
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   try {
-    const who = await owner(browser, server.url);
+    const who = owner();
 
     // Sign-in, then the dashboard, from an empty cache: the initial JavaScript.
     const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });

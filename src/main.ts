@@ -14,7 +14,7 @@ import { registerConsole } from './platform/web.js';
 import { authHook, createProgramsService, programsRoutes } from './modules/programs/index.js';
 import { createMembersService, membersRoutes } from './modules/members/index.js';
 import { createLedgerService, ledgerRoutes } from './modules/ledger/index.js';
-import { createEventsService, createIngestQueue, eventsRoutes, type EventPublisher } from './modules/events/index.js';
+import { createEventsService, createIngestQueue, eventsRoutes, memberOrdersRoutes, type EventPublisher } from './modules/events/index.js';
 import { createReferralsService, referralsRoutes } from './modules/referrals/index.js';
 import { createRulesService, rulesRoutes } from './modules/rules/index.js';
 import { createTiersService, tiersRoutes } from './modules/tiers/index.js';
@@ -40,8 +40,8 @@ export interface PatronDeps {
   jobLeaseMs?: number;
   /** Events the in-process ingest queue holds at most (PATRON_INGEST_QUEUE_LIMIT); default 10,000. */
   ingestQueueLimit?: number;
-  /** Hours a staff session lasts without a request (PATRON_STAFF_SESSION_IDLE_HOURS); default 12. */
-  staffSessionIdleHours?: number;
+  /** Minutes a staff session lasts without a request (PATRON_STAFF_SESSION_IDLE_MINUTES or _HOURS); default 12 hours. */
+  staffSessionIdleMinutes?: number;
 }
 
 /** The services, wired by hand: each takes only what it uses. */
@@ -70,7 +70,7 @@ export function createServices(deps: PatronDeps) {
   const analytics = createAnalyticsService({ db, clock });
   const analyticsJobs = createAnalyticsJobs({ db, clock, ids, log, leaseMs: deps.jobLeaseMs });
   const segments = createSegmentsService({ db, clock, ids });
-  const staff = createStaffService({ db, clock, ids, programs, audit, idleHours: deps.staffSessionIdleHours });
+  const staff = createStaffService({ db, clock, ids, programs, audit, idleMinutes: deps.staffSessionIdleMinutes });
   return { db, clock, ids, log, audit, programs, staff, members, ledger, events, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -106,6 +106,7 @@ export function createApp(services: Services, opts: AppOptions = {}): App {
     membersRoutes(v1, services);
     ledgerRoutes(v1, services);
     eventsRoutes(v1, { ...services, publisher: opts.publisher });
+    memberOrdersRoutes(v1, services);
     referralsRoutes(v1, services);
     rulesRoutes(v1, services);
     tiersRoutes(v1, services);

@@ -63,6 +63,13 @@ describe('patron demo', () => {
         expect((await rules.json()).data.map((r: { name: string }) => r.name)).toContain('Welcome: 50 bonus points on the first purchase');
         const tier = await fetch(`${url}/v1/members/${topSpender}/tier`, { headers });
         expect((await tier.json()).level.name).toBe('Gold');
+        // The console's insight screens have data: a CLV fit as of the data's end (this slice is too small for the
+        // models to identify, so it ends failed; the whole data set fits), saved segments, referrals on.
+        const jobs = await (await fetch(`${url}/v1/analytics/jobs`, { headers })).json();
+        expect(jobs.jobs).toEqual([expect.objectContaining({ kind: 'clv', status: 'failed', params: expect.objectContaining({ as_of: expect.stringMatching(/^2011-12-10/) }) })]);
+        const segments = await (await fetch(`${url}/v1/analytics/segments`, { headers })).json();
+        expect(segments.data.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(['Champions', 'Big spenders']));
+        expect((await (await fetch(`${url}/v1/referrals/settings`, { headers })).json()).enabled).toBe(true);
       } finally {
         expect(await demo.stop()).toBe(0);
       }

@@ -15,7 +15,7 @@ import { printSummary, progressReporter } from './import.js';
 import { lockDataDir } from './lock.js';
 import { out, progress } from './output.js';
 import { startServer } from './serve.js';
-import { apiOf, DEMO_RULES, DEMO_TIERS, isSetUp, setUpProgram, type Api } from './demo.setup.js';
+import { apiOf, DEMO_RULES, DEMO_TIERS, isSetUp, populateInsights, setUpProgram, type Api } from './demo.setup.js';
 
 const DEMO_PROGRAM = 'Online Retail demo';
 /**
@@ -208,6 +208,7 @@ async function demo(opts: DemoOpts): Promise<void> {
     const wall = (Date.now() - started) / 1000;
     printSummary(summary);
     out(importTime(summary, wall));
+    await populateInsights(api, progress);
 
     const picks = pickMembers(byMember);
     const shown = await describePicks(api, picks);

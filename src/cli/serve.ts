@@ -115,7 +115,7 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
       log,
       jobLeaseMs: config.jobLeaseSeconds * 1000,
       ingestQueueLimit: config.ingestQueueLimit,
-      staffSessionIdleHours: config.staffSessionIdleHours,
+      staffSessionIdleMinutes: config.staffSessionIdleMinutes,
     });
     first = await ensureFirstRun(services, config.dataDir);
     ownerToken = await ensureOwnerSetup(services, first.workspaceId, config.ownerEmail);

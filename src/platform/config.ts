@@ -32,8 +32,8 @@ export interface Config {
   ingestQueueLimit: number;
   /** Which proxies' X-Forwarded-For gives the client address: false (none), true (any), or addresses/CIDRs. */
   trustProxy: boolean | string;
-  /** Staff sessions end after this many hours without a request (PATRON_STAFF_SESSION_IDLE_HOURS). */
-  staffSessionIdleHours: number;
+  /** Staff sessions end after this many minutes without a request (PATRON_STAFF_SESSION_IDLE_MINUTES, or _HOURS). */
+  staffSessionIdleMinutes: number;
   /** The address people reach this server at, for links (PATRON_PUBLIC_URL); unset: the listen address. */
   publicUrl: string | undefined;
   /** The email of the owner record made on the first start (PATRON_OWNER_EMAIL). */
@@ -87,7 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxEventLoopDelayMs: int(env, 'PATRON_MAX_EVENT_LOOP_DELAY', 1000),
     ingestQueueLimit: int(env, 'PATRON_INGEST_QUEUE_LIMIT', 10_000),
     trustProxy,
-    staffSessionIdleHours: Math.max(1, int(env, 'PATRON_STAFF_SESSION_IDLE_HOURS', 12)),
+    staffSessionIdleMinutes: Math.max(1, env.PATRON_STAFF_SESSION_IDLE_MINUTES ? int(env, 'PATRON_STAFF_SESSION_IDLE_MINUTES', 720) : 60 * int(env, 'PATRON_STAFF_SESSION_IDLE_HOURS', 12)),
     publicUrl: env.PATRON_PUBLIC_URL?.trim().replace(/\/+$/, '') || undefined,
     ownerEmail: (env.PATRON_OWNER_EMAIL?.trim() || 'owner@localhost').toLowerCase(),
   };

@@ -39,7 +39,7 @@ export const roleForbidden = (roles: readonly Role[]) =>
 
 export const noSession = () => new AppError('unauthorized', 'auth.no_session', 'Sign in first: there is no staff session (or it ended)');
 
-export function createStaffService(deps: { db: Db; clock: Clock; ids: Ids; programs: ProgramsService; audit?: Pick<AuditService, 'record'>; idleHours?: number }) {
+export function createStaffService(deps: { db: Db; clock: Clock; ids: Ids; programs: ProgramsService; audit?: Pick<AuditService, 'record'>; idleMinutes?: number }) {
   const { db, clock, ids, programs } = deps;
   /** Staff changes go into the audit log in their own transaction (the CLI, acting without a principal, as the system). */
   const audited = async (q: Queryable, actor: Principal | null, workspaceId: string, action: string, id: string, before: unknown, after: unknown) =>
@@ -53,7 +53,9 @@ export function createStaffService(deps: { db: Db; clock: Clock; ids: Ids; progr
       after,
     });
   const repo = staffRepo(db);
-  const idleMs = (deps.idleHours ?? 12) * HOUR;
+  const idleMs = (deps.idleMinutes ?? 12 * 60) * 60_000;
+  // A session's last use is written at most once a minute (or a quarter of the idle time, when that is shorter).
+  const touchMs = Math.min(TOUCH_MS, idleMs / 4);
   const ownerListeners: (() => void)[] = [];
 
   const principalOf = (s: Staff): Principal => ({
@@ -138,7 +140,7 @@ export function createStaffService(deps: { db: Db; clock: Clock; ids: Ids; progr
       if (row.revoked_at || new Date(row.expires_at).getTime() <= now || new Date(row.last_seen_at).getTime() + idleMs <= now) return undefined;
       const s = await repo.get(row.staff_id);
       if (!s || s.disabled) return undefined;
-      if (now - new Date(row.last_seen_at).getTime() >= TOUCH_MS) await repo.touchSession(row.id, new Date(now));
+      if (now - new Date(row.last_seen_at).getTime() >= touchMs) await repo.touchSession(row.id, new Date(now));
       const staff = publicStaff(s);
       return { principal: principalOf(staff), staff, sessionId: row.id, csrfToken: csrfOf(sessionToken) };
     },

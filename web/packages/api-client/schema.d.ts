@@ -766,6 +766,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/members/{member_id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A member’s orders, newest first: what was paid and refunded, what each earned and what was reversed
+         * @description A member’s orders, newest first: what was paid and refunded, what each earned and what was reversed.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getMembersOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/referrals/settings": {
         parameters: {
             query?: never;
@@ -5042,6 +5064,74 @@ export interface operations {
             413: components["responses"]["ContentTooLarge"];
             414: components["responses"]["URITooLong"];
             422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMembersOrders: {
+        parameters: {
+            query?: {
+                /** @description How many items to return at most (one page) */
+                limit?: number;
+                /** @description Where the page starts: the `next_cursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The id of the member */
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            /** @description null for a guest purchase */
+                            member_id: string | null;
+                            event_id: string | null;
+                            currency: string;
+                            /** @description What was paid, in minor units */
+                            amount: number;
+                            refunded_amount: number;
+                            /** @description The lines of the purchase, with how many of each were refunded */
+                            lines: {
+                                sku: string;
+                                name?: string;
+                                category?: string;
+                                quantity: number;
+                                unit_price: number;
+                                refunded_quantity: number;
+                            }[];
+                            channel: string | null;
+                            store_id: string | null;
+                            /** @description Per point currency: what the order earned and what its refunds reversed */
+                            points: {
+                                [key: string]: {
+                                    earned: number;
+                                    reversed: number;
+                                };
+                            };
+                            occurred_at: string;
+                            created_at: string;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["URITooLong"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             503: components["responses"]["ServiceUnavailable"];

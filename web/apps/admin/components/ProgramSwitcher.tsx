@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react';
+import { createContext, useContext, useState, type ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { programsQuery, setProgram } from '../../../packages/api-client';
 import { useI18n } from '../../../packages/i18n';
@@ -35,6 +35,16 @@ export function useProgram(): ProgramState {
     <EmptyState title={t('shell.noPrograms')} />
   );
   return { programId, programs, choose, fallback };
+}
+
+type Program = ProgramState['programs'][number];
+export const CurrentProgram = createContext<Program | null>(null);
+
+/** The program the screens show (the shell provides it once one is chosen). */
+export function useCurrentProgram(): Program {
+  const p = useContext(CurrentProgram);
+  if (!p) throw new Error('useCurrentProgram outside the shell');
+  return p;
 }
 
 export function ProgramSwitcher({ state }: { state: ProgramState }) {

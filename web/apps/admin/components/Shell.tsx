@@ -3,7 +3,7 @@ import { NavLink, Outlet } from 'react-router';
 import type { Staff } from '../../../packages/api-client';
 import { changeLocale, currentLocale, useI18n } from '../../../packages/i18n';
 import { LanguageSwitcher } from './LanguageSwitcher';
-import { ProgramSwitcher, useProgram } from './ProgramSwitcher';
+import { CurrentProgram, ProgramSwitcher, useProgram } from './ProgramSwitcher';
 import { UserMenu } from './UserMenu';
 import { useCan } from '../lib/access';
 import { SCREENS } from '../screens';
@@ -15,6 +15,7 @@ export function Shell({ staff }: { staff: Staff }) {
   const { t } = useI18n();
   const program = useProgram();
   const can = useCan();
+  const current = program.programs.find((p) => p.id === program.programId) ?? null;
   useEffect(() => {
     if (staff.locale !== currentLocale()) void changeLocale(staff.locale);
   }, [staff.locale]);
@@ -57,7 +58,13 @@ export function Shell({ staff }: { staff: Staff }) {
           <UserMenu staff={staff} />
         </header>
         <main id="main" className="content" tabIndex={-1}>
-          {program.programId ? <Outlet key={program.programId} /> : program.fallback}
+          {current ? (
+            <CurrentProgram.Provider value={current}>
+              <Outlet key={current.id} />
+            </CurrentProgram.Provider>
+          ) : (
+            program.fallback
+          )}
         </main>
       </div>
     </div>

@@ -3,7 +3,22 @@ import { ApiError, sessionKeys } from '../../../packages/api-client';
 
 /** A call that finds the session gone (expired, signed out elsewhere) sends the user to sign in again. */
 function onError(err: unknown) {
-  if (err instanceof ApiError && err.status === 401) queryClient.setQueryData(sessionKeys.current, null);
+  if (!(err instanceof ApiError && err.status === 401)) return;
+  if (queryClient.getQueryData(sessionKeys.current)) markSessionEnded();
+  queryClient.setQueryData(sessionKeys.current, null);
+}
+
+const ENDED_KEY = 'patron.sessionEnded';
+
+/** The session ended under the user (idle too long, signed out elsewhere): the sign-in screen says so once. */
+export function markSessionEnded() {
+  globalThis.sessionStorage?.setItem(ENDED_KEY, '1');
+}
+
+export function takeSessionEnded(): boolean {
+  const ended = globalThis.sessionStorage?.getItem(ENDED_KEY) === '1';
+  globalThis.sessionStorage?.removeItem(ENDED_KEY);
+  return ended;
 }
 
 export const queryClient: QueryClient = new QueryClient({

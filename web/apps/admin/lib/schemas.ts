@@ -43,3 +43,15 @@ export const KeyForm = z.object({
   scope: z.enum(['admin', 'server', 'read']),
 });
 export type KeyForm = z.infer<typeof KeyForm>;
+
+/** A tier granted by hand: the level, the day it holds until (a date input), and the reason the audit keeps. */
+export const GrantTierForm = z.object({
+  level_id: text(1, 100),
+  until: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'validation.date')),
+  reason: text(1, 500, 'validation.reasonRequired'),
+});
+export type GrantTierForm = z.infer<typeof GrantTierForm>;
+
+/** Tags as the server takes them: 1 to 64 characters each; typed one at a time. */
+export const TagForm = z.object({ tag: text(1, 64) });
+export type TagForm = z.infer<typeof TagForm>;

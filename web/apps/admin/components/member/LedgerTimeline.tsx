@@ -7,7 +7,7 @@ import { useCursorPages } from '../../lib/useCursorPages';
 
 const signed = (n: number) => (n > 0 ? 'amount-pos' : n < 0 ? 'amount-neg' : undefined);
 
-/** The member's ledger, newest first; the orders among them are listed apart. */
+/** The member's ledger, newest first: earn, spend, reversal, expiry, holds, with the rule that paid. */
 export function LedgerTimeline({ memberId }: { memberId: string }) {
   const { t, fmt } = useI18n();
   const pages = useCursorPages(memberId);
@@ -55,12 +55,7 @@ export function LedgerTimeline({ memberId }: { memberId: string }) {
       />
     </>
   );
-  return (
-    <>
-      <Card title={t('member.timeline')}>{body}</Card>
-      <OrdersCard transactions={txns.data?.data ?? []} loading={txns.isPending} />
-    </>
-  );
+  return <Card title={t('member.timeline')}>{body}</Card>;
 }
 
 function detail(x: Transaction, t: (k: string, o?: Record<string, unknown>) => string): string {
@@ -68,46 +63,4 @@ function detail(x: Transaction, t: (k: string, o?: Record<string, unknown>) => s
   const rule = typeof ruleRef === 'string' ? (ruleRef === 'base_earning' ? t('member.baseEarning') : ruleRef) : null;
   const parts = [x.reason, rule ? t('member.byRule', { rule }) : null, x.order_id ? t('member.order', { id: x.order_id }) : null];
   return parts.filter(Boolean).join(' · ');
-}
-
-/** The orders behind this page of the timeline: each with the points it earned or took back. */
-function OrdersCard({ transactions, loading }: { transactions: Transaction[]; loading: boolean }) {
-  const { t, fmt } = useI18n();
-  const orders = new Map<string, { at: string; points: number }>();
-  for (const x of transactions) {
-    if (!x.order_id) continue;
-    const o = orders.get(x.order_id) ?? { at: x.occurred_at, points: 0 };
-    o.points += (x.points ?? 0) + (x.pending_points ?? 0);
-    orders.set(x.order_id, o);
-  }
-  return (
-    <Card title={t('member.orders')}>
-      {loading ? (
-        <Loading label={t('common.loading')} />
-      ) : orders.size === 0 ? (
-        <EmptyState title={t('member.noOrders')} />
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('member.col.order')}</th>
-                <th scope="col">{t('member.col.when')}</th>
-                <th scope="col" className="num">{t('member.col.points')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {[...orders].map(([id, o]) => (
-                <tr key={id}>
-                  <td>{id}</td>
-                  <td>{fmt.dateTime(o.at)}</td>
-                  <td className={`num ${signed(o.points) ?? ''}`}>{fmt.number(o.points)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </Card>
-  );
 }
