@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
-import { ApiError, currentProgram, deleteSegment, downloadCsv, programQuery, segmentCsvUrl, segmentMembersQuery, segmentQuery } from '../../../packages/api-client';
+import { ApiError, deleteSegment, downloadCsv, segmentCsvUrl, segmentMembersQuery, segmentQuery } from '../../../packages/api-client';
+import { useCurrentProgram } from '../components/ProgramSwitcher';
 import { useI18n } from '../../../packages/i18n';
 import { Button, Card, EmptyState, ErrorState, Loading, PageHeader, Pager } from '../../../packages/ui';
 import { ConditionsSummary } from '../components/segments/ConditionsSummary';
@@ -13,12 +14,12 @@ import { useCursorPages } from '../lib/useCursorPages';
 /** A segment: what it means, its members now (page by page, each linking to the member), and its CSV. */
 export function SegmentPage() {
   const { t, fmt } = useI18n();
+  const current = useCurrentProgram();
   const can = useCan();
   const client = useQueryClient();
   const navigate = useNavigate();
   const { segmentId = '' } = useParams();
   const segment = useQuery(segmentQuery(segmentId));
-  const program = useQuery(programQuery(currentProgram() ?? ''));
   const pages = useCursorPages(segmentId);
   const members = useQuery({ ...segmentMembersQuery(segmentId, pages.cursor), placeholderData: keepPreviousData, enabled: segment.isSuccess });
   const [actionError, setActionError] = useState<string | null>(null);
@@ -29,7 +30,7 @@ export function SegmentPage() {
     return <ErrorState title={t('common.loadFailed')} message={errorMessage(t, segment.error)} retryLabel={t('common.retry')} onRetry={() => void segment.refetch()} />;
   }
   const s = segment.data;
-  const currency = program.data?.currency ?? 'GBP';
+  const currency = current.currency;
   const exportCsv = async () => {
     setActionError(null);
     setExporting(true);

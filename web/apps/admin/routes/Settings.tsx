@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
-import { currentProgram, programQuery } from '../../../packages/api-client';
+import { programQuery } from '../../../packages/api-client';
+import { useCurrentProgram } from '../components/ProgramSwitcher';
 import { useI18n } from '../../../packages/i18n';
 import { ErrorState, Loading, PageHeader } from '../../../packages/ui';
 import { CurrenciesCard } from '../components/settings/CurrenciesCard';
@@ -10,8 +11,9 @@ import { errorMessage } from '../lib/errors';
 /** The program's settings: every role reads them, owners and admins change them. */
 export function Settings() {
   const { t } = useI18n();
+  const current = useCurrentProgram();
   const can = useCan();
-  const program = useQuery(programQuery(currentProgram() ?? ''));
+  const program = useQuery(programQuery(current.id));
   const canEdit = can('PATCH /v1/programs/:program_id');
   return (
     <>

@@ -1,7 +1,8 @@
 import { useCallback, useMemo, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
-import { ApiError, createSegment, currentProgram, programQuery, updateSegment, type Segment, type SegmentInput } from '../../../../packages/api-client';
+import { ApiError, createSegment, programQuery, updateSegment, type Segment, type SegmentInput } from '../../../../packages/api-client';
+import { useCurrentProgram } from '../ProgramSwitcher';
 import { useI18n } from '../../../../packages/i18n';
 import { Button, Card, TextAreaField, TextField } from '../../../../packages/ui';
 import { errorMessage } from '../../lib/errors';
@@ -13,10 +14,11 @@ import { newGroup, newLeaf, nodeAt, pathsOf, rootOf, toConditions, update, type 
 /** Builds a segment as rows of conditions, with its live size beside them; saves it (new or existing). */
 export function SegmentBuilder({ segment }: { segment?: Segment }) {
   const { t } = useI18n();
+  const current = useCurrentProgram();
   const client = useQueryClient();
   const navigate = useNavigate();
-  const program = useQuery(programQuery(currentProgram() ?? ''));
-  const currency = program.data?.currency ?? 'GBP';
+  const program = useQuery(programQuery(current.id));
+  const currency = current.currency;
   const digits = currencyDigits(currency);
   const [root, setRoot] = useState<Group>(() => (segment ? rootOf(segment.conditions, digits) : null) ?? newGroup([newLeaf()]));
   const [name, setName] = useState(segment?.name ?? '');
