@@ -243,7 +243,7 @@ describe("fastify's own errors are problem+json with Patron codes", () => {
   it('404 route.not_found for an unknown path, 405 with Allow for a known path with another method', async () => {
     const p = await h.program();
     expectProblem(await p.api('GET', '/v1/nothing-here'), 404, 'route.not_found');
-    const wrong = await p.api('DELETE', '/v1/events');
+    const wrong = await p.api('DELETE', '/v1/transfers');
     expectProblem(wrong, 405, 'route.method_not_allowed');
     expect(wrong.headers.allow).toBe('POST');
     const m = await enrol(p);

@@ -1,6 +1,8 @@
 import { useState } from 'react';
 
 /** Pages by the API's cursors: the next one comes with each page, the way back is the cursors seen so far. */
+export type CursorPages = ReturnType<typeof useCursorPages>;
+
 export function useCursorPages(resetKey: string) {
   const [state, setState] = useState<{ key: string; stack: (string | undefined)[] }>({ key: resetKey, stack: [undefined] });
   const stack = state.key === resetKey ? state.stack : [undefined];

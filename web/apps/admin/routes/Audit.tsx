@@ -2,12 +2,13 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { auditCsvUrl, auditQuery, type AuditParams } from '../../../packages/api-client';
 import { useI18n } from '../../../packages/i18n';
-import { Card, EmptyState, ErrorState, Loading, PageHeader, Pager } from '../../../packages/ui';
+import { Card, EmptyState, ErrorState, Loading, PageHeader } from '../../../packages/ui';
 import { AUDIT_FILTERS, AuditFilters, type AuditFilterValues } from '../components/audit/AuditFilters';
 import { AuditTable } from '../components/audit/AuditTable';
 import { errorMessage } from '../lib/errors';
 import { dayAfter } from '../lib/range';
 import { useCursorPages } from '../lib/useCursorPages';
+import { CursorPager } from '../components/CursorPager';
 
 /** The API's filters of the form's values: days become instants, the last day included. */
 function paramsOf(f: AuditFilterValues): Omit<AuditParams, 'cursor' | 'limit' | 'format'> {
@@ -51,15 +52,7 @@ export function Audit() {
         ) : (
           <>
             <AuditTable entries={list.data.data} showProgram={workspace} />
-            <Pager
-              label={t('common.pagination')}
-              previousLabel={t('common.previousPage')}
-              nextLabel={t('common.nextPage')}
-              hasPrevious={pages.hasPrevious}
-              hasNext={!!list.data.next_cursor}
-              onPrevious={pages.previous}
-              onNext={() => list.data.next_cursor && pages.next(list.data.next_cursor)}
-            />
+            <CursorPager pages={pages} next={list.data.next_cursor} />
           </>
         )}
       </Card>

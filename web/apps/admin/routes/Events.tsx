@@ -2,12 +2,13 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { ApiError, eventListQuery, type EventListParams } from '../../../packages/api-client';
 import { useI18n } from '../../../packages/i18n';
-import { Card, EmptyState, ErrorState, Loading, PageHeader, Pager } from '../../../packages/ui';
+import { Card, EmptyState, ErrorState, Loading, PageHeader } from '../../../packages/ui';
 import { EventFilters, OUTCOMES, type EventFilterValues } from '../components/events/EventFilters';
 import { EventsTable } from '../components/events/EventsTable';
 import { errorMessage } from '../lib/errors';
 import { searchParamsFor } from '../lib/search';
 import { useCursorPages } from '../lib/useCursorPages';
+import { CursorPager } from '../components/CursorPager';
 
 const KEYS = ['type', 'member', 'outcome', 'from', 'to'] as const;
 
@@ -51,15 +52,7 @@ export function Events() {
         ) : (
           <>
             <EventsTable events={list.data.data} />
-            <Pager
-              label={t('common.pagination')}
-              previousLabel={t('common.previousPage')}
-              nextLabel={t('common.nextPage')}
-              hasPrevious={pages.hasPrevious}
-              hasNext={!!list.data.next_cursor}
-              onPrevious={pages.previous}
-              onNext={() => list.data.next_cursor && pages.next(list.data.next_cursor)}
-            />
+            <CursorPager pages={pages} next={list.data.next_cursor} />
           </>
         )}
       </Card>

@@ -3,7 +3,7 @@ import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-quer
 import { useSearchParams } from 'react-router';
 import { importKeys, importListQuery, importQuery } from '../../../packages/api-client';
 import { useI18n } from '../../../packages/i18n';
-import { Card, EmptyState, ErrorState, Loading, PageHeader, Pager } from '../../../packages/ui';
+import { Card, EmptyState, ErrorState, Loading, PageHeader } from '../../../packages/ui';
 import { ImportProgress } from '../components/imports/ImportProgress';
 import { ImportsTable } from '../components/imports/ImportsTable';
 import { MappingForm } from '../components/imports/MappingForm';
@@ -11,6 +11,7 @@ import { UploadCard } from '../components/imports/UploadCard';
 import { useCan } from '../lib/access';
 import { errorMessage } from '../lib/errors';
 import { useCursorPages } from '../lib/useCursorPages';
+import { CursorPager } from '../components/CursorPager';
 
 /** Upload a file, map its columns, watch it run; the imports made before. The import shown is in the URL. */
 export function Imports() {
@@ -49,15 +50,7 @@ export function Imports() {
           ) : (
             <>
               <ImportsTable items={list.data.data} />
-              <Pager
-                label={t('common.pagination')}
-                previousLabel={t('common.previousPage')}
-                nextLabel={t('common.nextPage')}
-                hasPrevious={pages.hasPrevious}
-                hasNext={!!list.data.next_cursor}
-                onPrevious={pages.previous}
-                onNext={() => list.data.next_cursor && pages.next(list.data.next_cursor)}
-              />
+              <CursorPager pages={pages} next={list.data.next_cursor} />
             </>
           )}
         </Card>

@@ -2,12 +2,13 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { memberListQuery, type MemberListParams } from '../../../packages/api-client';
 import { useI18n } from '../../../packages/i18n';
-import { Card, EmptyState, ErrorState, Loading, PageHeader, Pager } from '../../../packages/ui';
+import { Card, EmptyState, ErrorState, Loading, PageHeader } from '../../../packages/ui';
 import { MemberSearchForm } from '../components/forms/MemberSearchForm';
 import { MembersTable } from '../components/tables/MembersTable';
 import { errorMessage } from '../lib/errors';
 import { searchParamsFor } from '../lib/search';
 import { useCursorPages } from '../lib/useCursorPages';
+import { CursorPager } from '../components/CursorPager';
 
 const STATUSES = ['active', 'suspended', 'erased'] as const;
 
@@ -33,15 +34,7 @@ export function Members() {
         ) : (
           <>
             <MembersTable members={list.data.data} />
-            <Pager
-              label={t('common.pagination')}
-              previousLabel={t('common.previousPage')}
-              nextLabel={t('common.nextPage')}
-              hasPrevious={pages.hasPrevious}
-              hasNext={!!list.data.next_cursor}
-              onPrevious={pages.previous}
-              onNext={() => list.data.next_cursor && pages.next(list.data.next_cursor)}
-            />
+            <CursorPager pages={pages} next={list.data.next_cursor} />
           </>
         )}
       </Card>

@@ -2,12 +2,13 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { rewardListQuery, type RewardListParams } from '../../../packages/api-client';
 import { useI18n } from '../../../packages/i18n';
-import { Card, EmptyState, ErrorState, Loading, PageHeader, Pager, SelectField } from '../../../packages/ui';
+import { Card, EmptyState, ErrorState, Loading, PageHeader, SelectField } from '../../../packages/ui';
 import { RewardsNav } from '../components/rewards/RewardsNav';
 import { RewardsTable } from '../components/rewards/RewardsTable';
 import { useCan } from '../lib/access';
 import { errorMessage } from '../lib/errors';
 import { useCursorPages } from '../lib/useCursorPages';
+import { CursorPager } from '../components/CursorPager';
 
 const STATUSES = ['active', 'inactive', 'archived'] as const;
 
@@ -44,15 +45,7 @@ export function Rewards() {
         ) : (
           <>
             <RewardsTable rewards={list.data.data} />
-            <Pager
-              label={t('common.pagination')}
-              previousLabel={t('common.previousPage')}
-              nextLabel={t('common.nextPage')}
-              hasPrevious={pages.hasPrevious}
-              hasNext={!!list.data.next_cursor}
-              onPrevious={pages.previous}
-              onNext={() => list.data.next_cursor && pages.next(list.data.next_cursor)}
-            />
+            <CursorPager pages={pages} next={list.data.next_cursor} />
           </>
         )}
       </Card>

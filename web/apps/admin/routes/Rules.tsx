@@ -2,11 +2,12 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { ruleListQuery, type RuleListParams } from '../../../packages/api-client';
 import { useI18n } from '../../../packages/i18n';
-import { Card, EmptyState, ErrorState, Loading, PageHeader, Pager, SelectField } from '../../../packages/ui';
+import { Card, EmptyState, ErrorState, Loading, PageHeader, SelectField } from '../../../packages/ui';
 import { RulesTable } from '../components/tables/RulesTable';
 import { useCan } from '../lib/access';
 import { errorMessage } from '../lib/errors';
 import { useCursorPages } from '../lib/useCursorPages';
+import { CursorPager } from '../components/CursorPager';
 
 const STATUSES = ['draft', 'active', 'archived'] as const;
 
@@ -47,15 +48,7 @@ export function Rules() {
         ) : (
           <>
             <RulesTable rules={list.data.data} />
-            <Pager
-              label={t('common.pagination')}
-              previousLabel={t('common.previousPage')}
-              nextLabel={t('common.nextPage')}
-              hasPrevious={pages.hasPrevious}
-              hasNext={!!list.data.next_cursor}
-              onPrevious={pages.previous}
-              onNext={() => list.data.next_cursor && pages.next(list.data.next_cursor)}
-            />
+            <CursorPager pages={pages} next={list.data.next_cursor} />
           </>
         )}
       </Card>

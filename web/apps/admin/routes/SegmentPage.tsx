@@ -4,12 +4,13 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, deleteSegment, downloadCsv, segmentCsvUrl, segmentMembersQuery, segmentQuery } from '../../../packages/api-client';
 import { useCurrentProgram } from '../components/ProgramSwitcher';
 import { useI18n } from '../../../packages/i18n';
-import { Button, Card, EmptyState, ErrorState, Loading, PageHeader, Pager } from '../../../packages/ui';
+import { Button, Card, EmptyState, ErrorState, Loading, PageHeader } from '../../../packages/ui';
 import { ConditionsSummary } from '../components/segments/ConditionsSummary';
 import { SegmentMembersTable } from '../components/segments/MembersValues';
 import { useCan } from '../lib/access';
 import { errorMessage } from '../lib/errors';
 import { useCursorPages } from '../lib/useCursorPages';
+import { CursorPager } from '../components/CursorPager';
 
 /** A segment: what it means, its members now (page by page, each linking to the member), and its CSV. */
 export function SegmentPage() {
@@ -87,15 +88,7 @@ export function SegmentPage() {
           ) : (
             <>
               <SegmentMembersTable members={members.data.data} fields={members.data.fields} currency={currency} />
-              <Pager
-                label={t('common.pagination')}
-                previousLabel={t('common.previousPage')}
-                nextLabel={t('common.nextPage')}
-                hasPrevious={pages.hasPrevious}
-                hasNext={!!members.data.next_cursor}
-                onPrevious={pages.previous}
-                onNext={() => members.data.next_cursor && pages.next(members.data.next_cursor)}
-              />
+              <CursorPager pages={pages} next={members.data.next_cursor} />
             </>
           )}
         </Card>

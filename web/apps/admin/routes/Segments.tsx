@@ -2,10 +2,11 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { segmentListQuery } from '../../../packages/api-client';
 import { useI18n } from '../../../packages/i18n';
-import { Card, EmptyState, ErrorState, Loading, PageHeader, Pager } from '../../../packages/ui';
+import { Card, EmptyState, ErrorState, Loading, PageHeader } from '../../../packages/ui';
 import { useCan } from '../lib/access';
 import { errorMessage } from '../lib/errors';
 import { useCursorPages } from '../lib/useCursorPages';
+import { CursorPager } from '../components/CursorPager';
 
 /** Saved segments with their size now; marketers build new ones. */
 export function Segments() {
@@ -52,15 +53,7 @@ export function Segments() {
                 </tbody>
               </table>
             </div>
-            <Pager
-              label={t('common.pagination')}
-              previousLabel={t('common.previousPage')}
-              nextLabel={t('common.nextPage')}
-              hasPrevious={pages.hasPrevious}
-              hasNext={!!list.data.next_cursor}
-              onPrevious={pages.previous}
-              onNext={() => list.data.next_cursor && pages.next(list.data.next_cursor)}
-            />
+            <CursorPager pages={pages} next={list.data.next_cursor} />
           </>
         )}
       </Card>

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { sessionQuery, staffListQuery, type StaffUser } from '../../../packages/api-client';
 import { useI18n } from '../../../packages/i18n';
-import { Button, Card, EmptyState, ErrorState, Loading, PageHeader, Pager } from '../../../packages/ui';
+import { Button, Card, EmptyState, ErrorState, Loading, PageHeader } from '../../../packages/ui';
 import { EditStaffDialog } from '../components/staff/EditStaffDialog';
 import { InviteStaffDialog } from '../components/staff/InviteStaffDialog';
 import { ResetLinkDialog } from '../components/staff/ResetLinkDialog';
@@ -11,6 +11,7 @@ import { StaffTable } from '../components/staff/StaffTable';
 import { useCan } from '../lib/access';
 import { errorMessage } from '../lib/errors';
 import { useCursorPages } from '../lib/useCursorPages';
+import { CursorPager } from '../components/CursorPager';
 
 /** Staff users of the workspace: invite, change role and programs, disable, reset a password. */
 export function Staff() {
@@ -47,15 +48,7 @@ export function Staff() {
                 canWrite={canWrite}
                 actions={{ edit: setEditing, reset: setResetting, onError: (err) => setActionError(errorMessage(t, err)) }}
               />
-              <Pager
-                label={t('common.pagination')}
-                previousLabel={t('common.previousPage')}
-                nextLabel={t('common.nextPage')}
-                hasPrevious={pages.hasPrevious}
-                hasNext={!!list.data.next_cursor}
-                onPrevious={pages.previous}
-                onNext={() => list.data.next_cursor && pages.next(list.data.next_cursor)}
-              />
+              <CursorPager pages={pages} next={list.data.next_cursor} />
             </>
           )}
         </Card>

@@ -2,9 +2,10 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { referralsQuery } from '../../../../packages/api-client';
 import { useI18n } from '../../../../packages/i18n';
-import { Badge, Card, EmptyState, ErrorState, Loading, Pager } from '../../../../packages/ui';
+import { Badge, Card, EmptyState, ErrorState, Loading } from '../../../../packages/ui';
 import { errorMessage } from '../../lib/errors';
 import { useCursorPages } from '../../lib/useCursorPages';
+import { CursorPager } from '../CursorPager';
 
 const TONE = { pending: 'info', qualified: 'good', capped: 'warn', lapsed: 'neutral' } as const;
 
@@ -53,15 +54,7 @@ export function ReferralsCard() {
               </tbody>
             </table>
           </div>
-          <Pager
-            label={t('common.pagination')}
-            previousLabel={t('common.previousPage')}
-            nextLabel={t('common.nextPage')}
-            hasPrevious={pages.hasPrevious}
-            hasNext={!!list.data.next_cursor}
-            onPrevious={pages.previous}
-            onNext={() => list.data.next_cursor && pages.next(list.data.next_cursor)}
-          />
+          <CursorPager pages={pages} next={list.data.next_cursor} />
         </>
       )}
     </Card>

@@ -1,9 +1,10 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { transactionsQuery, type Transaction } from '../../../../packages/api-client';
 import { useI18n } from '../../../../packages/i18n';
-import { Card, EmptyState, ErrorState, Loading, Pager } from '../../../../packages/ui';
+import { Card, EmptyState, ErrorState, Loading } from '../../../../packages/ui';
 import { errorMessage } from '../../lib/errors';
 import { useCursorPages } from '../../lib/useCursorPages';
+import { CursorPager } from '../CursorPager';
 
 const signed = (n: number) => (n > 0 ? 'amount-pos' : n < 0 ? 'amount-neg' : undefined);
 
@@ -44,15 +45,7 @@ export function LedgerTimeline({ memberId }: { memberId: string }) {
           </tbody>
         </table>
       </div>
-      <Pager
-        label={t('common.pagination')}
-        previousLabel={t('common.previousPage')}
-        nextLabel={t('common.nextPage')}
-        hasPrevious={pages.hasPrevious}
-        hasNext={!!txns.data.next_cursor}
-        onPrevious={pages.previous}
-        onNext={() => txns.data.next_cursor && pages.next(txns.data.next_cursor)}
-      />
+      <CursorPager pages={pages} next={txns.data.next_cursor} />
     </>
   );
   return <Card title={t('member.timeline')}>{body}</Card>;

@@ -1,9 +1,10 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { memberOrdersQuery, type Order } from '../../../../packages/api-client';
 import { useI18n } from '../../../../packages/i18n';
-import { Badge, Card, EmptyState, ErrorState, Loading, Pager } from '../../../../packages/ui';
+import { Badge, Card, EmptyState, ErrorState, Loading } from '../../../../packages/ui';
 import { errorMessage } from '../../lib/errors';
 import { useCursorPages } from '../../lib/useCursorPages';
+import { CursorPager } from '../CursorPager';
 
 const earned = (o: Order) => Object.values(o.points).reduce((s, p) => s + p.earned, 0);
 const reversed = (o: Order) => Object.values(o.points).reduce((s, p) => s + p.reversed, 0);
@@ -58,15 +59,7 @@ export function OrdersCard({ memberId }: { memberId: string }) {
               </tbody>
             </table>
           </div>
-          <Pager
-            label={t('member.ordersPages')}
-            previousLabel={t('common.previousPage')}
-            nextLabel={t('common.nextPage')}
-            hasPrevious={pages.hasPrevious}
-            hasNext={!!orders.data.next_cursor}
-            onPrevious={pages.previous}
-            onNext={() => orders.data.next_cursor && pages.next(orders.data.next_cursor)}
-          />
+          <CursorPager pages={pages} next={orders.data.next_cursor} label={t('member.ordersPages')} />
         </>
       )}
     </Card>

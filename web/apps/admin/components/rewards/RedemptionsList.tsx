@@ -2,9 +2,10 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { redemptionListQuery, type RedemptionListParams } from '../../../../packages/api-client';
 import { useI18n } from '../../../../packages/i18n';
-import { Badge, EmptyState, ErrorState, Loading, Pager } from '../../../../packages/ui';
+import { Badge, EmptyState, ErrorState, Loading } from '../../../../packages/ui';
 import { errorMessage } from '../../lib/errors';
 import { useCursorPages } from '../../lib/useCursorPages';
+import { CursorPager } from '../CursorPager';
 
 const TONE = { reserved: 'info', confirmed: 'good', cancelled: 'neutral', expired: 'warn' } as const;
 
@@ -53,15 +54,7 @@ export function RedemptionsList({ rewardId, status, showReward = true }: { rewar
           </tbody>
         </table>
       </div>
-      <Pager
-        label={t('common.pagination')}
-        previousLabel={t('common.previousPage')}
-        nextLabel={t('common.nextPage')}
-        hasPrevious={pages.hasPrevious}
-        hasNext={!!list.data.next_cursor}
-        onPrevious={pages.previous}
-        onNext={() => list.data.next_cursor && pages.next(list.data.next_cursor)}
-      />
+      <CursorPager pages={pages} next={list.data.next_cursor} />
     </>
   );
 }

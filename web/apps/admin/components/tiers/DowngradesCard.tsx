@@ -2,11 +2,12 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { downgradesQuery, tierSchemeQuery } from '../../../../packages/api-client';
 import { useI18n } from '../../../../packages/i18n';
-import { Badge, Card, EmptyState, ErrorState, Loading, Pager } from '../../../../packages/ui';
+import { Badge, Card, EmptyState, ErrorState, Loading } from '../../../../packages/ui';
 import { errorMessage } from '../../lib/errors';
 import { useCursorPages } from '../../lib/useCursorPages';
 import { useProgramInfo } from '../catalog/useProgramInfo';
 import { metricValue } from './metric';
+import { CursorPager } from '../CursorPager';
 
 /** Members who drop a level at their next review (within 90 days) unless their metric grows, soonest first. */
 export function DowngradesCard() {
@@ -56,15 +57,7 @@ export function DowngradesCard() {
               </tbody>
             </table>
           </div>
-          <Pager
-            label={t('common.pagination')}
-            previousLabel={t('common.previousPage')}
-            nextLabel={t('common.nextPage')}
-            hasPrevious={pages.hasPrevious}
-            hasNext={!!list.data.next_cursor}
-            onPrevious={pages.previous}
-            onNext={() => list.data.next_cursor && pages.next(list.data.next_cursor)}
-          />
+          <CursorPager pages={pages} next={list.data.next_cursor} />
         </>
       )}
     </Card>
