@@ -154,7 +154,6 @@ export async function consolePhase(emit: Emit, note: Note): Promise<void> {
       sign_in_to_dashboard_ms: round(signInToDashboard),
       budget_ms: 1000,
     });
-    note('console: member search on 1,000,000 members on PostgreSQL is not measured yet');
   } finally {
     await browser.close();
     const exited = new Promise((r) => server.child.once('exit', r));
