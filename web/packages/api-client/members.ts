@@ -83,14 +83,6 @@ export const memberReferralQuery = (id: string) =>
     retry: false,
   });
 
-/** The program's tier levels, for granting one by hand. */
-export const grantableLevelsQuery = () =>
-  queryOptions({
-    queryKey: ['tiers', currentProgram(), 'levels'] as const,
-    queryFn: ({ signal }) => unwrap(api.GET('/v1/tiers/levels', { signal })),
-    retry: false,
-  });
-
 /** Changes a member (tags, status, profile); the member's page is fetched again. */
 export async function updateMember(client: QueryClient, id: string, body: MemberUpdate) {
   const m = await unwrap(api.PATCH('/v1/members/{member_id}', { params: { path: { member_id: id } }, body }));

@@ -1,6 +1,6 @@
 import { createContext, useContext, useState, type ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { programsQuery, setProgram } from '../../../packages/api-client';
+import { programsQuery, setProgram, type Program } from '../../../packages/api-client';
 import { useI18n } from '../../../packages/i18n';
 import { EmptyState, ErrorState, Loading, SelectField } from '../../../packages/ui';
 import { errorMessage } from '../lib/errors';
@@ -9,7 +9,7 @@ const STORAGE_KEY = 'patron.program';
 
 export interface ProgramState {
   programId: string | null;
-  programs: { id: string; name: string; currency: string }[];
+  programs: Program[];
   choose: (id: string) => void;
   fallback: ReactNode;
 }
@@ -37,7 +37,6 @@ export function useProgram(): ProgramState {
   return { programId, programs, choose, fallback };
 }
 
-type Program = ProgramState['programs'][number];
 export const CurrentProgram = createContext<Program | null>(null);
 
 /** The program the screens show (the shell provides it once one is chosen). */

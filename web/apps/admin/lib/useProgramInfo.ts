@@ -1,11 +1,8 @@
-import { useQuery } from '@tanstack/react-query';
-import { programsQuery } from '../../../packages/api-client';
 import { useCurrentProgram } from '../components/ProgramSwitcher';
+import { currencyDigits } from './catalogForms';
 
-/** The shell's program with its point currencies: the builder types money in its currency and offers those. */
-export function useProgramInfo(): { currency: string; pointCurrencies: string[] } {
-  const current = useCurrentProgram();
-  const list = useQuery(programsQuery());
-  const full = list.data?.data.find((x) => x.id === current.id);
-  return { currency: current.currency, pointCurrencies: full?.point_currencies ?? ['points'] };
+/** The shell's program: its money currency (and that currency's minor digits) and its point currencies. */
+export function useProgramInfo(): { currency: string; digits: number; pointCurrencies: string[] } {
+  const p = useCurrentProgram();
+  return { currency: p.currency, digits: currencyDigits(p.currency), pointCurrencies: p.point_currencies };
 }

@@ -5,7 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { ApiError, couponQuery, validateCoupon, type CouponValidation } from '../../../packages/api-client';
 import { useI18n } from '../../../packages/i18n';
 import { Button, Card, EmptyState, ErrorState, Loading, PageHeader, TextField } from '../../../packages/ui';
-import { useProgramInfo } from '../components/catalog/useProgramInfo';
+import { useProgramInfo } from '../lib/useProgramInfo';
 import { CouponFacts } from '../components/rewards/CouponFacts';
 import { RewardsNav } from '../components/rewards/RewardsNav';
 import { CouponLookupForm, toMinor } from '../lib/catalogForms';

@@ -7,8 +7,8 @@ import { Badge, Button, Card, EmptyState, ErrorState, Loading, SelectField } fro
 import { useCan } from '../../lib/access';
 import { errorMessage } from '../../lib/errors';
 import { DownloadCsv } from './DownloadCsv';
-import { useCurrency } from './useCurrency';
-import { segmentKey } from './RfmSection';
+import { useCurrentProgram } from '../ProgramSwitcher';
+import { rfmSegmentLabel } from '../../lib/rfm';
 
 const Bars = lazy(() => import('./Bars'));
 
@@ -32,7 +32,7 @@ export function ClvSection() {
   const { t, fmt } = useI18n();
   const client = useQueryClient();
   const can = useCan();
-  const currency = useCurrency();
+  const currency = useCurrentProgram().currency;
   const [jobId, setJobId] = useState<string | null>(null);
   const [starting, setStarting] = useState<unknown>(null);
   const [risk, setRisk] = useState<Risk>('high');
@@ -136,7 +136,7 @@ export function ClvSection() {
                             {[m.first_name, m.last_name].filter(Boolean).join(' ') || `${m.member_id.slice(0, 4)}…${m.member_id.slice(-8)}`}
                           </Link>
                         </td>
-                        <td>{m.rfm_segment ? t(`analytics.segment.${segmentKey(m.rfm_segment)}`, { defaultValue: m.rfm_segment }) : '—'}</td>
+                        <td>{m.rfm_segment ? rfmSegmentLabel(t, m.rfm_segment) : '—'}</td>
                         <td className="num">{fmt.percent(m.p_alive)}</td>
                         <td className="num">{money(m.clv)}</td>
                         <td>{m.churn_risk ? <Badge tone={TONE[m.churn_risk]}>{t(`analytics.risk.${m.churn_risk}`)}</Badge> : '—'}</td>

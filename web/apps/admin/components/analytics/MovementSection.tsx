@@ -6,7 +6,7 @@ import { Card, EmptyState, ErrorState, Loading, TextField } from '../../../../pa
 import { errorMessage } from '../../lib/errors';
 import { DownloadCsv } from './DownloadCsv';
 import { heatStyle } from './heat';
-import { segmentKey } from './RfmSection';
+import { rfmSegmentLabel } from '../../lib/rfm';
 
 const dayOf = (iso: string) => iso.slice(0, 10);
 const daysBefore = (iso: string, days: number) => new Date(new Date(iso).getTime() - days * 86_400_000).toISOString().slice(0, 10);
@@ -17,7 +17,7 @@ export function MovementSection({ asOf }: { asOf: string }) {
   const [range, setRange] = useState({ from: daysBefore(asOf, 90), to: dayOf(asOf) });
   const q = useQuery({ ...rfmMovementQuery(range.from, range.to), enabled: range.from < range.to });
   const title = t('analytics.movement.title');
-  const name = (s: string | null) => (s === null ? t('analytics.movement.none') : t(`analytics.segment.${segmentKey(s)}`, { defaultValue: s }));
+  const name = (s: string | null) => (s === null ? t('analytics.movement.none') : rfmSegmentLabel(t, s));
   const moves = q.data?.movements ?? [];
   const froms = [...new Set(moves.map((m) => m.from_segment))];
   const tos = [...new Set(moves.map((m) => m.to_segment))];

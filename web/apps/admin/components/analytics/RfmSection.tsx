@@ -4,12 +4,12 @@ import { rfmQuery, type RfmReport } from '../../../../packages/api-client';
 import { useI18n } from '../../../../packages/i18n';
 import { Card, EmptyState, ErrorState, Loading } from '../../../../packages/ui';
 import { errorMessage } from '../../lib/errors';
+import { rfmSegmentLabel } from '../../lib/rfm';
 import { DownloadCsv } from './DownloadCsv';
 import { heatStyle } from './heat';
-import { useCurrency } from './useCurrency';
+import { useCurrentProgram } from '../ProgramSwitcher';
 
 /** An RFM segment's name as a key of the texts: "Can't Lose Them" → cant_lose_them. */
-export const segmentKey = (name: string | null) => (name ?? 'none').toLowerCase().replace(/'/g, '').replace(/[^a-z]+/g, '_');
 
 type Colour = 'members' | 'spend';
 
@@ -30,7 +30,7 @@ export function rfmGrid(report: RfmReport) {
 export function RfmSection() {
   const { t, fmt } = useI18n();
   const [colour, setColour] = useState<Colour>('members');
-  const currency = useCurrency();
+  const currency = useCurrentProgram().currency;
   const q = useQuery(rfmQuery());
   const title = t('analytics.rfm.title');
   if (q.isPending) return <Card title={title}><Loading label={t('common.loading')} /></Card>;
@@ -106,7 +106,7 @@ export function RfmSection() {
               <tbody>
                 {report.segments.map((s) => (
                   <tr key={s.segment}>
-                    <td>{t(`analytics.segment.${segmentKey(s.segment)}`, { defaultValue: s.segment })}</td>
+                    <td>{rfmSegmentLabel(t, s.segment)}</td>
                     <td className="num">{fmt.number(s.members)}</td>
                     <td className="num">{fmt.percent(s.share)}</td>
                     <td className="num">{currency ? fmt.money(s.revenue, currency) : fmt.number(s.revenue)}</td>

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { grantableLevelsQuery, grantTier } from '../../../../packages/api-client';
+import { grantTier, tierLevelsQuery } from '../../../../packages/api-client';
 import { useI18n } from '../../../../packages/i18n';
 import { Button, Dialog, EmptyState, Loading, SelectField, TextAreaField, TextField } from '../../../../packages/ui';
 import { applyFieldError, errorMessage } from '../../lib/errors';
@@ -16,7 +16,7 @@ export function GrantTierDialog({ memberId, open, onClose }: { memberId: string;
   const { t } = useI18n();
   const client = useQueryClient();
   const fieldError = useFieldError();
-  const levels = useQuery({ ...grantableLevelsQuery(), enabled: open });
+  const levels = useQuery({ ...tierLevelsQuery(), enabled: open });
   const [formError, setFormError] = useState<string | null>(null);
   const form = useForm<GrantTierForm>({ resolver: zodResolver(GrantTierForm), defaultValues: { level_id: '', until: inDays(365), reason: '' } });
   const close = () => {

@@ -9,7 +9,7 @@ import { fromMinor, orNull, ReferralForm, toMinor } from '../../lib/catalogForms
 import { useCan } from '../../lib/access';
 import { applyFieldError, errorMessage } from '../../lib/errors';
 import { useFieldError } from '../../lib/useFieldError';
-import { useProgramInfo } from '../catalog/useProgramInfo';
+import { useProgramInfo } from '../../lib/useProgramInfo';
 
 const str = (n: number | null | undefined) => (n == null ? '' : String(n));
 const formOf = (s: ReferralSettings, digits: number): ReferralForm => ({

@@ -5,7 +5,7 @@ import { useI18n } from '../../../../packages/i18n';
 import { Badge, Button, Card, EmptyState, ErrorState, Loading } from '../../../../packages/ui';
 import { useCan } from '../../lib/access';
 import { errorMessage } from '../../lib/errors';
-import { useProgramInfo } from '../catalog/useProgramInfo';
+import { useProgramInfo } from '../../lib/useProgramInfo';
 import { StampCardDialog } from './StampCardDialog';
 
 /** One card's progress: members by stamps held, as bars, and the cards completed. */

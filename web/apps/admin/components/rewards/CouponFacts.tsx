@@ -2,7 +2,7 @@ import { Link } from 'react-router';
 import type { Coupon } from '../../../../packages/api-client';
 import { useI18n } from '../../../../packages/i18n';
 import { Badge } from '../../../../packages/ui';
-import { useProgramInfo } from '../catalog/useProgramInfo';
+import { useProgramInfo } from '../../lib/useProgramInfo';
 
 /** What a coupon gives, in words. */
 export function useBenefit() {

@@ -9,7 +9,7 @@ import { Button, SelectField, TextAreaField, TextField } from '../../../../packa
 import { COUPON_KINDS, REWARD_KINDS, RewardForm as Schema } from '../../lib/catalogForms';
 import { applyFieldError, errorMessage } from '../../lib/errors';
 import { useFieldError } from '../../lib/useFieldError';
-import { useProgramInfo } from '../catalog/useProgramInfo';
+import { useProgramInfo } from '../../lib/useProgramInfo';
 import { bodyOf, formOf } from './rewardBody';
 
 const SERVER_FIELDS = ['name', 'description', 'sku', 'partner', 'cause', 'points_cost', 'points_currency', 'stock', 'per_member_limit', 'valid_from', 'valid_to', 'images', 'status'] as const;

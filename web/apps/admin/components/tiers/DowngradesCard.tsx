@@ -5,7 +5,7 @@ import { useI18n } from '../../../../packages/i18n';
 import { Badge, Card, EmptyState, ErrorState, Loading } from '../../../../packages/ui';
 import { errorMessage } from '../../lib/errors';
 import { useCursorPages } from '../../lib/useCursorPages';
-import { useProgramInfo } from '../catalog/useProgramInfo';
+import { useProgramInfo } from '../../lib/useProgramInfo';
 import { metricValue } from './metric';
 import { CursorPager } from '../CursorPager';
 

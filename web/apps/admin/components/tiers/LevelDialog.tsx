@@ -8,7 +8,7 @@ import { Button, Dialog, TextField } from '../../../../packages/ui';
 import { bpToMultiplier, fromMinor, LevelForm, MONEY, multiplierToBp, toMinor } from '../../lib/catalogForms';
 import { applyFieldError, errorMessage } from '../../lib/errors';
 import { useFieldError } from '../../lib/useFieldError';
-import { useProgramInfo } from '../catalog/useProgramInfo';
+import { useProgramInfo } from '../../lib/useProgramInfo';
 import type { Metric } from './metric';
 
 /** Adds a level or edits one: its name, threshold (money for a spend scheme) and earning multiplier. */

@@ -6,7 +6,7 @@ import { Button, Card, Dialog, EmptyState, ErrorState, Loading } from '../../../
 import { bpToMultiplier } from '../../lib/catalogForms';
 import { useCan } from '../../lib/access';
 import { errorMessage } from '../../lib/errors';
-import { useProgramInfo } from '../catalog/useProgramInfo';
+import { useProgramInfo } from '../../lib/useProgramInfo';
 import { LevelDialog } from './LevelDialog';
 import { metricValue } from './metric';
 
