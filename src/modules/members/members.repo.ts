@@ -111,24 +111,35 @@ export function membersRepo(db: Queryable) {
         params.push(v);
         return `$${params.length}`;
       };
-      const where = ['m.program_id = $1'];
-      if (f.afterId !== undefined) where.push(`m.id > ${p(f.afterId)}`);
-      if (f.status !== undefined) where.push(`m.status = ${p(f.status)}`);
-      if (f.tag !== undefined) where.push(`m.tags @> array[${p(f.tag)}::text]`);
-      if (f.identity !== undefined) {
-        where.push(`m.id = (select member_id from member_identities
-                            where program_id = $1 and type = ${p(f.identity.type)} and value = ${p(f.identity.value)})`);
-      }
+      // The filters on the member row, for alias `a` (a search applies them inside each of its branches).
+      const filters = (a: string) => {
+        const w = [`${a}.program_id = $1`];
+        if (f.afterId !== undefined) w.push(`${a}.id > ${p(f.afterId)}`);
+        if (f.status !== undefined) w.push(`${a}.status = ${p(f.status)}`);
+        if (f.tag !== undefined) w.push(`${a}.tags @> array[${p(f.tag)}::text]`);
+        if (f.identity !== undefined) {
+          w.push(`${a}.id = (select member_id from member_identities
+                             where program_id = $1 and type = ${p(f.identity.type)} and value = ${p(f.identity.value)})`);
+        }
+        return w.join(' and ');
+      };
+      const limit = p(f.limit);
+      let where: string;
       if (f.search !== undefined) {
         const pattern = p(`%${likeEscape(f.search)}%`);
-        // Two index lookups (trigram indexes on the full name and on email identities, migration 0019), not a
-        // scan of every member of the program testing both.
-        where.push(`m.id in (select n.id from members n where n.program_id = $1
-                               and coalesce(n.first_name, '') || ' ' || coalesce(n.last_name, '') ilike ${pattern}
-                             union all
-                             select e.member_id from member_identities e where e.program_id = $1 and e.type = 'email' and e.value ilike ${pattern})`);
-      }
-      const rows = await db.query<MemberRow>(`${MEMBER} where ${where.join(' and ')} order by m.id limit ${p(f.limit)}`, params);
+        // Two branches, each the first page of its own matches in id order (trigram indexes on the full name and
+        // on email identities, migration 0019): a common name part reads a page of rows, not every member who
+        // has it; a rare one is two index lookups, not a scan of the program.
+        where = `m.program_id = $1 and m.id in (
+                   select * from (select n.id from members n
+                                  where ${filters('n')} and coalesce(n.first_name, '') || ' ' || coalesce(n.last_name, '') ilike ${pattern}
+                                  order by n.id limit ${limit}) by_name
+                   union all
+                   select * from (select e.member_id from member_identities e join members n on n.program_id = e.program_id and n.id = e.member_id
+                                  where e.program_id = $1 and e.type = 'email' and e.value ilike ${pattern} and ${filters('n')}
+                                  order by e.member_id limit ${limit}) by_email)`;
+      } else where = filters('m');
+      const rows = await db.query<MemberRow>(`${MEMBER} where ${where} order by m.id limit ${limit}`, params);
       return rows.map(toMember);
     },
 

@@ -466,6 +466,25 @@ describe('listing', () => {
     expect(ids(await find(p, 'status=active&tag=vip&q=bob'))).toEqual([bob.id]);
     expect(ids(await find(p, 'tag=vip&identity=email:ann.smith%40example.com'))).toEqual([ann.id]);
   });
+
+  it('pages a search through name and email matches in id order, with the other filters in force', async () => {
+    const p = await h.program();
+    // Matches by name only, by email only and by both, enrolled in turn; one of them is not tagged.
+    const a = (await enrol(p, { email: 'a@x.test', first_name: 'Kim', last_name: 'Rowe', tags: ['vip'] })).body;
+    const b = (await enrol(p, { email: 'rowena@x.test', first_name: 'Lee', tags: ['vip'] })).body;
+    const c = (await enrol(p, { email: 'c.rowe@x.test', first_name: 'Sam', last_name: 'Rowe' })).body;
+    const d = (await enrol(p, { email: 'rowe.d@x.test', first_name: 'Dee', last_name: 'Rowe', tags: ['vip'] })).body;
+    const pages: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await p.api('GET', `/v1/members?q=rowe&tag=vip&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status).toBe(200);
+      pages.push(res.body.data.map((m: { id: string }) => m.id));
+      cursor = res.body.next_cursor;
+    } while (cursor && pages.length < 10);
+    expect(pages.flat()).toEqual([a.id, b.id, d.id]);
+    expect(ids(await find(p, 'q=rowe'))).toEqual([a.id, b.id, c.id, d.id]);
+  });
 });
 
 describe('resolve', () => {
