@@ -1,3 +1,4 @@
+import { refreshStatistics } from './platform/statistics.js';
 import type { Services } from './main.js';
 import type { Logger } from './platform/logger.js';
 import { processOwner, runRound, type RoundOutcome } from './platform/rounds.js';
@@ -20,6 +21,8 @@ export function createMaintenance(services: Services, log: Logger, opts: { every
         const ledger = await services.ledger.runMaintenance();
         const tiers = await services.tiers.runMaintenance();
         const rewards = await services.rewards.runMaintenance();
+        // What autovacuum does on PostgreSQL: the planner's statistics of the tables this process changed much.
+        await refreshStatistics(services.db);
         return { ledger, tiers, rewards };
       });
       if (r.ran) {

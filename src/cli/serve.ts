@@ -1,3 +1,4 @@
+import { refreshStatistics } from '../platform/statistics.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -103,6 +104,9 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
   const log = createLogger(config.logLevel);
   const opened = await openForCommand(config, 'serve');
   if (opened.migration.applied.length) log.info({ applied: opened.migration.applied }, 'applied migrations');
+  // PGlite has no autovacuum: a data directory whose tables were never analysed is analysed before serving.
+  const analysed = await refreshStatistics(opened.db);
+  if (analysed.length) log.info({ tables: analysed.length }, 'refreshed the planner statistics');
 
   let services: Services;
   let first: FirstRun;

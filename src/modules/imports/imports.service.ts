@@ -1,3 +1,4 @@
+import { refreshStatistics } from '../../platform/statistics.js';
 import type { Db } from '../../platform/db.js';
 import { AppError, isAppError } from '../../platform/errors.js';
 import type { Program, ProgramsService } from '../programs/index.js';
@@ -177,7 +178,16 @@ export function createImportsService(deps: { db: Db; programs: ProgramsService; 
 
   const importMembers = membersImport({ db, members });
 
-  return { programFor, importEvents, importMembers, parseIdentity };
+  /** After a bulk load the planner's statistics are out of date: on PGlite nothing else refreshes them. */
+  const thenAnalyse =
+    <A extends unknown[]>(run: (...args: A) => Promise<ImportSummary>) =>
+    async (...args: A): Promise<ImportSummary> => {
+      const summary = await run(...args);
+      await refreshStatistics(db);
+      return summary;
+    };
+
+  return { programFor, importEvents: thenAnalyse(importEvents), importMembers: thenAnalyse(importMembers), parseIdentity };
 }
 
 export type ImportsService = ReturnType<typeof createImportsService>;

@@ -477,7 +477,7 @@ describe('listing', () => {
     const pages: string[][] = [];
     let cursor: string | null = null;
     do {
-      const res = await p.api('GET', `/v1/members?q=rowe&tag=vip&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      const res: { status: number; body: { data: { id: string }[]; next_cursor: string | null } } = await p.api('GET', `/v1/members?q=rowe&tag=vip&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
       expect(res.status).toBe(200);
       pages.push(res.body.data.map((m: { id: string }) => m.id));
       cursor = res.body.next_cursor;
