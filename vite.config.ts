@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { compression, defineAlgorithm } from 'vite-plugin-compression2';
 
 // The one Vite config: the admin console (web/apps/admin) served by `patron serve` at /admin.
 // `vite` (dev) proxies the API to a `patron serve` on PATRON_URL (default http://127.0.0.1:3000).
@@ -10,7 +11,8 @@ const api = process.env.PATRON_URL ?? 'http://127.0.0.1:3000';
 export default defineConfig({
   root,
   base: '/admin/',
-  plugins: [react()],
+  // Each asset also as .br and .gz beside it, which `patron serve` sends to browsers that accept them.
+  plugins: [react(), compression({ algorithms: [defineAlgorithm('brotliCompress'), defineAlgorithm('gzip', { level: 9 })], threshold: 1024 })],
   build: {
     outDir: fileURLToPath(new URL('./web/dist/admin', import.meta.url)),
     emptyOutDir: true,

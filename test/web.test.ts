@@ -1,6 +1,7 @@
 // `patron serve` serves the built console at /admin: files as they are, every other /admin path as
 // index.html (the app routes it), long caching for hashed assets only; without a build, a 503 page.
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { brotliCompressSync, brotliDecompressSync, gzipSync, gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,11 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'assets'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><html><body><div id="root"></div><script type="module" src="/admin/assets/app-abc123.js"></script></body></html>');
   writeFileSync(join(dir, 'assets', 'app-abc123.js'), 'console.log("app")');
+  // The build writes each asset compressed beside it, too (vite.config.ts).
+  const big = `export const words = ${JSON.stringify('loyalty '.repeat(500))};`;
+  writeFileSync(join(dir, 'assets', 'big-def456.js'), big);
+  writeFileSync(join(dir, 'assets', 'big-def456.js.br'), brotliCompressSync(big));
+  writeFileSync(join(dir, 'assets', 'big-def456.js.gz'), gzipSync(big));
   db = await testDb();
   const services = createServices({ db });
   app = createApp(services, { protect: TEST_PROTECT, consoleDir: dir });
@@ -48,6 +54,25 @@ describe('the console at /admin', () => {
     expect(res.body).toBe('console.log("app")');
     const page = await app.inject({ method: 'GET', url: '/admin' });
     expect(String(page.headers['content-security-policy'])).toMatch(/script-src 'self'/);
+  });
+
+  it('sends an asset compressed to a browser that accepts it, as it is to one that does not', async () => {
+    const url = '/admin/assets/big-def456.js';
+    const plain = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toMatch(/^export const words/);
+    const br = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['content-type']).toMatch(/javascript/);
+    expect(br.headers.vary).toMatch(/accept-encoding/i);
+    expect(brotliDecompressSync(br.rawPayload).toString()).toBe(plain.body);
+    const gz = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).toString()).toBe(plain.body);
+    // An asset the build did not compress (too small) is sent as it is.
+    const small = await app.inject({ method: 'GET', url: '/admin/assets/app-abc123.js', headers: { 'accept-encoding': 'br' } });
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(small.body).toBe('console.log("app")');
   });
 
   it('does not serve files outside its folder', async () => {

@@ -13,7 +13,8 @@ import type { App } from './http.js';
 export function registerConsole(app: App, opts: { dir: string; prefix?: string }): void {
   const prefix = opts.prefix ?? '/admin';
   const root = normalize(opts.dir);
-  app.register(fastifyStatic, { root, serve: false });
+  // preCompressed: the build writes each asset as .br and .gz too (vite.config.ts); a browser gets the smallest it accepts.
+  app.register(fastifyStatic, { root, serve: false, preCompressed: true });
 
   const index = (reply: FastifyReply) =>
     reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html', root, { cacheControl: false });

@@ -54,6 +54,11 @@ describe.skipIf(NO_BROWSER)('console screens', () => {
     }
     // 25 + 40 + 10 points at the default rate of one point per pound.
     await page.getByRole('group', { name: 'Points issued', exact: true }).getByText('75', { exact: true }).waitFor();
+    // The trend is drawn, and its figures are there as a table for screen readers: this month's two new members.
+    await page.locator('.chart-figure canvas').first().waitFor();
+    const trend = page.getByRole('table', { name: 'Trend' });
+    const month = new Intl.DateTimeFormat('en', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date());
+    await expect.poll(async () => (await trend.getByRole('row', { name: new RegExp(month) }).allTextContents()).join('')).toMatch(/2/);
     await shot(page, 'dashboard');
     await expectAccessible(page);
   });

@@ -5,7 +5,10 @@ import { RouterProvider } from 'react-router';
 import { initI18n } from '../../packages/i18n';
 import '../../packages/ui/styles.css';
 import { queryClient } from './lib/query';
+import { prefetchFirstScreen } from './lib/boot';
 import { router } from './router';
+
+prefetchFirstScreen(window.location);
 
 void initI18n().then(() =>
   createRoot(document.getElementById('root')!).render(

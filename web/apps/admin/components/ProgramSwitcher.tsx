@@ -4,8 +4,7 @@ import { programsQuery, setProgram, type Program } from '../../../packages/api-c
 import { useI18n } from '../../../packages/i18n';
 import { EmptyState, ErrorState, Loading, SelectField } from '../../../packages/ui';
 import { errorMessage } from '../lib/errors';
-
-const STORAGE_KEY = 'patron.program';
+import { pickProgram, PROGRAM_STORAGE_KEY } from '../lib/boot';
 
 export interface ProgramState {
   programId: string | null;
@@ -18,12 +17,12 @@ export interface ProgramState {
 export function useProgram(): ProgramState {
   const { t } = useI18n();
   const list = useQuery(programsQuery());
-  const [chosen, setChosen] = useState<string | null>(() => localStorage.getItem(STORAGE_KEY));
+  const [chosen, setChosen] = useState<string | null>(() => localStorage.getItem(PROGRAM_STORAGE_KEY));
   const programs = list.data?.data ?? [];
-  const programId = programs.find((p) => p.id === chosen)?.id ?? programs[0]?.id ?? null;
+  const programId = pickProgram(programs, chosen);
   setProgram(programId);
   const choose = (id: string) => {
-    localStorage.setItem(STORAGE_KEY, id);
+    localStorage.setItem(PROGRAM_STORAGE_KEY, id);
     setProgram(id);
     setChosen(id);
   };
