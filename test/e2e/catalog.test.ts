@@ -87,6 +87,17 @@ describe.skipIf(NO_BROWSER)('catalog screens', () => {
     await page.getByRole('button', { name: 'Delete Bronze' }).click();
     await dialogNamed(page, 'Delete Bronze?').getByRole('button', { name: 'Delete' }).click();
     await expect.poll(() => levels.getByRole('row', { name: /Bronze/ }).count()).toBe(0);
+
+    // The count of a level's members opens the member list filtered to that tier.
+    await levels.getByRole('link', { name: '1 member in Gold: list them' }).click();
+    await page.getByRole('heading', { name: 'Members', level: 1 }).waitFor();
+    expect(await page.getByLabel('Tier').inputValue()).not.toBe('');
+    await page.getByRole('link', { name: /Grace Hopper/ }).waitFor();
+    expect(await page.getByRole('link', { name: /Ada Lovelace/ }).count()).toBe(0);
+    await page.getByLabel('Tier').selectOption({ label: 'Silver' });
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: /Ada Lovelace/ }).waitFor();
+    expect(await page.getByRole('link', { name: /Grace Hopper/ }).count()).toBe(0);
   });
 
   it('rewards: create a reward with stock, upload a CSV code pool, redeem it and see the redemption', async () => {

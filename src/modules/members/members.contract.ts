@@ -132,6 +132,13 @@ export const MemberListQuery = z
     q: z.string().trim().min(1).max(200).optional().describe('Case-insensitive part of the first name, last name or email'),
     tag: Tag.optional().describe('Only members with this tag'),
     status: MemberStatus.optional().describe('Only members in this status'),
+    tier: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_-]+$/, 'a tier level id')
+      .optional()
+      .describe('Only members whose current tier is this level (its id; earned or granted)'),
   })
   .strict();
 export type MemberListQuery = z.infer<typeof MemberListQuery>;

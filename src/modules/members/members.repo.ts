@@ -88,6 +88,8 @@ export interface MemberFilter {
   afterId?: string;
   status?: MemberStatus;
   tag?: string;
+  /** The id of the tier level the member is in now. */
+  tier?: string;
   /** Part of the first name, last name or email, any case. */
   search?: string;
   identity?: Identity;
@@ -117,6 +119,13 @@ export function membersRepo(db: Queryable) {
         if (f.afterId !== undefined) w.push(`${a}.id > ${p(f.afterId)}`);
         if (f.status !== undefined) w.push(`${a}.status = ${p(f.status)}`);
         if (f.tag !== undefined) w.push(`${a}.tags @> array[${p(f.tag)}::text]`);
+        if (f.tier !== undefined) {
+          // A member without a tier record holds the base level (threshold 0) when there is one, as the tiers module reads it.
+          const level = p(f.tier);
+          w.push(`(exists (select 1 from member_tiers t where t.program_id = $1 and t.member_id = ${a}.id and t.level_id = ${level})
+                   or (not exists (select 1 from member_tiers t where t.program_id = $1 and t.member_id = ${a}.id)
+                       and exists (select 1 from tier_levels l where l.program_id = $1 and l.id = ${level} and l.threshold = 0)))`);
+        }
         if (f.identity !== undefined) {
           w.push(`${a}.id = (select member_id from member_identities
                              where program_id = $1 and type = ${p(f.identity.type)} and value = ${p(f.identity.value)})`);

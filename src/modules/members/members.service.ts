@@ -258,6 +258,7 @@ export function createMembersService(deps: { db: Db; clock: Clock; ids: Ids }) {
         afterId: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
         status: query.status,
         tag: query.tag,
+        tier: query.tier,
         search: query.q,
         identity: query.identity === undefined ? undefined : parseIdentityFilter(query.identity),
         limit: query.limit + 1,

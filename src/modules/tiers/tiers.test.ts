@@ -100,6 +100,26 @@ describe('upgrades', () => {
     expect(await tierOf(p, m)).toMatchObject({ level: { name: 'Regular' }, metric_value: 3, period_end: '2027-03-01T12:00:00.000Z' });
   });
 
+  it('lists the members of a tier (GET /v1/members?tier=), the level earned or granted', async () => {
+    clock.set('2026-03-01T12:00:00Z');
+    const p = await h.program();
+    const lv = await tiered(p, { metric: 'purchases', window: { type: 'rolling', months: 12 } }, { Member: 0, Regular: 2 });
+    const [a, b, c] = [await enrol(p), await enrol(p), await enrol(p)];
+    await spend(p, b, 100);
+    await spend(p, b, 100);
+    const grant = await p.api('POST', `/v1/members/${c}/tier`, { level_id: lv.Regular, until: '2026-12-31T00:00:00Z', reason: 'Complaint handled' });
+    expect(grant.status, JSON.stringify(grant.body)).toBeLessThan(300);
+    const inTier = async (level: string) => {
+      const res = await p.api('GET', `/v1/members?tier=${level}`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return (res.body.data as { id: string }[]).map((m) => m.id);
+    };
+    expect(await inTier(lv.Regular!)).toEqual([b, c]);
+    expect(await inTier(lv.Member!)).toEqual([a]);
+    expect(await inTier('tl_unknown')).toEqual([]);
+    expect((await p.api('GET', '/v1/members?tier=not%20an%20id')).body).toMatchObject({ status: 400, field: 'tier' });
+  });
+
   it('counts status credits earned and adjusted, net of refunds, and upgrades on a manual adjustment', async () => {
     clock.set('2026-03-01T12:00:00Z');
     const noStatus = await h.program();

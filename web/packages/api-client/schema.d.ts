@@ -3455,6 +3455,8 @@ export interface operations {
                 tag?: string;
                 /** @description Only members in this status */
                 status?: "active" | "suspended" | "erased";
+                /** @description Only members whose current tier is this level (its id; earned or granted) */
+                tier?: string;
             };
             header?: never;
             path?: never;

@@ -6,9 +6,11 @@ export interface MemberFilters {
   search: string;
   tag: string;
   status: string;
+  tier: string;
 }
 
-export function MemberSearchForm({ value, onSearch }: { value: MemberFilters; onSearch: (f: MemberFilters) => void }) {
+/** Search and filters; `tiers` are the program's levels (none: no tier filter is offered). */
+export function MemberSearchForm({ value, tiers, onSearch }: { value: MemberFilters; tiers: { id: string; name: string }[]; onSearch: (f: MemberFilters) => void }) {
   const { t } = useI18n();
   const [draft, setDraft] = useState(value);
   return (
@@ -29,6 +31,16 @@ export function MemberSearchForm({ value, onSearch }: { value: MemberFilters; on
         <option value="suspended">{t('status.suspended')}</option>
         <option value="erased">{t('status.erased')}</option>
       </SelectField>
+      {tiers.length > 0 || draft.tier ? (
+        <SelectField label={t('members.tier')} value={draft.tier} onChange={(e) => setDraft({ ...draft, tier: e.target.value })}>
+          <option value="">{t('members.anyTier')}</option>
+          {tiers.map((l) => (
+            <option key={l.id} value={l.id}>
+              {l.name}
+            </option>
+          ))}
+        </SelectField>
+      ) : null}
       <div className="field field-action">
         <Button variant="primary" type="submit">
           {t('members.searchSubmit')}

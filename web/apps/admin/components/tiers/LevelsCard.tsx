@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { deleteTierLevel, tierLevelsQuery, tierSchemeQuery, type TierLevel } from '../../../../packages/api-client';
 import { useI18n } from '../../../../packages/i18n';
@@ -23,6 +24,7 @@ export function LevelsCard() {
   const [deleting, setDeleting] = useState<TierLevel | null>(null);
   const canAdd = can('POST /v1/tiers/levels');
   const canEdit = can('PATCH /v1/tiers/levels/:level_id');
+  const canListMembers = can('GET /v1/members');
   const canDelete = can('DELETE /v1/tiers/levels/:level_id');
   const remove = async (l: TierLevel) => {
     setError(null);
@@ -62,7 +64,15 @@ export function LevelsCard() {
                   <th scope="row">{l.name}</th>
                   <td className="num">{metricValue(t, fmt, metric, l.threshold, currency)}</td>
                   <td>{typeof l.benefits.multiplier_bp === 'number' ? t('tiers.levels.times', { value: bpToMultiplier(l.benefits.multiplier_bp) }) : '—'}</td>
-                  <td className="num">{fmt.number(l.members ?? 0)}</td>
+                  <td className="num">
+                    {(l.members ?? 0) > 0 && canListMembers ? (
+                      <Link to={`/members?tier=${encodeURIComponent(l.id)}`} aria-label={t('tiers.levels.membersOf', { name: l.name, count: l.members ?? 0 })}>
+                        {fmt.number(l.members ?? 0)}
+                      </Link>
+                    ) : (
+                      fmt.number(l.members ?? 0)
+                    )}
+                  </td>
                   {canEdit || canDelete ? (
                     <td className="actions">
                       {canEdit ? <Button variant="ghost" aria-label={t('tiers.levels.editOne', { name: l.name })} onClick={() => setEditing(l)}>{t('tiers.levels.edit')}</Button> : null}
