@@ -34,7 +34,7 @@ export function RefusalFilters({ value, errors, onApply }: { value: RefusalFilte
           <option key={x} value={x} />
         ))}
       </datalist>
-      <TextField grow type="search" label={t('events.member')} hint={t('events.refused.memberHint')} value={draft.member} error={errors.member} onChange={set('member')} />
+      <TextField grow type="search" label={t('events.member')} hint={t('events.memberHint')} value={draft.member} error={errors.member} onChange={set('member')} />
       <SelectField label={t('events.refused.reason')} value={draft.code} error={errors.code} onChange={set('code')}>
         <option value="">{t('events.refused.anyReason')}</option>
         {REASON_CODES.map((c) => (
