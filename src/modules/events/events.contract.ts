@@ -218,7 +218,8 @@ export const EventView = z.object({
 /**
  * What an applied event came to, as the log filters it: `earned` points (a purchase or custom event), `reversed`
  * points (a refund), `no_points` (applied, nothing moved), `guest` (a guest purchase or its refund). Events a
- * request refused (4xx) are not stored: the caller got the problem, and nothing was written.
+ * request refused (4xx) are not in the log: the caller got the problem, and nothing was written (those refused
+ * for what they meant are kept apart, as `EventRefusal`s).
  */
 export const EventOutcomeFilter = z.enum(['earned', 'reversed', 'no_points', 'guest']);
 export type EventOutcomeFilter = z.infer<typeof EventOutcomeFilter>;
