@@ -14,7 +14,7 @@ import { registerConsole } from './platform/web.js';
 import { authHook, createProgramsService, programsRoutes } from './modules/programs/index.js';
 import { createMembersService, membersRoutes } from './modules/members/index.js';
 import { createLedgerService, ledgerRoutes } from './modules/ledger/index.js';
-import { createEventsService, createIngestQueue, eventsRoutes, memberOrdersRoutes, type EventPublisher } from './modules/events/index.js';
+import { createEventsService, createIngestQueue, createRefusalsService, eventRefusalsRoutes, eventsRoutes, memberOrdersRoutes, type EventPublisher } from './modules/events/index.js';
 import { createReferralsService, referralsRoutes } from './modules/referrals/index.js';
 import { createRulesService, rulesRoutes } from './modules/rules/index.js';
 import { createTiersService, tiersRoutes } from './modules/tiers/index.js';
@@ -56,6 +56,7 @@ export function createServices(deps: PatronDeps) {
   const members = createMembersService({ db, clock, ids });
   const ledger = createLedgerService({ db, clock, ids, programs, members, log });
   const events = createEventsService({ db, clock, ids, programs, members, ledger, log });
+  const refusals = createRefusalsService({ db, clock, ids, members, programs, log });
   // Tiers are made before rewards (rewards ask them for a member's level): the lookup runs only once both exist.
   const tiers = createTiersService({ db, clock, ids, members, ledger, events, config: programs.config, log, unknownRewards: (q, pid, rids) => rewards.unknownRewards(q, pid, rids) });
   const rewards = createRewardsService({ db, clock, ids, programs, members, ledger, tierLookup: (q, program, memberId) => tiers.currentTier(q, program, memberId) });
@@ -75,7 +76,7 @@ export function createServices(deps: PatronDeps) {
   const staff = createStaffService({ db, clock, ids, programs, audit, idleMinutes: deps.staffSessionIdleMinutes });
   const imports = createImportsService({ db, programs, members, events });
   const importUploads = createImportUploads({ db, clock, ids, log, programs, imports });
-  return { db, clock, ids, log, audit, programs, staff, members, ledger, events, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments, imports, importUploads };
+  return { db, clock, ids, log, audit, programs, staff, members, ledger, events, refusals, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments, imports, importUploads };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -110,6 +111,7 @@ export function createApp(services: Services, opts: AppOptions = {}): App {
     membersRoutes(v1, services);
     ledgerRoutes(v1, services);
     eventsRoutes(v1, { ...services, publisher: opts.publisher });
+    eventRefusalsRoutes(v1, services);
     memberOrdersRoutes(v1, services);
     referralsRoutes(v1, services);
     rulesRoutes(v1, services);

@@ -15,20 +15,22 @@ export function createMaintenance(services: Services, log: Logger, opts: { every
   };
   return {
     owner,
-    /** The ledger maintenance (pending release, expiry, stale holds), tier reviews and reward reservations. */
+    /** The ledger maintenance (pending release, expiry, stale holds), tier reviews, reward reservations and old event refusals. */
     async maintenance() {
       const r = await runRound(services.db, { name: 'maintenance', everyMs: opts.everyMs, owner }, async () => {
         const ledger = await services.ledger.runMaintenance();
         const tiers = await services.tiers.runMaintenance();
         const rewards = await services.rewards.runMaintenance();
-        // What autovacuum does on PostgreSQL: the planner's statistics of the tables this process changed much.
+        const events = await services.refusals.prune();
+        // What autovacuum does on PostgreSQL: the planner's statistics of the tables that grew much (PGlite).
         await refreshStatistics(services.db);
-        return { ledger, tiers, rewards };
+        return { ledger, tiers, rewards, events };
       });
       if (r.ran) {
-        const { ledger, tiers, rewards } = r.value;
-        const did = Object.values(ledger).some((n) => n > 0) || tiers.downgraded > 0 || tiers.grants_expired > 0 || rewards.expired_reservations > 0;
-        log[did ? 'info' : 'debug']({ job: 'maintenance', owner, ...ledger, tiers, rewards }, 'maintenance round done');
+        const { ledger, tiers, rewards, events } = r.value;
+        const did =
+          Object.values(ledger).some((n) => n > 0) || tiers.downgraded > 0 || tiers.grants_expired > 0 || rewards.expired_reservations > 0 || events.refusals_deleted > 0;
+        log[did ? 'info' : 'debug']({ job: 'maintenance', owner, ...ledger, tiers, rewards, events }, 'maintenance round done');
       } else logSkip('maintenance', r);
       return r;
     },

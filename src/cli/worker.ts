@@ -56,6 +56,7 @@ export function workerCommand(): Command {
         stream,
         programs: services.programs,
         events: services.events,
+        refusals: services.refusals,
         log,
         batch: opts.batch ?? 500,
         concurrency: opts.concurrency ?? 4,

@@ -195,6 +195,38 @@ describe.skipIf(NO_BROWSER)('earning rules and events', () => {
     await page.waitForURL(`**/admin/rules/${ruleId}`);
   });
 
+  it('an event the API refused shows on Events → Refused with the reason as a sentence, and on the member 360', async () => {
+    // A refund of more than Ada's £60 order: refused, and nothing changes.
+    const refused = await c.api('POST', '/v1/events', { id: `${eventId}-r`, type: 'refund', order_id: `o-${tag}`, amount: 999_999 });
+    expect(refused.status, JSON.stringify(refused.body)).toBe(422);
+    expect(refused.body.code).toBe('refund.exceeds_paid');
+
+    const page = await c.page();
+    await page.goto('/admin/events');
+    await page.getByRole('navigation', { name: 'Event views' }).getByRole('link', { name: 'Refused' }).click();
+    await page.waitForURL('**/admin/events?view=refused');
+    const row = page.getByRole('row').filter({ hasText: `${eventId}-r` });
+    await row.getByText('The refund is larger than what is left to refund on the order.').waitFor();
+    await row.getByText('refund.exceeds_paid · field amount').waitFor();
+    expect(await row.getByRole('link', { name: adaId }).getAttribute('href')).toBe(`/admin/members/${adaId}`);
+    await row.getByText('What was sent').click();
+    await row.getByText('"amount": 999999').waitFor();
+    await shot(page, 'events-refused');
+    await expectAccessible(page);
+
+    // Filters keep the view: no refusal of a suspended member here.
+    await page.getByLabel('Reason').selectOption('member.suspended');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('No refused events match these filters.').waitFor();
+    expect(new URL(page.url()).searchParams.get('view')).toBe('refused');
+
+    // The member 360 says how many of Ada's events were refused, and links to them.
+    await page.goto(`/admin/members/${adaId}`);
+    await page.getByRole('link', { name: '1 refused event' }).click();
+    await page.waitForURL(`**/admin/events?view=refused&member=${adaId}`);
+    await row.waitFor();
+  });
+
   it('an analyst sees the rules but nothing to change them with; support has no rules screen', async () => {
     const { context } = await c.staffContext('analyst');
     const page = await context.newPage();

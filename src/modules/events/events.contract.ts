@@ -218,7 +218,8 @@ export const EventView = z.object({
 /**
  * What an applied event came to, as the log filters it: `earned` points (a purchase or custom event), `reversed`
  * points (a refund), `no_points` (applied, nothing moved), `guest` (a guest purchase or its refund). Events a
- * request refused (4xx) are not stored: the caller got the problem, and nothing was written.
+ * request refused (4xx) are not in the log: the caller got the problem, and nothing was written (those refused
+ * for what they meant are kept apart, as `EventRefusal`s).
  */
 export const EventOutcomeFilter = z.enum(['earned', 'reversed', 'no_points', 'guest']);
 export type EventOutcomeFilter = z.infer<typeof EventOutcomeFilter>;
@@ -285,4 +286,49 @@ export const OrderView = z.object({
 export const OrderFulfilled = z.object({
   order_id: z.string(),
   released_points: z.number().int().describe('Pending points made available now'),
+});
+
+/** Where a refused event came in: a single event, a slot of a batch, or a worker applying the NATS stream. */
+export const RefusalSource = z.enum(['api', 'batch', 'stream']);
+export type RefusalSource = z.infer<typeof RefusalSource>;
+
+/**
+ * An event that was refused for what it meant (an unknown, suspended or erased member, a refund over its order,
+ * an unknown order, a reused id, a date too far ahead, …): it wrote nothing, and this is what was sent and why.
+ */
+export const EventRefusal = z.object({
+  id: z.string().describe('erf_…'),
+  event_id: z.string().nullable().describe('The id the event was sent with'),
+  type: z.string(),
+  member_id: z.string().nullable().describe('The member the event named, when such a member exists'),
+  member_ref: z.record(z.string(), z.unknown()).nullable().describe('The member as the event named them'),
+  order_id: z.string().nullable(),
+  payload: z.record(z.string(), z.unknown()).describe('The event as it was received'),
+  problem: z
+    .object({ status: z.number().int(), code: z.string(), detail: z.string(), field: z.string().optional() })
+    .describe('The problem the caller was answered with'),
+  source: RefusalSource,
+  occurred_at: z.string().nullable().describe('When the event said it happened'),
+  refused_at: z.string(),
+});
+
+export const EventRefusalListQuery = z
+  .object({
+    type: EventListQuery.shape.type.describe('Only refusals of events of this type'),
+    member: EventListQuery.shape.member.describe(
+      'Only refusals of events naming this member: a member id (mbr_…) or one identity (email:ann@example.com, …), also one nobody has',
+    ),
+    code: z.string().min(1).max(100).regex(/^[a-z][a-z0-9_.]*$/, 'a problem code such as member.not_found').optional().describe('Only refusals with this problem code'),
+    event_id: z.string().min(1).max(200).optional().describe('Only refusals of events sent with this id'),
+    from: DayOrInstant.optional().describe('Refused at or after this date or time'),
+    to: DayOrInstant.optional().describe('Refused before this date or time'),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(400).optional().describe('next_cursor of the previous page'),
+  })
+  .strict();
+export type EventRefusalListQuery = z.infer<typeof EventRefusalListQuery>;
+
+export const EventRefusalList = z.object({
+  data: z.array(EventRefusal),
+  next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
 });

@@ -5,9 +5,9 @@ import { DAY_MS } from '../../platform/clock.js';
 import type { Ids } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import { AppError, conflict, invalid, isAppError, notFound, toProblem, unprocessable } from '../../platform/errors.js';
-import { inYearRange, parseDayOrInstant } from '../../platform/instant.js';
+import { parseDayOrInstant } from '../../platform/instant.js';
 import type { Program, ProgramsService } from '../programs/index.js';
-import { checkMemberRef, memberRefKey, type MemberRef, type MemberStatus, type MembersService } from '../members/index.js';
+import { checkMemberRef, memberRefKey, type MemberStatus, type MembersService } from '../members/index.js';
 import { basePoints, isBatchOverflow, type LedgerService, type Tx } from '../ledger/index.js';
 import {
   parseEvent,
@@ -19,6 +19,7 @@ import {
   type PurchaseEvent,
   type RefundEvent,
 } from './events.contract.js';
+import { decodeCursor, encodeCursor, memberFilterRef } from './events.filters.js';
 import { eventsRepo as repo, type NewOrder, type OrderLine, type StoredEvent } from './events.repo.js';
 import { applyRefund, reversalTarget } from './events.refunds.js';
 
@@ -153,37 +154,7 @@ const FUTURE_SLACK_MS = DAY_MS;
 /** Names the earning rules that paid: rule id → name at the version that paid (the rules module answers). */
 export type RuleNames = (programId: string, refs: readonly { id: string; version: number }[]) => Promise<Map<string, string>>;
 
-const encodeCursor = (e: { occurred_at: Date; id: string }) => Buffer.from(JSON.stringify([e.occurred_at.toISOString(), e.id]), 'utf8').toString('base64url');
-function decodeCursor(c: string): { occurredAt: Date; id: string } {
-  const bad = () => invalid('event.invalid_cursor', 'cursor is not one this API returned', 'cursor');
-  let v: unknown;
-  try {
-    v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8'));
-  } catch {
-    throw bad();
-  }
-  if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || typeof v[1] !== 'string') throw bad();
-  const occurredAt = new Date(v[0]);
-  if (Number.isNaN(occurredAt.getTime()) || !inYearRange(occurredAt)) throw bad();
-  return { occurredAt, id: v[1] };
-}
-
-/** The log's member filter: a member id, or one identity as `type:value` (the members list's syntax). */
-function memberFilterRef(s: string): MemberRef {
-  if (/^mbr_[0-9a-z]{26}$/.test(s)) return { id: s };
-  const at = s.indexOf(':');
-  if (at <= 0) {
-    throw invalid('event.invalid_member_filter', 'member is a member id (mbr_…) or one identity: email:…, phone:+…, card:…, or channel:id', 'member');
-  }
-  const kind = s.slice(0, at).trim().toLowerCase();
-  const value = s.slice(at + 1);
-  if (kind === 'email') return { email: value };
-  // An unencoded + in a query string arrives as a space.
-  if (kind === 'phone') return { phone: value.replace(/^ (?=\d)/, '+') };
-  if (kind === 'card') return { card_number: value };
-  return { external_id: s };
-}
-
+const afterOf = (c: { at: Date; id: string }) => ({ occurredAt: c.at, id: c.id });
 const hashOf = (e: EventInput) => createHash('sha256').update(JSON.stringify(e)).digest('hex');
 const iso = (d: Date) => d.toISOString();
 
@@ -833,12 +804,12 @@ export function createEventsService(deps: {
         outcome: query.outcome,
         from,
         to,
-        after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+        after: query.cursor === undefined ? undefined : afterOf(decodeCursor(query.cursor)),
         limit: query.limit + 1,
       });
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
-      return { data: await views(program.id, page), next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+      return { data: await views(program.id, page), next_cursor: rows.length > query.limit && last ? encodeCursor(last.occurred_at, last.id) : null };
     },
 
     async order(program: Program, id: string) {

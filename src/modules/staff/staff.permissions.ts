@@ -65,6 +65,7 @@ export const PERMISSIONS: Readonly<Record<string, readonly Role[]>> = {
   'POST /v1/events/batch': INTEGRATION,
   'GET /v1/events': READ,
   'GET /v1/events/:event_id': READ,
+  'GET /v1/event-refusals': READ,
   'GET /v1/orders/:order_id': READ,
   'GET /v1/members/:member_id/orders': READ,
   'POST /v1/orders/:order_id/fulfil': INTEGRATION,

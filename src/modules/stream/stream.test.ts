@@ -87,6 +87,10 @@ describe.runIf(ON_POSTGRES && NATS_URL)('scale-out on NATS JetStream', () => {
       const refused = await api('GET', '/v1/events/dup');
       expect(refused.status).toBe(200);
       expect(refused.body).toMatchObject({ id: 'dup', status: 'rejected', error: { status: 409, code: 'order.duplicate', field: 'order_id' } });
+      // The console's list of refused events has it too, kept by the worker that refused it.
+      const kept = await api('GET', '/v1/event-refusals?event_id=dup');
+      expect(kept.status).toBe(200);
+      expect(kept.body.data).toMatchObject([{ event_id: 'dup', source: 'stream', member_ref: { external_id: 'shop:5' }, order_id: 'o-5', problem: { status: 409, code: 'order.duplicate', field: 'order_id' } }]);
       // An event already applied is answered from the ledger, not queued again.
       const again = await api('POST', '/v1/events', events[3]);
       expect(again.status).toBe(200);

@@ -4,7 +4,7 @@ import type { Db } from '../../platform/db.js';
 import { AppError, toProblem } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Program, ProgramsService } from '../programs/index.js';
-import type { EventsService } from '../events/index.js';
+import { parsedSlot, type EventsService, type RefusalsService } from '../events/index.js';
 import { acknowledged, ACK_WAIT_MS, consumerOf, eventKey, FETCH_EXPIRES_MS, HEARTBEAT_MS, unapplied, type OpenStream } from './stream.nats.js';
 import { createLeases } from './stream.leases.js';
 import { classify } from './stream.errors.js';
@@ -61,7 +61,9 @@ function refusalOf(error: { status: number; code: string; detail: string; field?
  * the lease outlives the ack wait, so by the time another worker takes the partition JetStream redelivers
  * those messages first, and the ledger's event ids make any that were committed replays that write nothing.
  */
-export function createWorker(deps: { db: Db; stream: OpenStream; programs: ProgramsService; events: EventsService; log: Logger } & WorkerOptions) {
+export function createWorker(
+  deps: { db: Db; stream: OpenStream; programs: ProgramsService; events: EventsService; refusals: RefusalsService; log: Logger } & WorkerOptions,
+) {
   const { db, stream, programs, events, log } = deps;
   const id = `w-${randomBytes(5).toString('hex')}`;
   if (!stream.leases) throw new Error('a worker needs the leases bucket: open the stream as a worker');
@@ -117,6 +119,7 @@ export function createWorker(deps: { db: Db; stream: OpenStream; programs: Progr
       }
       const waiting = items.filter((i) => isRefund(i.event) && unknownOrder.has(idOf(i.event)!));
       await keep(programId, refusals);
+      if (!('refusal' in program)) await remember(program, items, refusals);
       for (const item of items) {
         if (waiting.includes(item)) continue;
         item.msg.ack();
@@ -134,7 +137,11 @@ export function createWorker(deps: { db: Db; stream: OpenStream; programs: Progr
           // Nothing older waits, so its purchase, if there is one, is committed: this answer is final.
           const out = await applyAlone(program, event);
           const r = out.results[0];
-          if (r?.status === 'rejected' && r.error) await keep(programId, [{ id: r.id, refusal: refusalOf(r.error) }]);
+          if (r?.status === 'rejected' && r.error) {
+            const refused = [{ id: r.id, refusal: refusalOf(r.error) }];
+            await keep(programId, refused);
+            await remember(program, [{ event }], refused);
+          }
           totals.applied += out.applied;
           totals.replayed += out.replayed;
           msg.ack();
@@ -151,6 +158,23 @@ export function createWorker(deps: { db: Db; stream: OpenStream; programs: Progr
   async function keep(programId: string, refusals: { id: string | null; refusal: Refusal }[]) {
     await Promise.all(refusals.flatMap(({ id: eventId, refusal }) => (eventId ? [stream.refusals.put(eventKey(programId, eventId), JSON.stringify(refusal))] : [])));
     totals.rejected += refusals.length;
+  }
+
+  /**
+   * Keeps the refusals of events that parsed for the console's list of refused events (GET /v1/event-refusals),
+   * after the batch's transaction: the refused events wrote nothing. A program that does not exist keeps none.
+   */
+  async function remember(program: Program, items: readonly { event: unknown }[], refused: readonly { id: string | null; refusal: Refusal }[]) {
+    if (refused.length === 0) return;
+    const byId = new Map(items.map((i) => [idOf(i.event), i.event]));
+    await deps.refusals.record(
+      program,
+      'stream',
+      refused.flatMap(({ id: eventId, refusal: { error } }) => {
+        const event = eventId ? parsedSlot(byId.get(eventId)) : undefined;
+        return event ? [{ event, error: { status: error.status, code: error.code, detail: error.detail, ...(error.field ? { field: error.field } : {}) } }] : [];
+      }),
+    );
   }
 
   /**

@@ -29,3 +29,14 @@ export const eventQuery = (id: string) =>
 
 /** Whether an answer of GET /v1/events/{id} is an applied event (not one still queued or refused). */
 export const isApplied = (e: OneEvent): e is LoggedEvent => 'result' in e;
+
+export type EventRefusalParams = NonNullable<paths['/v1/event-refusals']['get']['parameters']['query']>;
+export type EventRefusalList = paths['/v1/event-refusals']['get']['responses'][200]['content']['application/json'];
+export type EventRefusal = EventRefusalList['data'][number];
+
+/** Events refused for what they meant (an unknown or suspended member, a refund over its order, …), newest first. */
+export const eventRefusalListQuery = (params: EventRefusalParams) =>
+  queryOptions({
+    queryKey: [...eventKeys.all(), 'refusals', params] as const,
+    queryFn: ({ signal }) => unwrap(api.GET('/v1/event-refusals', { params: { query: params }, signal })),
+  });

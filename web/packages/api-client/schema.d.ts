@@ -659,7 +659,7 @@ export interface paths {
         };
         /**
          * The event log: applied events, newest first by when they happened, with what each did
-         * @description Filters combine: `type`, `member` (a member id or one identity, `email:ann@example.com`), `order_id`, `outcome` (`earned`, `reversed`, `no_points`, `guest`) and a range of `occurred_at` (`from` inclusive, `to` exclusive). Each event names the rules that paid it (`rule_names`). An event a request refused (4xx) was never stored, so it is not listed.
+         * @description Filters combine: `type`, `member` (a member id or one identity, `email:ann@example.com`), `order_id`, `outcome` (`earned`, `reversed`, `no_points`, `guest`) and a range of `occurred_at` (`from` inclusive, `to` exclusive). Each event names the rules that paid it (`rule_names`). An event a request refused (4xx) was never applied, so it is not listed: GET /v1/event-refusals lists those refused for what they meant.
          *
          *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
          */
@@ -766,6 +766,28 @@ export interface paths {
          *     Send an `Idempotency-Key` to make a retry safe: the same key and body within 24 hours answers the first result and writes nothing.
          */
         post: operations["postOrdersFulfil"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/event-refusals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Refused events: what was sent and why it was refused, newest first
+         * @description Events refused for what they meant — an unknown, suspended or erased member, a refund over its order, an unknown order, an id reused with another body, a date more than a day ahead, … — through POST /v1/events, a slot of POST /v1/events/batch, or a worker applying the NATS stream. A body that is not an event at all (a 400 for its shape) is not kept, nor are import rows (their rejects file says why). A refused event wrote nothing; its refusal is kept 90 days. The same event refused again for the same reason within a minute is kept once. Filters combine: `type`, `member` (a member id or one identity, as GET /v1/events), `code`, `event_id` and a range of `refused_at` (`from` inclusive, `to` exclusive).
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getEventRefusals"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5389,6 +5411,83 @@ export interface operations {
             413: components["responses"]["ContentTooLarge"];
             414: components["responses"]["URITooLong"];
             422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getEventRefusals: {
+        parameters: {
+            query?: {
+                /** @description Only refusals of events of this type */
+                type?: string;
+                /** @description Only refusals of events naming this member: a member id (mbr_…) or one identity (email:ann@example.com, …), also one nobody has */
+                member?: string;
+                /** @description Only refusals with this problem code */
+                code?: string;
+                /** @description Only refusals of events sent with this id */
+                event_id?: string;
+                /** @description Refused at or after this date or time */
+                from?: string;
+                /** @description Refused before this date or time */
+                to?: string;
+                /** @description How many items to return at most (one page) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description erf_… */
+                            id: string;
+                            /** @description The id the event was sent with */
+                            event_id: string | null;
+                            type: string;
+                            /** @description The member the event named, when such a member exists */
+                            member_id: string | null;
+                            /** @description The member as the event named them */
+                            member_ref: {
+                                [key: string]: unknown;
+                            } | null;
+                            order_id: string | null;
+                            /** @description The event as it was received */
+                            payload: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The problem the caller was answered with */
+                            problem: {
+                                status: number;
+                                code: string;
+                                detail: string;
+                                field?: string;
+                            };
+                            /** @enum {string} */
+                            source: "api" | "batch" | "stream";
+                            /** @description When the event said it happened */
+                            occurred_at: string | null;
+                            refused_at: string;
+                        }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             503: components["responses"]["ServiceUnavailable"];

@@ -1,61 +1,31 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useSearchParams } from 'react-router';
-import { ApiError, eventListQuery, type EventListParams } from '../../../packages/api-client';
+import { Link, useSearchParams } from 'react-router';
 import { useI18n } from '../../../packages/i18n';
-import { Card, EmptyState, ErrorState, Loading, PageHeader } from '../../../packages/ui';
-import { EventFilters, OUTCOMES, type EventFilterValues } from '../components/events/EventFilters';
-import { EventsTable } from '../components/events/EventsTable';
-import { errorMessage } from '../lib/errors';
-import { searchParamsFor } from '../lib/search';
-import { useCursorPages } from '../lib/useCursorPages';
-import { CursorPager } from '../components/CursorPager';
+import { Card, PageHeader } from '../../../packages/ui';
+import { AppliedEvents } from '../components/events/AppliedEvents';
+import { RefusedEvents } from '../components/events/RefusedEvents';
 
-const KEYS = ['type', 'member', 'outcome', 'from', 'to'] as const;
-
-/** What the log is asked: a member typed as an email or phone is that identity; a last day counts whole. */
-function queryOf(f: EventFilterValues): EventListParams {
-  const q: EventListParams = { limit: 25 };
-  if (f.type.trim()) q.type = f.type.trim();
-  const m = f.member.trim();
-  if (m) q.member = /^mbr_/.test(m) ? m : (searchParamsFor(m).identity ?? m);
-  const outcome = OUTCOMES.find((o) => o === f.outcome);
-  if (outcome) q.outcome = outcome;
-  if (f.from) q.from = f.from;
-  if (f.to && /^\d{4}-\d{2}-\d{2}$/.test(f.to)) q.to = new Date(Date.parse(`${f.to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-  return q;
-}
-
-/** The event log: every applied event with what it came to and which rules paid it. */
+/**
+ * The event log in two views, the view in the URL (`?view=refused`): the applied events with what each
+ * earned and which rules paid, and the refused ones with why.
+ */
 export function Events() {
   const { t } = useI18n();
-  const [params, setParams] = useSearchParams();
-  const filters = Object.fromEntries(KEYS.map((k) => [k, params.get(k) ?? ''])) as unknown as EventFilterValues;
-  const pages = useCursorPages(JSON.stringify(filters));
-  const query = { ...queryOf(filters), ...(pages.cursor ? { cursor: pages.cursor } : {}) };
-  const list = useQuery({ ...eventListQuery(query), placeholderData: keepPreviousData });
-  const problem = list.error instanceof ApiError ? list.error : null;
-  const field = problem?.field && (KEYS as readonly string[]).includes(problem.field) ? (problem.field as keyof EventFilterValues) : null;
-  const filtered = KEYS.some((k) => filters[k]);
+  const [params] = useSearchParams();
+  const view = params.get('view') === 'refused' ? 'refused' : 'applied';
   return (
     <>
       <PageHeader title={t('events.title')}>
-        <p>{t('events.intro')}</p>
+        <p>{view === 'refused' ? t('events.refusedIntro') : t('events.intro')}</p>
       </PageHeader>
-      <Card>
-        <EventFilters key={params.toString()} value={filters} errors={field ? { [field]: errorMessage(t, problem) } : {}} onApply={(f) => setParams(Object.fromEntries(Object.entries(f).filter(([, v]) => v)))} />
-        {list.isPending ? (
-          <Loading label={t('common.loading')} />
-        ) : list.isError ? (
-          field ? null : <ErrorState title={t('common.loadFailed')} message={errorMessage(t, list.error)} retryLabel={t('common.retry')} onRetry={() => void list.refetch()} />
-        ) : list.data.data.length === 0 ? (
-          <EmptyState title={filtered ? t('events.noMatch') : t('events.empty')} />
-        ) : (
-          <>
-            <EventsTable events={list.data.data} />
-            <CursorPager pages={pages} next={list.data.next_cursor} />
-          </>
-        )}
-      </Card>
+      <nav className="tabs" aria-label={t('events.views.label')}>
+        <Link to="/events" aria-current={view === 'applied' ? 'page' : undefined}>
+          {t('events.views.applied')}
+        </Link>
+        <Link to="/events?view=refused" aria-current={view === 'refused' ? 'page' : undefined}>
+          {t('events.views.refused')}
+        </Link>
+      </nav>
+      <Card>{view === 'refused' ? <RefusedEvents /> : <AppliedEvents />}</Card>
     </>
   );
 }

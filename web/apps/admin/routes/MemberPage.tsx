@@ -15,6 +15,7 @@ import { LedgerTimeline } from '../components/member/LedgerTimeline';
 import { OrdersCard } from '../components/member/OrdersCard';
 import { ProfileCard } from '../components/member/ProfileCard';
 import { ReferralCard } from '../components/member/ReferralCard';
+import { RefusedEventsLink } from '../components/member/RefusedEventsLink';
 import { TierCard } from '../components/member/TierCard';
 import { memberName } from '../components/tables/MembersTable';
 import { useCan } from '../lib/access';
@@ -68,6 +69,7 @@ export function MemberPage() {
       <PageHeader title={memberName(m) || m.email || (erased ? t('member.erasedName') : m.id)} actions={actions}>
         <p>
           <Link to="/members">{t('member.back')}</Link> · <span>{m.id}</span>
+          {can('GET /v1/event-refusals') ? <RefusedEventsLink memberId={m.id} /> : null}
         </p>
       </PageHeader>
       <div className="stack">

@@ -11,7 +11,7 @@ export interface EventFilterValues {
 }
 
 export const OUTCOMES = ['earned', 'reversed', 'no_points', 'guest'] as const;
-const TYPES = ['purchase', 'refund', 'signup', 'review_submitted', 'store_checkin', 'profile_completed', 'app_installed', 'newsletter_signup'];
+export const EVENT_TYPES = ['purchase', 'refund', 'signup', 'review_submitted', 'store_checkin', 'profile_completed', 'app_installed', 'newsletter_signup'];
 
 /** The log's filters: type, member (any identity or id), outcome and a range of days; applied on submit. */
 export function EventFilters({ value, errors, onApply }: { value: EventFilterValues; errors: Partial<Record<keyof EventFilterValues, string>>; onApply: (v: EventFilterValues) => void }) {
@@ -30,7 +30,7 @@ export function EventFilters({ value, errors, onApply }: { value: EventFilterVal
     >
       <TextField label={t('events.type')} list="event-types" value={draft.type} error={errors.type} onChange={set('type')} />
       <datalist id="event-types">
-        {TYPES.map((x) => (
+        {EVENT_TYPES.map((x) => (
           <option key={x} value={x} />
         ))}
       </datalist>
