@@ -225,4 +225,20 @@ describe('refused events are kept and listed', () => {
     // Another program's refusals are not touched.
     expect((await list()).data).toHaveLength(5);
   });
+
+  it('erasing a member deletes the refusals that named them, by id or by an identity they held', async () => {
+    const q = await h.program({ settings: { auto_enrol: false } });
+    const email = `${uniq('gone')}@example.com`;
+    const gone = (await q.api('POST', '/v1/members', { email })).body.id as string;
+    const other = await enrol(q);
+    await q.api('PATCH', `/v1/members/${gone}`, { status: 'suspended' });
+    await q.api('PATCH', `/v1/members/${other}`, { status: 'suspended' });
+    const buy = (member: Record<string, string>) => ({ id: uniq('e'), type: 'purchase', member, order_id: uniq('o'), amount: 900, currency: 'GBP' });
+    for (const body of [buy({ id: gone }), buy({ email }), buy({ id: other })]) expect((await q.api('POST', '/v1/events', body)).status).toBe(422);
+    expect((await list('', q.api)).data).toHaveLength(3);
+    expect((await q.api('POST', `/v1/members/${gone}/erase`, {})).status).toBe(200);
+    const left = (await list('', q.api)).data;
+    expect(left.map((r) => r.member_id)).toEqual([other]);
+    expect(JSON.stringify(left)).not.toContain(email);
+  });
 });

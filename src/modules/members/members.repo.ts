@@ -246,6 +246,16 @@ export function membersRepo(db: Queryable) {
       );
     },
 
+    /** The member's rows of the events module's refusals (event_refusals, 0020): by member, or by an identity they hold. */
+    async deleteRefusalsOf(q: Queryable, programId: string, memberId: string) {
+      await q.query(
+        `delete from event_refusals where program_id = $1
+           and (member_id = $2 or member_key = 'id:' || $2
+                or member_key in (select type || ':' || value from member_identities where program_id = $1 and member_id = $2))`,
+        [programId, memberId],
+      );
+    },
+
     async deleteAllIdentities(q: Queryable, programId: string, memberId: string) {
       await q.query(`delete from member_identities where program_id = $1 and member_id = $2`, [programId, memberId]);
     },

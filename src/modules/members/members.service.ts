@@ -247,6 +247,8 @@ export function createMembersService(deps: { db: Db; clock: Clock; ids: Ids }) {
       return inTx(q, async (t) => {
         const cur = await mustGet(t, programId, memberId, true);
         if (cur.status === 'erased') return cur;
+        // The refused events that named the member carry what they sent (an email, a phone): they go too.
+        await repo.deleteRefusalsOf(t, programId, memberId);
         await repo.deleteAllIdentities(t, programId, memberId);
         await repo.updateMember(t, programId, memberId, { ...BLANK, status: 'erased', now });
         return mustGet(t, programId, memberId);
