@@ -4,6 +4,7 @@ import { pointsQuery, type PointsReport } from '../../../../packages/api-client'
 import { useI18n } from '../../../../packages/i18n';
 import { Card, EmptyState, ErrorState, Loading } from '../../../../packages/ui';
 import { errorMessage } from '../../lib/errors';
+import { ruleLabel } from '../../lib/ruleLabel';
 import { DownloadCsv } from './DownloadCsv';
 
 const Bars = lazy(() => import('./Bars'));
@@ -42,14 +43,14 @@ export function PointsSection() {
       <Chart
         title={t('analytics.points.byRule')}
         color="#4338ca"
-        rows={rules.map((r) => ({ label: r.name ?? r.rule_id, value: r.points }))}
+        rows={rules.map((r) => ({ label: ruleLabel(t, r.rule_id, r.name ?? undefined), value: r.points }))}
         columns={['rule', 'currency', 'points', 'transactions']}
-        csv={rules.map((r) => [r.name ?? r.rule_id, r.currency, r.points, r.transactions])}
+        csv={rules.map((r) => [ruleLabel(t, r.rule_id, r.name ?? undefined), r.currency, r.points, r.transactions])}
       />
       <Chart
         title={t('analytics.points.byChannel')}
         color="#0f7a4a"
-        rows={channels.map((c) => ({ label: c.channel, value: c.points }))}
+        rows={channels.map((c) => ({ label: c.channel === 'unknown' ? t('analytics.points.noChannel') : c.channel, value: c.points }))}
         columns={['channel', 'points']}
         csv={channels.map((c) => [c.channel, c.points])}
       />

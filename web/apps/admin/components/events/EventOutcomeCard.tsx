@@ -6,7 +6,8 @@ import { useI18n } from '../../../../packages/i18n';
 import { Badge, Button, Card, Loading } from '../../../../packages/ui';
 import { useCan } from '../../lib/access';
 import { errorMessage } from '../../lib/errors';
-import { PreviewResult, ruleLabel } from '../rules/PreviewResult';
+import { PreviewResult } from '../rules/PreviewResult';
+import { ruleLabel } from '../../lib/ruleLabel';
 import { outcomeOf } from './EventsTable';
 
 const TONE = { earned: 'good', reversed: 'warn', no_points: 'neutral', guest: 'info' } as const;

@@ -3,7 +3,7 @@ import type { LoggedEvent } from '../../../../packages/api-client';
 import { useI18n } from '../../../../packages/i18n';
 import { Badge } from '../../../../packages/ui';
 import { useCan } from '../../lib/access';
-import { ruleLabel } from '../rules/PreviewResult';
+import { ruleLabel } from '../../lib/ruleLabel';
 
 type Result = LoggedEvent['result'];
 

@@ -4,9 +4,8 @@ import { useI18n } from '../../../../packages/i18n';
 import { Badge } from '../../../../packages/ui';
 import { fieldDef, fieldKey } from '../../lib/ruleDraft';
 import { useProgramInfo } from '../../lib/useProgramInfo';
+import { ruleLabel } from '../../lib/ruleLabel';
 
-/** A rule's name as the console shows it: the program's base rate is named in the user's language. */
-export const ruleLabel = (t: TFunction, id: string, name: string | undefined) => (id === 'base_earning' ? t('rules.baseEarning') : name || id);
 
 const fieldLabel = (t: TFunction, field: string) => {
   const def = fieldDef(field);

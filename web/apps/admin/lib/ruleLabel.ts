@@ -1,0 +1,4 @@
+import type { TFunction } from 'i18next';
+
+/** A rule's name as the console shows it: the program's base rate is named in the user's language. */
+export const ruleLabel = (t: TFunction, id: string, name: string | undefined) => (id === 'base_earning' ? t('rules.baseEarning') : name || id);
