@@ -7,11 +7,12 @@ import type { Program, ProgramsService } from '../programs/index.js';
 import type { MembersService, MemberRef } from '../members/index.js';
 import type { LedgerService, Tx } from '../ledger/index.js';
 import type { EarningEngine, EventContext, EventOutcome, EventsService, EventInput, PurchaseEvent, CustomEvent } from '../events/index.js';
-import { RuleCreate, RuleUpdate, type Rule, type RuleDefinition, type PreviewRule } from './rules.contract.js';
+import { RuleCreate, RuleUpdate, type Condition, type Rule, type RuleDefinition, type PreviewRule } from './rules.contract.js';
 import { rulesRepo as repo, type RuleRow, type RuleStatus } from './rules.repo.js';
 import { checkDefinition, checkRewardRefs, parseBody, toDefinition, type UnknownRewards } from './rules.validate.js';
 import { availableAt, baseRule, flushUsage, runRules, usageCache, type CompiledRule, type RuleTrace, type UsageCache } from './rules.engine.js';
 import { createFacts, type TierLookup } from './rules.facts.js';
+import { evaluate } from './rules.conditions.js';
 
 /** Issues a reward that a rule's effect names, in the event's transaction (the rewards module wires it). */
 export type IssueReward = (
@@ -204,6 +205,28 @@ export function createRulesService(deps: {
 
   return {
     engine,
+    /**
+     * Whether a condition of the rules' language holds for a member — about an event (a journey's entry) or at a
+     * moment with none (a journey's branch: `event` absent reads as a custom event of type `journey`).
+     */
+    async check(q: Queryable, program: Program, input: { memberId: string; condition: Condition | null; at: Date; event?: PurchaseEvent | CustomEvent }) {
+      if (input.condition === null) return true;
+      const event = input.event ?? ({ type: 'journey', id: 'journey', member: { id: input.memberId } } as unknown as CustomEvent);
+      const facts = createFacts({
+        q,
+        program,
+        programId: program.id,
+        memberId: input.memberId,
+        event,
+        occurredAt: input.at,
+        order: undefined,
+        orderStored: true,
+        getMember: (mq, pid, mid) => members.get(pid, mid, mq),
+        purchaseStats: events.purchaseStats,
+        tierLookup: deps.tierLookup,
+      });
+      return (await evaluate(input.condition, facts.resolve)).ok;
+    },
     /** Whether reward effects can be activated (an issuer is wired). */
     rewardsAvailable: !!deps.issueReward,
     activeRules,
