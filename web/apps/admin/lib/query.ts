@@ -32,3 +32,17 @@ export const queryClient: QueryClient = new QueryClient({
     },
   },
 });
+
+/**
+ * A session the server no longer knows is also learnt by asking for the session itself (a screen mounting
+ * refetches it when stale): a fetch that finds none after one was held means it ended, as a 401 elsewhere does.
+ * Signing out sets it to null by hand, which is not that.
+ */
+let signedIn = false;
+queryClient.getQueryCache().subscribe((e) => {
+  if (e.type !== 'updated' || e.query.queryHash !== JSON.stringify(sessionKeys.current)) return;
+  if (e.action.type !== 'success') return;
+  const now = e.query.state.data != null;
+  if (signedIn && !now && !e.action.manual) markSessionEnded();
+  signedIn = now;
+});
