@@ -16,6 +16,7 @@ import { createMembersService, membersRoutes } from './modules/members/index.js'
 import { createLedgerService, ledgerRoutes } from './modules/ledger/index.js';
 import { createEventsService, createIngestQueue, createRefusalsService, eventRefusalsRoutes, eventsRoutes, memberOrdersRoutes, type EventPublisher } from './modules/events/index.js';
 import { createReferralsService, referralsRoutes } from './modules/referrals/index.js';
+import { createJourneysService, journeysRoutes } from './modules/journeys/index.js';
 import { createRulesService, rulesRoutes } from './modules/rules/index.js';
 import { createTiersService, tiersRoutes } from './modules/tiers/index.js';
 import { createRewardsService, rewardsRoutes } from './modules/rewards/index.js';
@@ -69,6 +70,9 @@ export function createServices(deps: PatronDeps) {
   const referrals = createReferralsService({ db, clock, ids, members, ledger, events, config: programs.config });
   members.addEnrolHook(referrals.onEnrol);
   events.addHook(referrals.onEvent);
+  // Journeys last: their hook reads what the other hooks made of the event (a tier change).
+  const journeys = createJourneysService({ db, clock, ids, log, config: programs.config, programs, members, ledger, events, rules });
+  events.addHook(journeys.onEvent);
   const ingestQueue = createIngestQueue({ db, events, log, limit: deps.ingestQueueLimit });
   const analytics = createAnalyticsService({ db, clock });
   const analyticsJobs = createAnalyticsJobs({ db, clock, ids, log, leaseMs: deps.jobLeaseMs });
@@ -76,7 +80,7 @@ export function createServices(deps: PatronDeps) {
   const staff = createStaffService({ db, clock, ids, programs, audit, idleMinutes: deps.staffSessionIdleMinutes });
   const imports = createImportsService({ db, programs, members, events });
   const importUploads = createImportUploads({ db, clock, ids, log, programs, imports });
-  return { db, clock, ids, log, audit, programs, staff, members, ledger, events, refusals, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments, imports, importUploads };
+  return { db, clock, ids, log, audit, programs, staff, members, ledger, events, refusals, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments, imports, importUploads, journeys };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -114,6 +118,7 @@ export function createApp(services: Services, opts: AppOptions = {}): App {
     eventRefusalsRoutes(v1, services);
     memberOrdersRoutes(v1, services);
     referralsRoutes(v1, services);
+    journeysRoutes(v1, services);
     rulesRoutes(v1, services);
     tiersRoutes(v1, services);
     rewardsRoutes(v1, services);

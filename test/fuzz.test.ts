@@ -43,6 +43,8 @@ beforeAll(async () => {
   remember('rule_id', rule.body?.id, rule);
   const segment = await p.api('POST', '/v1/analytics/segments', { name: 'Buyers', conditions: { all: [{ field: 'total_spent', op: 'gt', value: 0 }] } });
   remember('segment_id', segment.body?.id, segment);
+  const journey = await p.api('POST', '/v1/journeys', { name: 'Fuzz', definition: { trigger: { type: 'event', event_type: 'signup' }, start: 'a', steps: [{ id: 'a', type: 'exit' }] } });
+  remember('journey_id', journey.body?.id, journey);
   await p.api('PUT', '/v1/referrals/settings', { referrer_reward: { points: 100 }, referee_reward: { points: 50 } });
   for (let i = 0; i < 3; i++) {
     const email = `fuzz${i}@example.com`;

@@ -150,6 +150,7 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
     port,
     host,
     jobsIntervalSeconds: config.jobsIntervalSeconds,
+    journeysIntervalSeconds: config.journeysIntervalSeconds,
     onClose: stream ? () => stream.close() : undefined,
   });
   const consoleLink = ownerToken ? setupUrl(config.publicUrl ?? url, ownerToken) : undefined;
@@ -181,6 +182,8 @@ export async function startServer(opts: {
   port: number;
   host: string;
   jobsIntervalSeconds: number;
+  /** Seconds between the journeys' passes (0: never; `patron demo` passes its own). */
+  journeysIntervalSeconds?: number;
   /** Closed after the HTTP server, before the database (the NATS connection of --ingest=nats). */
   onClose?: () => Promise<void>;
 }): Promise<string> {
@@ -224,6 +227,9 @@ export async function startServer(opts: {
   process.on('SIGTERM', (s) => void shutdown(s));
 
   if (opts.jobsIntervalSeconds > 0) jobs = maintenanceJobs(services, log, opts.jobsIntervalSeconds);
+  // Journeys: happenings read and waits ended every few seconds, by whichever server claims them first.
+  const journeysEvery = (opts.journeysIntervalSeconds ?? 0) * 1000;
+  if (journeysEvery > 0) jobs.push(startJob({ name: 'journeys', everyMs: journeysEvery, firstRunMs: journeysEvery, log, run: async () => void (await services.journeys.work()) }));
 
   const address = app.server.address();
   const actualPort = address && typeof address === 'object' ? address.port : port;

@@ -11,6 +11,8 @@ export interface Config {
   logLevel: string;
   /** How often the in-process maintenance job (pending release, expiry, stale holds) runs; 0 turns it off. */
   jobsIntervalSeconds: number;
+  /** How often journeys read new happenings and move members whose wait is over (PATRON_JOURNEYS_INTERVAL); 0: never. */
+  journeysIntervalSeconds: number;
   /** How long an analysis job stays its owner's without a renewal; another process marks it interrupted after. */
   jobLeaseSeconds: number;
   /** Connections in the PostgreSQL pool. */
@@ -75,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: int(env, 'PORT', 3000),
     logLevel: env.LOG_LEVEL || 'info',
     jobsIntervalSeconds: int(env, 'PATRON_JOBS_INTERVAL', 60),
+    journeysIntervalSeconds: int(env, 'PATRON_JOURNEYS_INTERVAL', 5),
     jobLeaseSeconds: Math.max(1, int(env, 'PATRON_JOB_LEASE_SECONDS', 30)),
     poolSize: int(env, 'PATRON_DB_POOL', 10),
     ingest,

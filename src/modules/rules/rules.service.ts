@@ -219,7 +219,8 @@ export function createRulesService(deps: {
         memberId: input.memberId,
         event,
         occurredAt: input.at,
-        order: undefined,
+        // A purchase's amount and lines are the order's, as when it was applied (it is stored: history counts it).
+        order: event.type === 'purchase' ? { amount: (event as PurchaseEvent).amount ?? 0, lines: (event as PurchaseEvent).lines ?? [] } : undefined,
         orderStored: true,
         getMember: (mq, pid, mid) => members.get(pid, mid, mq),
         purchaseStats: events.purchaseStats,

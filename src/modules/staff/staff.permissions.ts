@@ -85,6 +85,12 @@ export const PERMISSIONS: Readonly<Record<string, readonly Role[]>> = {
   'POST /v1/rules/:rule_id/activate': MARKETING,
   'POST /v1/rules/:rule_id/archive': MARKETING,
   'POST /v1/rules/preview': MARKETING,
+  'POST /v1/journeys': MARKETING,
+  'GET /v1/journeys': READ_NOT_SUPPORT,
+  'GET /v1/journeys/:journey_id': READ_NOT_SUPPORT,
+  'PATCH /v1/journeys/:journey_id': MARKETING,
+  'POST /v1/journeys/:journey_id/status': MARKETING,
+  'GET /v1/journeys/:journey_id/runs': READ_NOT_SUPPORT,
 
   'PUT /v1/tiers/scheme': MARKETING,
   'GET /v1/tiers/scheme': READ,

@@ -942,6 +942,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/journeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The program’s journeys, newest first, with how many members entered, are in flight, held out and converted
+         * @description The program’s journeys, newest first, with how many members entered, are in flight, held out and converted.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getJourneys"];
+        put?: never;
+        /**
+         * Create a journey (a draft): its trigger, steps, goal and holdout share
+         * @description Create a journey (a draft): its trigger, steps, goal and holdout share.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         *
+         *     Send an `Idempotency-Key` to make a retry safe: the same key and body within 24 hours answers the first result and writes nothing.
+         */
+        post: operations["postJourneys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/journeys/{journey_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A journey with its current definition and its versions
+         * @description A journey with its current definition and its versions.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getJourneysByJourneyId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a journey: a draft in place; an active or paused one as a new version that new entrants take (members in flight finish theirs)
+         * @description Change a journey: a draft in place; an active or paused one as a new version that new entrants take (members in flight finish theirs).
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         *
+         *     Send an `Idempotency-Key` to make a retry safe: the same key and body within 24 hours answers the first result and writes nothing.
+         */
+        patch: operations["updateJourneysByJourneyId"];
+        trace?: never;
+    };
+    "/v1/journeys/{journey_id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate, pause or archive a journey
+         * @description Activate, pause or archive a journey.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         *
+         *     Send an `Idempotency-Key` to make a retry safe: the same key and body within 24 hours answers the first result and writes nothing.
+         */
+        post: operations["postJourneysStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/journeys/{journey_id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Members’ passes through a journey, newest first, each with the steps it took
+         * @description Members’ passes through a journey, newest first, each with the steps it took.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getJourneysRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rules": {
         parameters: {
             query?: never;
@@ -6039,6 +6145,1173 @@ export interface operations {
                                 txn_id: string;
                             } | null;
                         };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["URITooLong"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getJourneys: {
+        parameters: {
+            query?: {
+                /** @description Only journeys in this state */
+                status?: "draft" | "active" | "paused" | "archived";
+                /** @description How many items to return at most (one page) */
+                limit?: number;
+                /** @description Where the page starts: the `next_cursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "paused" | "archived";
+                            /** @description The version new entrants take */
+                            version: number;
+                            counts: {
+                                entered: number;
+                                in_flight: number;
+                                holdout: number;
+                                converted: number;
+                            };
+                            created_at: string;
+                            updated_at: string;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postJourneys: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key and body from the same API key within 24 hours answers the first result (header `idempotent-replayed: true`) and writes nothing; the same key with another body is a 422
+                 * @example order-1042-redeem
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    definition: {
+                        trigger: {
+                            /** @enum {string} */
+                            type: "event";
+                            event_type: string;
+                            /** @description Who may enter: a condition on the event and the member */
+                            conditions?: unknown;
+                        } | {
+                            /** @enum {string} */
+                            type: "tier_changed";
+                            /**
+                             * @default up
+                             * @enum {string}
+                             */
+                            direction?: "up" | "down" | "any";
+                            conditions?: unknown;
+                        };
+                        /**
+                         * @description never; after `days` since the last entry; always (each time, once the previous pass has ended)
+                         * @default {
+                         *       "policy": "never"
+                         *     }
+                         */
+                        re_entry?: {
+                            /** @enum {string} */
+                            policy: "never" | "after" | "always";
+                            days?: number;
+                        };
+                        /** @description The first step */
+                        start: string;
+                        steps: ({
+                            id: string;
+                            /** @enum {string} */
+                            type: "wait";
+                            /** @description { days, hours, minutes }: at least one, summed */
+                            duration: {
+                                days?: number;
+                                hours?: number;
+                                minutes?: number;
+                            };
+                            /** @description The step after this one; none ends the journey (completed) */
+                            next?: string;
+                        } | {
+                            id: string;
+                            /** @enum {string} */
+                            type: "wait_until";
+                            /** @description The next such time of day in the member’s time zone (UTC when the member has none) */
+                            local_time: string;
+                            /** @description The step after this one; none ends the journey (completed) */
+                            next?: string;
+                        } | {
+                            id: string;
+                            /** @enum {string} */
+                            type: "wait_for_event";
+                            event_type: string;
+                            /** @description { days, hours, minutes }: at least one, summed */
+                            timeout: {
+                                days?: number;
+                                hours?: number;
+                                minutes?: number;
+                            };
+                            /** @description The step after this one; none ends the journey (completed) */
+                            on_event?: string;
+                            /** @description The step after this one; none ends the journey (completed) */
+                            on_timeout?: string;
+                        } | {
+                            id: string;
+                            /** @enum {string} */
+                            type: "branch";
+                            /** @description A condition (rules’ language) */
+                            condition: unknown;
+                            /** @description The step after this one; none ends the journey (completed) */
+                            then?: string;
+                            /** @description The step after this one; none ends the journey (completed) */
+                            else?: string;
+                        } | {
+                            id: string;
+                            /** @enum {string} */
+                            type: "split";
+                            branches: {
+                                weight: number;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            }[];
+                        } | {
+                            id: string;
+                            /** @enum {string} */
+                            type: "send";
+                            /** @enum {string} */
+                            channel: "email" | "sms" | "push" | "wechat";
+                            template_id: string;
+                            /** @description The step after this one; none ends the journey (completed) */
+                            next?: string;
+                        } | {
+                            id: string;
+                            /** @enum {string} */
+                            type: "give_points";
+                            points: number;
+                            currency?: string;
+                            reason: string;
+                            /** @description The step after this one; none ends the journey (completed) */
+                            next?: string;
+                        } | {
+                            id: string;
+                            /** @enum {string} */
+                            type: "tag";
+                            /** @default [] */
+                            add?: string[];
+                            /** @default [] */
+                            remove?: string[];
+                            /** @description The step after this one; none ends the journey (completed) */
+                            next?: string;
+                        } | {
+                            id: string;
+                            /** @enum {string} */
+                            type: "exit";
+                        })[];
+                        goal?: {
+                            event_type: string;
+                            /** @description From entry */
+                            within: {
+                                days?: number;
+                                hours?: number;
+                                minutes?: number;
+                            };
+                            /** @default true */
+                            exit_on_conversion?: boolean;
+                        };
+                        /**
+                         * @description Share of entrants held out, in basis points (1000 = 10 %)
+                         * @default 0
+                         */
+                        holdout_bp?: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        /** @description The version new entrants take */
+                        version: number;
+                        definition: {
+                            trigger: {
+                                /** @enum {string} */
+                                type: "event";
+                                event_type: string;
+                                /** @description Who may enter: a condition on the event and the member */
+                                conditions?: unknown;
+                            } | {
+                                /** @enum {string} */
+                                type: "tier_changed";
+                                /**
+                                 * @default up
+                                 * @enum {string}
+                                 */
+                                direction: "up" | "down" | "any";
+                                conditions?: unknown;
+                            };
+                            /**
+                             * @description never; after `days` since the last entry; always (each time, once the previous pass has ended)
+                             * @default {
+                             *       "policy": "never"
+                             *     }
+                             */
+                            re_entry: {
+                                /** @enum {string} */
+                                policy: "never" | "after" | "always";
+                                days?: number;
+                            };
+                            /** @description The first step */
+                            start: string;
+                            steps: ({
+                                id: string;
+                                /** @enum {string} */
+                                type: "wait";
+                                /** @description { days, hours, minutes }: at least one, summed */
+                                duration: {
+                                    days?: number;
+                                    hours?: number;
+                                    minutes?: number;
+                                };
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "wait_until";
+                                /** @description The next such time of day in the member’s time zone (UTC when the member has none) */
+                                local_time: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "wait_for_event";
+                                event_type: string;
+                                /** @description { days, hours, minutes }: at least one, summed */
+                                timeout: {
+                                    days?: number;
+                                    hours?: number;
+                                    minutes?: number;
+                                };
+                                /** @description The step after this one; none ends the journey (completed) */
+                                on_event?: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                on_timeout?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "branch";
+                                /** @description A condition (rules’ language) */
+                                condition: unknown;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                then?: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                else?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "split";
+                                branches: {
+                                    weight: number;
+                                    /** @description The step after this one; none ends the journey (completed) */
+                                    next?: string;
+                                }[];
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "send";
+                                /** @enum {string} */
+                                channel: "email" | "sms" | "push" | "wechat";
+                                template_id: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "give_points";
+                                points: number;
+                                currency?: string;
+                                reason: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "tag";
+                                /** @default [] */
+                                add: string[];
+                                /** @default [] */
+                                remove: string[];
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "exit";
+                            })[];
+                            goal?: {
+                                event_type: string;
+                                /** @description From entry */
+                                within: {
+                                    days?: number;
+                                    hours?: number;
+                                    minutes?: number;
+                                };
+                                /** @default true */
+                                exit_on_conversion: boolean;
+                            };
+                            /**
+                             * @description Share of entrants held out, in basis points (1000 = 10 %)
+                             * @default 0
+                             */
+                            holdout_bp: number;
+                        };
+                        versions: {
+                            version: number;
+                            created_at: string;
+                            created_by: string | null;
+                        }[];
+                        counts: {
+                            entered: number;
+                            in_flight: number;
+                            holdout: number;
+                            converted: number;
+                        };
+                        created_at: string;
+                        updated_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getJourneysByJourneyId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the journey */
+                journey_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        /** @description The version new entrants take */
+                        version: number;
+                        definition: {
+                            trigger: {
+                                /** @enum {string} */
+                                type: "event";
+                                event_type: string;
+                                /** @description Who may enter: a condition on the event and the member */
+                                conditions?: unknown;
+                            } | {
+                                /** @enum {string} */
+                                type: "tier_changed";
+                                /**
+                                 * @default up
+                                 * @enum {string}
+                                 */
+                                direction: "up" | "down" | "any";
+                                conditions?: unknown;
+                            };
+                            /**
+                             * @description never; after `days` since the last entry; always (each time, once the previous pass has ended)
+                             * @default {
+                             *       "policy": "never"
+                             *     }
+                             */
+                            re_entry: {
+                                /** @enum {string} */
+                                policy: "never" | "after" | "always";
+                                days?: number;
+                            };
+                            /** @description The first step */
+                            start: string;
+                            steps: ({
+                                id: string;
+                                /** @enum {string} */
+                                type: "wait";
+                                /** @description { days, hours, minutes }: at least one, summed */
+                                duration: {
+                                    days?: number;
+                                    hours?: number;
+                                    minutes?: number;
+                                };
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "wait_until";
+                                /** @description The next such time of day in the member’s time zone (UTC when the member has none) */
+                                local_time: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "wait_for_event";
+                                event_type: string;
+                                /** @description { days, hours, minutes }: at least one, summed */
+                                timeout: {
+                                    days?: number;
+                                    hours?: number;
+                                    minutes?: number;
+                                };
+                                /** @description The step after this one; none ends the journey (completed) */
+                                on_event?: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                on_timeout?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "branch";
+                                /** @description A condition (rules’ language) */
+                                condition: unknown;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                then?: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                else?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "split";
+                                branches: {
+                                    weight: number;
+                                    /** @description The step after this one; none ends the journey (completed) */
+                                    next?: string;
+                                }[];
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "send";
+                                /** @enum {string} */
+                                channel: "email" | "sms" | "push" | "wechat";
+                                template_id: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "give_points";
+                                points: number;
+                                currency?: string;
+                                reason: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "tag";
+                                /** @default [] */
+                                add: string[];
+                                /** @default [] */
+                                remove: string[];
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "exit";
+                            })[];
+                            goal?: {
+                                event_type: string;
+                                /** @description From entry */
+                                within: {
+                                    days?: number;
+                                    hours?: number;
+                                    minutes?: number;
+                                };
+                                /** @default true */
+                                exit_on_conversion: boolean;
+                            };
+                            /**
+                             * @description Share of entrants held out, in basis points (1000 = 10 %)
+                             * @default 0
+                             */
+                            holdout_bp: number;
+                        };
+                        versions: {
+                            version: number;
+                            created_at: string;
+                            created_by: string | null;
+                        }[];
+                        counts: {
+                            entered: number;
+                            in_flight: number;
+                            holdout: number;
+                            converted: number;
+                        };
+                        created_at: string;
+                        updated_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["URITooLong"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateJourneysByJourneyId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key and body from the same API key within 24 hours answers the first result (header `idempotent-replayed: true`) and writes nothing; the same key with another body is a 422
+                 * @example order-1042-redeem
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The id of the journey */
+                journey_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    definition?: {
+                        trigger: {
+                            /** @enum {string} */
+                            type: "event";
+                            event_type: string;
+                            /** @description Who may enter: a condition on the event and the member */
+                            conditions?: unknown;
+                        } | {
+                            /** @enum {string} */
+                            type: "tier_changed";
+                            /**
+                             * @default up
+                             * @enum {string}
+                             */
+                            direction?: "up" | "down" | "any";
+                            conditions?: unknown;
+                        };
+                        /**
+                         * @description never; after `days` since the last entry; always (each time, once the previous pass has ended)
+                         * @default {
+                         *       "policy": "never"
+                         *     }
+                         */
+                        re_entry?: {
+                            /** @enum {string} */
+                            policy: "never" | "after" | "always";
+                            days?: number;
+                        };
+                        /** @description The first step */
+                        start: string;
+                        steps: ({
+                            id: string;
+                            /** @enum {string} */
+                            type: "wait";
+                            /** @description { days, hours, minutes }: at least one, summed */
+                            duration: {
+                                days?: number;
+                                hours?: number;
+                                minutes?: number;
+                            };
+                            /** @description The step after this one; none ends the journey (completed) */
+                            next?: string;
+                        } | {
+                            id: string;
+                            /** @enum {string} */
+                            type: "wait_until";
+                            /** @description The next such time of day in the member’s time zone (UTC when the member has none) */
+                            local_time: string;
+                            /** @description The step after this one; none ends the journey (completed) */
+                            next?: string;
+                        } | {
+                            id: string;
+                            /** @enum {string} */
+                            type: "wait_for_event";
+                            event_type: string;
+                            /** @description { days, hours, minutes }: at least one, summed */
+                            timeout: {
+                                days?: number;
+                                hours?: number;
+                                minutes?: number;
+                            };
+                            /** @description The step after this one; none ends the journey (completed) */
+                            on_event?: string;
+                            /** @description The step after this one; none ends the journey (completed) */
+                            on_timeout?: string;
+                        } | {
+                            id: string;
+                            /** @enum {string} */
+                            type: "branch";
+                            /** @description A condition (rules’ language) */
+                            condition: unknown;
+                            /** @description The step after this one; none ends the journey (completed) */
+                            then?: string;
+                            /** @description The step after this one; none ends the journey (completed) */
+                            else?: string;
+                        } | {
+                            id: string;
+                            /** @enum {string} */
+                            type: "split";
+                            branches: {
+                                weight: number;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            }[];
+                        } | {
+                            id: string;
+                            /** @enum {string} */
+                            type: "send";
+                            /** @enum {string} */
+                            channel: "email" | "sms" | "push" | "wechat";
+                            template_id: string;
+                            /** @description The step after this one; none ends the journey (completed) */
+                            next?: string;
+                        } | {
+                            id: string;
+                            /** @enum {string} */
+                            type: "give_points";
+                            points: number;
+                            currency?: string;
+                            reason: string;
+                            /** @description The step after this one; none ends the journey (completed) */
+                            next?: string;
+                        } | {
+                            id: string;
+                            /** @enum {string} */
+                            type: "tag";
+                            /** @default [] */
+                            add?: string[];
+                            /** @default [] */
+                            remove?: string[];
+                            /** @description The step after this one; none ends the journey (completed) */
+                            next?: string;
+                        } | {
+                            id: string;
+                            /** @enum {string} */
+                            type: "exit";
+                        })[];
+                        goal?: {
+                            event_type: string;
+                            /** @description From entry */
+                            within: {
+                                days?: number;
+                                hours?: number;
+                                minutes?: number;
+                            };
+                            /** @default true */
+                            exit_on_conversion?: boolean;
+                        };
+                        /**
+                         * @description Share of entrants held out, in basis points (1000 = 10 %)
+                         * @default 0
+                         */
+                        holdout_bp?: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        /** @description The version new entrants take */
+                        version: number;
+                        definition: {
+                            trigger: {
+                                /** @enum {string} */
+                                type: "event";
+                                event_type: string;
+                                /** @description Who may enter: a condition on the event and the member */
+                                conditions?: unknown;
+                            } | {
+                                /** @enum {string} */
+                                type: "tier_changed";
+                                /**
+                                 * @default up
+                                 * @enum {string}
+                                 */
+                                direction: "up" | "down" | "any";
+                                conditions?: unknown;
+                            };
+                            /**
+                             * @description never; after `days` since the last entry; always (each time, once the previous pass has ended)
+                             * @default {
+                             *       "policy": "never"
+                             *     }
+                             */
+                            re_entry: {
+                                /** @enum {string} */
+                                policy: "never" | "after" | "always";
+                                days?: number;
+                            };
+                            /** @description The first step */
+                            start: string;
+                            steps: ({
+                                id: string;
+                                /** @enum {string} */
+                                type: "wait";
+                                /** @description { days, hours, minutes }: at least one, summed */
+                                duration: {
+                                    days?: number;
+                                    hours?: number;
+                                    minutes?: number;
+                                };
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "wait_until";
+                                /** @description The next such time of day in the member’s time zone (UTC when the member has none) */
+                                local_time: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "wait_for_event";
+                                event_type: string;
+                                /** @description { days, hours, minutes }: at least one, summed */
+                                timeout: {
+                                    days?: number;
+                                    hours?: number;
+                                    minutes?: number;
+                                };
+                                /** @description The step after this one; none ends the journey (completed) */
+                                on_event?: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                on_timeout?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "branch";
+                                /** @description A condition (rules’ language) */
+                                condition: unknown;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                then?: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                else?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "split";
+                                branches: {
+                                    weight: number;
+                                    /** @description The step after this one; none ends the journey (completed) */
+                                    next?: string;
+                                }[];
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "send";
+                                /** @enum {string} */
+                                channel: "email" | "sms" | "push" | "wechat";
+                                template_id: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "give_points";
+                                points: number;
+                                currency?: string;
+                                reason: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "tag";
+                                /** @default [] */
+                                add: string[];
+                                /** @default [] */
+                                remove: string[];
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "exit";
+                            })[];
+                            goal?: {
+                                event_type: string;
+                                /** @description From entry */
+                                within: {
+                                    days?: number;
+                                    hours?: number;
+                                    minutes?: number;
+                                };
+                                /** @default true */
+                                exit_on_conversion: boolean;
+                            };
+                            /**
+                             * @description Share of entrants held out, in basis points (1000 = 10 %)
+                             * @default 0
+                             */
+                            holdout_bp: number;
+                        };
+                        versions: {
+                            version: number;
+                            created_at: string;
+                            created_by: string | null;
+                        }[];
+                        counts: {
+                            entered: number;
+                            in_flight: number;
+                            holdout: number;
+                            converted: number;
+                        };
+                        created_at: string;
+                        updated_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            414: components["responses"]["URITooLong"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postJourneysStatus: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key and body from the same API key within 24 hours answers the first result (header `idempotent-replayed: true`) and writes nothing; the same key with another body is a 422
+                 * @example order-1042-redeem
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The id of the journey */
+                journey_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    status: "active" | "paused" | "archived";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        /** @description The version new entrants take */
+                        version: number;
+                        definition: {
+                            trigger: {
+                                /** @enum {string} */
+                                type: "event";
+                                event_type: string;
+                                /** @description Who may enter: a condition on the event and the member */
+                                conditions?: unknown;
+                            } | {
+                                /** @enum {string} */
+                                type: "tier_changed";
+                                /**
+                                 * @default up
+                                 * @enum {string}
+                                 */
+                                direction: "up" | "down" | "any";
+                                conditions?: unknown;
+                            };
+                            /**
+                             * @description never; after `days` since the last entry; always (each time, once the previous pass has ended)
+                             * @default {
+                             *       "policy": "never"
+                             *     }
+                             */
+                            re_entry: {
+                                /** @enum {string} */
+                                policy: "never" | "after" | "always";
+                                days?: number;
+                            };
+                            /** @description The first step */
+                            start: string;
+                            steps: ({
+                                id: string;
+                                /** @enum {string} */
+                                type: "wait";
+                                /** @description { days, hours, minutes }: at least one, summed */
+                                duration: {
+                                    days?: number;
+                                    hours?: number;
+                                    minutes?: number;
+                                };
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "wait_until";
+                                /** @description The next such time of day in the member’s time zone (UTC when the member has none) */
+                                local_time: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "wait_for_event";
+                                event_type: string;
+                                /** @description { days, hours, minutes }: at least one, summed */
+                                timeout: {
+                                    days?: number;
+                                    hours?: number;
+                                    minutes?: number;
+                                };
+                                /** @description The step after this one; none ends the journey (completed) */
+                                on_event?: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                on_timeout?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "branch";
+                                /** @description A condition (rules’ language) */
+                                condition: unknown;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                then?: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                else?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "split";
+                                branches: {
+                                    weight: number;
+                                    /** @description The step after this one; none ends the journey (completed) */
+                                    next?: string;
+                                }[];
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "send";
+                                /** @enum {string} */
+                                channel: "email" | "sms" | "push" | "wechat";
+                                template_id: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "give_points";
+                                points: number;
+                                currency?: string;
+                                reason: string;
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "tag";
+                                /** @default [] */
+                                add: string[];
+                                /** @default [] */
+                                remove: string[];
+                                /** @description The step after this one; none ends the journey (completed) */
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @enum {string} */
+                                type: "exit";
+                            })[];
+                            goal?: {
+                                event_type: string;
+                                /** @description From entry */
+                                within: {
+                                    days?: number;
+                                    hours?: number;
+                                    minutes?: number;
+                                };
+                                /** @default true */
+                                exit_on_conversion: boolean;
+                            };
+                            /**
+                             * @description Share of entrants held out, in basis points (1000 = 10 %)
+                             * @default 0
+                             */
+                            holdout_bp: number;
+                        };
+                        versions: {
+                            version: number;
+                            created_at: string;
+                            created_by: string | null;
+                        }[];
+                        counts: {
+                            entered: number;
+                            in_flight: number;
+                            holdout: number;
+                            converted: number;
+                        };
+                        created_at: string;
+                        updated_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            414: components["responses"]["URITooLong"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getJourneysRuns: {
+        parameters: {
+            query?: {
+                /** @description Only this member’s passes */
+                member_id?: string;
+                /** @description How many items to return at most (one page) */
+                limit?: number;
+                /** @description Where the page starts: the `next_cursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The id of the journey */
+                journey_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            journey_id: string;
+                            version: number;
+                            member_id: string;
+                            holdout: boolean;
+                            /** @enum {string} */
+                            status: "active" | "waiting" | "completed" | "exited";
+                            step: string | null;
+                            due_at: string | null;
+                            waiting_for: string | null;
+                            entered_at: string;
+                            converted_at: string | null;
+                            ended_at: string | null;
+                            end_reason: string | null;
+                            history: {
+                                visit: number;
+                                step: string;
+                                kind: string;
+                                outcome: {
+                                    [key: string]: unknown;
+                                };
+                                at: string;
+                            }[];
+                        }[];
+                        next_cursor: string | null;
                     };
                 };
             };
