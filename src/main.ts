@@ -25,6 +25,7 @@ import { createStaffService, sessionAuth, staffRoutes } from './modules/staff/in
 import { auditRoutes, createAuditService } from './modules/audit/index.js';
 import { createImportsService, createImportUploads, importsRoutes } from './modules/imports/index.js';
 import { analyticsRoutes, createAnalyticsJobs, createAnalyticsService, createSegmentsService, segmentsRoutes } from './modules/analytics/index.js';
+import { createOffersService, createRecommendationsService, recommendationsRoutes } from './modules/recommendations/index.js';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')) as { version: string }
@@ -80,7 +81,9 @@ export function createServices(deps: PatronDeps) {
   const staff = createStaffService({ db, clock, ids, programs, audit, idleMinutes: deps.staffSessionIdleMinutes });
   const imports = createImportsService({ db, programs, members, events });
   const importUploads = createImportUploads({ db, clock, ids, log, programs, imports });
-  return { db, clock, ids, log, audit, programs, staff, members, ledger, events, refusals, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments, imports, importUploads, journeys };
+  const recommendations = createRecommendationsService({ db, clock, members, log });
+  const offers = createOffersService({ db, clock, members, ledger, tierLookup: (q, program, memberId) => tiers.currentTier(q, program, memberId) });
+  return { db, clock, ids, log, audit, programs, staff, members, ledger, events, refusals, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments, imports, importUploads, journeys, recommendations, offers };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -126,6 +129,7 @@ export function createApp(services: Services, opts: AppOptions = {}): App {
     segmentsRoutes(v1, services);
     auditRoutes(v1, services);
     importsRoutes(v1, services);
+    recommendationsRoutes(v1, services);
   });
   registerConsole(app, { dir: opts.consoleDir ?? CONSOLE_DIR });
   return app;

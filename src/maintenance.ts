@@ -44,5 +44,12 @@ export function createMaintenance(services: Services, log: Logger, opts: { every
       else logSkip('analytics.daily', r);
       return r;
     },
+    /** The co-purchase models that are a day old and have new orders, made again (a round of its own: it reads every order). */
+    async recommendations() {
+      const r = await runRound(services.db, { name: 'recommendations', everyMs: opts.everyMs, owner }, () => services.recommendations.refreshDue());
+      if (r.ran) for (const done of r.value) log.info({ job: 'recommendations', owner, ...done }, 'co-purchase recommendations refreshed');
+      else logSkip('recommendations', r);
+      return r;
+    },
   };
 }

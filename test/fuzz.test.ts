@@ -77,6 +77,9 @@ beforeAll(async () => {
       remember('referral_id', referral.body?.id, referral);
     }
   }
+  // The co-purchase model, so that its item route finds the sku the orders carried.
+  await p.api('POST', '/v1/recommendations/refresh', { min_support: 1 });
+  remember('sku', 'COF');
   const coupon = await p.api('POST', `/v1/rewards/${reward.body.id}/codes`, { codes: ['FUZZ-1', 'FUZZ-2'] });
   if (coupon.status < 300) remember('code', 'FUZZ-1');
   const job = await p.api('POST', '/v1/analytics/clv', {});

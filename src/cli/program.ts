@@ -12,6 +12,7 @@ import { serveCommand } from './serve.js';
 import { verifyCommand } from './verify.js';
 import { streamCommand, workerCommand } from './worker.js';
 import { analyticsCommand } from './analytics.js';
+import { recommendCommand } from './recommend.js';
 
 /** Exit statuses: 0 done, 1 the command failed (or `verify` found a breach), 2 the command line was wrong. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -31,7 +32,7 @@ export function buildProgram(): Command {
         'Run `patron <command> --help` for the options of each command.',
       ].join('\n'),
     );
-  for (const cmd of [serveCommand(), migrateCommand(), keysCommand(), staffCommand(), verifyCommand(), expireCommand(), importCommand(), demoCommand(), workerCommand(), streamCommand(), analyticsCommand()]) {
+  for (const cmd of [serveCommand(), migrateCommand(), keysCommand(), staffCommand(), verifyCommand(), expireCommand(), importCommand(), demoCommand(), workerCommand(), streamCommand(), analyticsCommand(), recommendCommand()]) {
     program.addCommand(cmd);
   }
   // Commands built on their own do not inherit the program's settings (exit override, help after errors).

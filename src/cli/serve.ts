@@ -237,7 +237,7 @@ export async function startServer(opts: {
 }
 
 /**
- * The maintenance and the daily refit, each tried every interval (the first time soon after start) and run
+ * The maintenance, the daily refit and the recommendations refresh, each tried every interval (the first time soon after start) and run
  * by whichever server's turn it is (see createMaintenance).
  */
 function maintenanceJobs(services: Services, log: Logger, everySeconds: number): Job[] {
@@ -246,5 +246,6 @@ function maintenanceJobs(services: Services, log: Logger, everySeconds: number):
   return [
     startJob({ name: 'maintenance', ...every, run: async () => void (await m.maintenance()) }),
     startJob({ name: 'analytics.daily', ...every, run: async () => void (await m.dailyRefit()) }),
+    startJob({ name: 'recommendations', ...every, run: async () => void (await m.recommendations()) }),
   ];
 }

@@ -147,6 +147,12 @@ export const PERMISSIONS: Readonly<Record<string, readonly Role[]>> = {
   'GET /v1/analytics/segments/:segment_id/members': READ_NOT_SUPPORT,
   'GET /v1/analytics/segments/:segment_id/members.csv': READ_NOT_SUPPORT,
 
+  'GET /v1/members/:member_id/recommendations': READ,
+  'GET /v1/members/:member_id/offers': READ,
+  'GET /v1/recommendations/model': READ,
+  'GET /v1/recommendations/items/:sku': READ,
+  'POST /v1/recommendations/refresh': MARKETING,
+
   // Imports enrol members and write events (and so the ledger) in bulk: kept to owners and admins.
   'POST /v1/imports': ADMINS,
   'GET /v1/imports': ADMINS,

@@ -2284,6 +2284,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/members/{member_id}/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Items to show a member: neighbours of what they bought (never what their last order held), popular items to fill in
+         * @description Items to show a member: neighbours of what they bought (never what their last order held), popular items to fill in.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getMembersRecommendations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{member_id}/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The next-best offers: rewards the member can take, affordable first, ranked by predicted take-up
+         * @description The next-best offers: rewards the member can take, affordable first, ranked by predicted take-up.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getMembersOffers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recommendations/model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * When the co-purchase model was last made, from how many baskets, with which parameters
+         * @description When the co-purchase model was last made, from how many baskets, with which parameters.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getRecommendationsModel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recommendations/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make the co-purchase model again from every order now (patron serve does it daily when orders came in)
+         * @description Make the co-purchase model again from every order now (patron serve does it daily when orders came in).
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         *
+         *     Send an `Idempotency-Key` to make a retry safe: the same key and body within 24 hours answers the first result and writes nothing.
+         */
+        post: operations["postRecommendationsRefresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recommendations/items/{sku}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An item as the model knows it, with its neighbours
+         * @description An item as the model knows it, with its neighbours.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getRecommendationsItemsBySku"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -12989,6 +13101,270 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            414: components["responses"]["URITooLong"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMembersRecommendations: {
+        parameters: {
+            query?: {
+                /** @description How many items to return at most (one page) */
+                limit?: number;
+                /** @description true: items the member bought before their last order may be recommended again; never those of the last order */
+                include_purchased?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                /** @description The id of the member */
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        member_id: string;
+                        /** @description When the model was made; null: never (no recommendations yet) */
+                        refreshed_at: string | null;
+                        data: {
+                            sku: string;
+                            /** @description The name the order lines carried, if any */
+                            name: string | null;
+                            /** @description similar: the sum over the member’s items of their weight × cosine similarity; popular: the item’s share of recent orders */
+                            score: number;
+                            /** @enum {string} */
+                            reason: "similar" | "popular";
+                            /** @description The member’s skus that contributed most (empty for popular) */
+                            because: string[];
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["URITooLong"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMembersOffers: {
+        parameters: {
+            query?: {
+                /** @description How many items to return at most (one page) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The id of the member */
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        member_id: string;
+                        /** @description Available points per currency the offers cost */
+                        balances: {
+                            [key: string]: number;
+                        };
+                        data: {
+                            reward_id: string;
+                            name: string;
+                            kind: string;
+                            points_cost: number;
+                            points_currency: string;
+                            /** @description Points the member still lacks; 0 when affordable */
+                            points_needed: number;
+                            affordable: boolean;
+                            /** @description Predicted take-up: the smoothed share of members in the member’s RFM segment (or all) who took it */
+                            score: number;
+                            /**
+                             * @description segment: members of the same RFM segment took it; popular: the program-wide rate
+                             * @enum {string}
+                             */
+                            reason: "segment" | "popular";
+                            segment: string | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["URITooLong"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getRecommendationsModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description null: never refreshed */
+                        model: {
+                            refreshed_at: string;
+                            /** @description The last order the model saw */
+                            data_until: string | null;
+                            /** @description Orders counted as baskets */
+                            baskets: number;
+                            /** @description Orders over max_basket distinct items, left out */
+                            skipped_baskets: number;
+                            items: number;
+                            /** @description Neighbour rows kept (each pair in both directions) */
+                            pairs: number;
+                            min_support: number;
+                            top_k: number;
+                            max_basket: number;
+                            popular_days: number;
+                            popular_orders: number;
+                            duration_ms: number;
+                        } | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postRecommendationsRefresh: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key and body from the same API key within 24 hours answers the first result (header `idempotent-replayed: true`) and writes nothing; the same key with another body is a 422
+                 * @example order-1042-redeem
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Optional: the parameters to change */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Baskets two items must share to be neighbours; default: as last time, first 3 */
+                    min_support?: number;
+                    /** @description Neighbours kept per item; default: as last time, first 20 */
+                    top_k?: number;
+                    /** @description Orders with more distinct items are left out of the pair counting; default: as last time, first 100 */
+                    max_basket?: number;
+                    /** @description Days of data (back from the last order) the popularity fallback counts; default 90 */
+                    popular_days?: number;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        refreshed_at: string;
+                        /** @description The last order the model saw */
+                        data_until: string | null;
+                        /** @description Orders counted as baskets */
+                        baskets: number;
+                        /** @description Orders over max_basket distinct items, left out */
+                        skipped_baskets: number;
+                        items: number;
+                        /** @description Neighbour rows kept (each pair in both directions) */
+                        pairs: number;
+                        min_support: number;
+                        top_k: number;
+                        max_basket: number;
+                        popular_days: number;
+                        popular_orders: number;
+                        duration_ms: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getRecommendationsItemsBySku: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sku: string;
+                        name: string | null;
+                        baskets: number;
+                        recent_orders: number;
+                        neighbours: {
+                            sku: string;
+                            name: string | null;
+                            score: number;
+                            support: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             414: components["responses"]["URITooLong"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];

@@ -12,8 +12,10 @@ import { TagsDialog } from '../components/dialogs/TagsDialog';
 import { BalanceCard } from '../components/member/BalanceCard';
 import { InsightsCard } from '../components/member/InsightsCard';
 import { LedgerTimeline } from '../components/member/LedgerTimeline';
+import { OffersCard } from '../components/member/OffersCard';
 import { OrdersCard } from '../components/member/OrdersCard';
 import { ProfileCard } from '../components/member/ProfileCard';
+import { RecommendationsCard } from '../components/member/RecommendationsCard';
 import { ReferralCard } from '../components/member/ReferralCard';
 import { RefusedEventsLink } from '../components/member/RefusedEventsLink';
 import { TierCard } from '../components/member/TierCard';
@@ -25,7 +27,7 @@ type Open = null | 'adjust' | 'grant' | 'tags' | 'suspend' | 'reactivate' | 'era
 
 /**
  * Member 360: profile, identities, consent, tags, tier, balance, what the analytics know (RFM, churn risk,
- * P(alive), CLV), referrals, the ledger timeline and orders; the actions the user's role allows.
+ * P(alive), CLV), referrals, recommended items and next best offers, the ledger timeline and orders; the actions the user's role allows.
  */
 export function MemberPage() {
   const { t } = useI18n();
@@ -81,6 +83,10 @@ export function MemberPage() {
         <div className="grid grid-2">
           <InsightsCard memberId={m.id} currency={program.currency} />
           <ReferralCard memberId={m.id} />
+        </div>
+        <div className="grid grid-2">
+          <RecommendationsCard memberId={m.id} />
+          <OffersCard memberId={m.id} />
         </div>
         <LedgerTimeline memberId={m.id} />
         <OrdersCard memberId={m.id} />
