@@ -472,6 +472,7 @@ describe('answers match the document', () => {
       { method: 'POST', template: '/v1/analytics/segments', url: '/v1/analytics/segments', body: segment },
       { method: 'POST', template: '/v1/analytics/segments', url: '/v1/analytics/segments', body: { ...segment, conditions: 5 }, field: 'conditions' },
       { method: 'POST', template: '/v1/analytics/segments/preview', url: '/v1/analytics/segments/preview', body: { conditions: segment.conditions, sample_size: 500 }, field: 'sample_size' },
+      { method: 'POST', template: '/v1/recommendations/refresh', url: '/v1/recommendations/refresh', body: { min_support: 0 }, field: 'min_support' },
       { method: 'POST', template: '/v1/journeys', url: '/v1/journeys', body: { name: 'Doc', definition: { trigger: { type: 'event', event_type: 'signup' }, start: 'a', steps: [{ id: 'a', type: 'exit' }] } } },
       { method: 'POST', template: '/v1/journeys', url: '/v1/journeys', body: { name: 'Doc 2', definition: { trigger: { type: 'event', event_type: 'signup' }, start: 'a', steps: [{ id: 'a', type: 'wait', duration: { days: 'two' } }] } }, field: 'definition.steps.0.duration.days' },
     ];

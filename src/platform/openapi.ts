@@ -63,6 +63,7 @@ const TAGS: { name: string; description: string }[] = [
   { name: 'events', description: 'Purchases, refunds and custom events that earn points' },
   { name: 'orders', description: 'Orders as the ledger sees them: what was paid, refunded, earned and reversed' },
   { name: 'referrals', description: 'Referral programme settings, codes and referrals' },
+  { name: 'recommendations', description: 'Co-purchase recommendations and next-best offers per member, and the item model behind them' },
   { name: 'journeys', description: 'Journeys: triggers, waits, branches, messages and rewards that bring members back, with holdouts and goals' },
   { name: 'rules', description: 'Earning rules: conditions, effects, limits, versions, preview' },
   { name: 'tiers', description: 'Tier scheme, levels and members’ tiers' },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 export const MemberParams = z.object({ member_id: z.string().max(64) }).strict();
-export const ItemParams = z.object({ sku: z.string().min(1).max(100) }).strict();
+export const ItemParams = z.object({ sku: z.string().min(1).max(100).describe('The item’s SKU, as order lines name it') }).strict();
 
 export const RecommendationsQuery = z
   .object({

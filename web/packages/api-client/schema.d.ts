@@ -13335,6 +13335,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The item’s SKU, as order lines name it */
                 sku: string;
             };
             cookie?: never;
