@@ -30,7 +30,7 @@ export function InsightsCard({ memberId, currency }: { memberId: string; currenc
           <dt>{t('member.insights.lastPurchase')}</dt>
           <dd>{fmt.date(insights.data.last_purchase_at)}</dd>
           <dt>{t('member.insights.channel')}</dt>
-          <dd>{insights.data.preferred_channel ?? '—'}</dd>
+          <dd>{insights.data.preferred_channel === 'unknown' ? t('analytics.points.noChannel') : (insights.data.preferred_channel ?? '—')}</dd>
           <dt>{t('member.insights.segment')}</dt>
           <dd>{insights.data.scores?.rfm_segment ? rfmSegmentLabel(t, insights.data.scores.rfm_segment) : '—'}</dd>
           <dt>{t('member.insights.churnRisk')}</dt>
