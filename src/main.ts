@@ -23,6 +23,8 @@ import cookie from '@fastify/cookie';
 import { createStaffService, sessionAuth, staffRoutes } from './modules/staff/index.js';
 import { auditRoutes, createAuditService } from './modules/audit/index.js';
 import { createImportsService, createImportUploads, importsRoutes } from './modules/imports/index.js';
+import { createMessagingService, messagingRoutes, unsubscribeRoutes } from './modules/messaging/index.js';
+import { ephemeralSecrets, type Secrets } from './platform/secrets.js';
 import { analyticsRoutes, createAnalyticsJobs, createAnalyticsService, createSegmentsService, segmentsRoutes } from './modules/analytics/index.js';
 
 export const VERSION: string = (
@@ -43,6 +45,13 @@ export interface PatronDeps {
   ingestQueueLimit?: number;
   /** Minutes a staff session lasts without a request (PATRON_STAFF_SESSION_IDLE_MINUTES or _HOURS); default 12 hours. */
   staffSessionIdleMinutes?: number;
+  /** Seals stored secrets and signs unsubscribe links (secrets.ts: PATRON_SECRET_KEY or the key file); default a key of this process only. */
+  secrets?: Secrets;
+  /** The address people reach the server at, for links in messages (PATRON_PUBLIC_URL); default http://localhost:3000. */
+  publicUrl?: string;
+  /** The SMTP server of programs without their own (PATRON_SMTP_URL) and its From (PATRON_SMTP_FROM); none: the outbox. */
+  smtpUrl?: string;
+  smtpFrom?: string;
 }
 
 /** The services, wired by hand: each takes only what it uses. */
@@ -76,7 +85,12 @@ export function createServices(deps: PatronDeps) {
   const staff = createStaffService({ db, clock, ids, programs, audit, idleMinutes: deps.staffSessionIdleMinutes });
   const imports = createImportsService({ db, programs, members, events });
   const importUploads = createImportUploads({ db, clock, ids, log, programs, imports });
-  return { db, clock, ids, log, audit, programs, staff, members, ledger, events, refusals, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments, imports, importUploads };
+  const secrets = deps.secrets ?? ephemeralSecrets();
+  const messaging = createMessagingService({
+    db, clock, ids, log, secrets, config: programs.config, members, ledger, tiers, referrals,
+    publicUrl: deps.publicUrl ?? 'http://localhost:3000', smtpUrl: deps.smtpUrl, smtpFrom: deps.smtpFrom,
+  });
+  return { db, clock, ids, log, audit, programs, staff, members, ledger, events, refusals, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments, imports, importUploads, secrets, messaging };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -121,7 +135,9 @@ export function createApp(services: Services, opts: AppOptions = {}): App {
     segmentsRoutes(v1, services);
     auditRoutes(v1, services);
     importsRoutes(v1, services);
+    messagingRoutes(v1, services);
   });
+  unsubscribeRoutes(app, { secrets: services.secrets, unsubscribe: (u) => services.messaging.unsubscribe(u) });
   registerConsole(app, { dir: opts.consoleDir ?? CONSOLE_DIR });
   return app;
 }

@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ensureFirstRun } from '../bootstrap.js';
 import { createApp, createServices, type Services } from '../main.js';
 import { protectOptions } from '../platform/protect.js';
+import { createSecrets, loadSecretKey } from '../platform/secrets.js';
 import { AppError } from '../platform/errors.js';
 import { createLogger } from '../platform/logger.js';
 import type { Program } from '../modules/programs/index.js';
@@ -179,7 +180,14 @@ async function demo(opts: DemoOpts): Promise<void> {
   const opened = await openForCommand(config, 'demo');
   let serving = false;
   try {
-    const services = createServices({ db: opened.db, log });
+    const services = createServices({
+      db: opened.db,
+      log,
+      secrets: createSecrets(loadSecretKey({ dataDir })),
+      publicUrl: config.publicUrl,
+      smtpUrl: config.smtpUrl,
+      smtpFrom: config.smtpFrom,
+    });
     const { program, key, keyShownOnce } = await demoProgram(services, dataDir, opts.fresh === true);
     const signIn = await demoOwner(services, program.workspace_id);
     // The demo's own import keeps the event loop busy on purpose: shedding load would only refuse its own calls.

@@ -14,6 +14,7 @@ import { errnoCode, out } from './output.js';
 import { createPublisher, openStream, type OpenStream } from '../modules/stream/index.js';
 import { createMaintenance } from '../maintenance.js';
 import { protectOptions } from '../platform/protect.js';
+import { createSecrets, loadSecretKey } from '../platform/secrets.js';
 
 function parsePort(raw: string): number {
   const n = Number(raw);
@@ -120,6 +121,10 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
       jobLeaseMs: config.jobLeaseSeconds * 1000,
       ingestQueueLimit: config.ingestQueueLimit,
       staffSessionIdleMinutes: config.staffSessionIdleMinutes,
+      secrets: createSecrets(loadSecretKey({ dataDir: config.dataDir })),
+      publicUrl: config.publicUrl ?? baseUrl(host, port),
+      smtpUrl: config.smtpUrl,
+      smtpFrom: config.smtpFrom,
     });
     first = await ensureFirstRun(services, config.dataDir);
     // Imports a stopped server was running are marked failed, so they can be started again.
@@ -150,6 +155,7 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
     port,
     host,
     jobsIntervalSeconds: config.jobsIntervalSeconds,
+    dispatchIntervalSeconds: config.dispatchIntervalSeconds,
     onClose: stream ? () => stream.close() : undefined,
   });
   const consoleLink = ownerToken ? setupUrl(config.publicUrl ?? url, ownerToken) : undefined;
@@ -181,6 +187,8 @@ export async function startServer(opts: {
   port: number;
   host: string;
   jobsIntervalSeconds: number;
+  /** How often due messages are handed over (0: never; default 5 s). */
+  dispatchIntervalSeconds?: number;
   /** Closed after the HTTP server, before the database (the NATS connection of --ingest=nats). */
   onClose?: () => Promise<void>;
 }): Promise<string> {
@@ -211,6 +219,7 @@ export async function startServer(opts: {
       await app.close();
       // Analysis jobs this server runs are given up now, not left for their leases to run out.
       await services.analyticsJobs.release();
+      services.messaging.close();
       await opts.onClose?.();
       await opened.close();
       log.info('stopped');
@@ -224,6 +233,8 @@ export async function startServer(opts: {
   process.on('SIGTERM', (s) => void shutdown(s));
 
   if (opts.jobsIntervalSeconds > 0) jobs = maintenanceJobs(services, log, opts.jobsIntervalSeconds);
+  const dispatchEvery = (opts.dispatchIntervalSeconds ?? 5) * 1000;
+  if (dispatchEvery > 0) jobs.push(dispatchJob(services, log, dispatchEvery));
 
   const address = app.server.address();
   const actualPort = address && typeof address === 'object' ? address.port : port;
@@ -241,4 +252,24 @@ function maintenanceJobs(services: Services, log: Logger, everySeconds: number):
     startJob({ name: 'maintenance', ...every, run: async () => void (await m.maintenance()) }),
     startJob({ name: 'analytics.daily', ...every, run: async () => void (await m.dailyRefit()) }),
   ];
+}
+
+/**
+ * Hands due messages over, every few seconds: a batch at a time until fewer than a batch were due. Several
+ * servers may run it at once; their claims (FOR UPDATE SKIP LOCKED) never take the same message.
+ */
+function dispatchJob(services: Services, log: Logger, everyMs: number): Job {
+  return startJob({
+    name: 'messaging.dispatch',
+    everyMs,
+    log,
+    run: async () => {
+      for (let round = 0; round < 20; round++) {
+        const r = await services.messaging.dispatch({ limit: 200 });
+        const n = r.sent + r.deferred + r.suppressed + r.failed;
+        if (n > 0) log.info({ job: 'messaging.dispatch', ...r }, 'messages dispatched');
+        if (n < 200) break;
+      }
+    },
+  });
 }

@@ -141,6 +141,22 @@ export const PERMISSIONS: Readonly<Record<string, readonly Role[]>> = {
   'GET /v1/analytics/segments/:segment_id/members': READ_NOT_SUPPORT,
   'GET /v1/analytics/segments/:segment_id/members.csv': READ_NOT_SUPPORT,
 
+  // Engagement: marketers write templates and channels; every role reads them and the outbox.
+  'POST /v1/templates': MARKETING,
+  'GET /v1/templates': READ,
+  'GET /v1/templates/:template_id': READ,
+  'PATCH /v1/templates/:template_id': MARKETING,
+  'POST /v1/templates/:template_id/archive': MARKETING,
+  'POST /v1/templates/:template_id/preview': MARKETING,
+  'POST /v1/templates/:template_id/test-send': MARKETING,
+  'GET /v1/messaging/settings': READ,
+  'PUT /v1/messaging/settings': MARKETING,
+  'GET /v1/channels/email': READ,
+  'PUT /v1/channels/email': MARKETING,
+  'DELETE /v1/channels/email': MARKETING,
+  'GET /v1/outbox': READ,
+  'GET /v1/outbox/:message_id': READ,
+
   // Imports enrol members and write events (and so the ledger) in bulk: kept to owners and admins.
   'POST /v1/imports': ADMINS,
   'GET /v1/imports': ADMINS,
