@@ -13,3 +13,4 @@ export * from './imports';
 export * from './segments';
 export * from './staff';
 export * from './audit';
+export * from './messaging';
