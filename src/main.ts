@@ -48,7 +48,7 @@ export interface PatronDeps {
   /** Seals stored secrets and signs unsubscribe links (secrets.ts: PATRON_SECRET_KEY or the key file); default a key of this process only. */
   secrets?: Secrets;
   /** The address people reach the server at, for links in messages (PATRON_PUBLIC_URL); default http://localhost:3000. */
-  publicUrl?: string;
+  publicUrl?: string | (() => string);
   /** The SMTP server of programs without their own (PATRON_SMTP_URL) and its From (PATRON_SMTP_FROM); none: the outbox. */
   smtpUrl?: string;
   smtpFrom?: string;
@@ -86,9 +86,10 @@ export function createServices(deps: PatronDeps) {
   const imports = createImportsService({ db, programs, members, events });
   const importUploads = createImportUploads({ db, clock, ids, log, programs, imports });
   const secrets = deps.secrets ?? ephemeralSecrets();
+  const linkBase = deps.publicUrl;
   const messaging = createMessagingService({
     db, clock, ids, log, secrets, config: programs.config, members, ledger, tiers, referrals,
-    publicUrl: deps.publicUrl ?? 'http://localhost:3000', smtpUrl: deps.smtpUrl, smtpFrom: deps.smtpFrom,
+    publicUrl: typeof linkBase === 'function' ? linkBase : () => linkBase ?? 'http://localhost:3000', smtpUrl: deps.smtpUrl, smtpFrom: deps.smtpFrom,
   });
   return { db, clock, ids, log, audit, programs, staff, members, ledger, events, refusals, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments, imports, importUploads, secrets, messaging };
 }

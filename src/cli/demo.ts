@@ -180,11 +180,12 @@ async function demo(opts: DemoOpts): Promise<void> {
   const opened = await openForCommand(config, 'demo');
   let serving = false;
   try {
+    let linkBase = config.publicUrl ?? 'http://localhost:3000';
     const services = createServices({
       db: opened.db,
       log,
       secrets: createSecrets(loadSecretKey({ dataDir })),
-      publicUrl: config.publicUrl,
+      publicUrl: () => linkBase,
       smtpUrl: config.smtpUrl,
       smtpFrom: config.smtpFrom,
     });
@@ -227,6 +228,7 @@ async function demo(opts: DemoOpts): Promise<void> {
     // The data ends in December 2011: today's maintenance would end every tier period at once, so it stays off.
     log.level = level;
     const url = await startServer({ app, opened, services, log, port: opts.port ?? config.port, host: opts.host ?? config.host, jobsIntervalSeconds: 0 });
+    linkBase = config.publicUrl ?? url;
     serving = true;
     printWhere({ program, key, keyShownOnce, dataDir, shown, url, signIn });
   } finally {

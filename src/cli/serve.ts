@@ -114,6 +114,8 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
   let app: App;
   let stream: OpenStream | undefined;
   let ownerToken: string | undefined;
+  // Links in messages: PATRON_PUBLIC_URL, else the address the server listens at (known once it listens: --port 0).
+  let linkBase = config.publicUrl ?? baseUrl(host, port);
   try {
     services = createServices({
       db: opened.db,
@@ -122,7 +124,7 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
       ingestQueueLimit: config.ingestQueueLimit,
       staffSessionIdleMinutes: config.staffSessionIdleMinutes,
       secrets: createSecrets(loadSecretKey({ dataDir: config.dataDir })),
-      publicUrl: config.publicUrl ?? baseUrl(host, port),
+      publicUrl: () => linkBase,
       smtpUrl: config.smtpUrl,
       smtpFrom: config.smtpFrom,
     });
@@ -158,6 +160,7 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
     dispatchIntervalSeconds: config.dispatchIntervalSeconds,
     onClose: stream ? () => stream.close() : undefined,
   });
+  linkBase = config.publicUrl ?? url;
   const consoleLink = ownerToken ? setupUrl(config.publicUrl ?? url, ownerToken) : undefined;
   writeOwnerSetupUrl(config.dataDir, consoleLink);
   const program = first.programId ? await services.programs.program(first.programId).catch(() => undefined) : undefined;

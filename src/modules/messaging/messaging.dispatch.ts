@@ -54,7 +54,7 @@ export function createDispatcher(deps: DispatchDeps) {
   const { db, clock, log, members, email, secrets } = deps;
 
   const unsubscribeUrl = (programId: string, memberId: string | null, channel: MessageRow['channel']) =>
-    `${deps.publicUrl}/u/${unsubscribeToken(secrets, { programId, memberId, channel })}`;
+    `${deps.publicUrl()}/u/${unsubscribeToken(secrets, { programId, memberId, channel })}`;
 
   /** Whether `m` may go now, to whom; or how it ends (suppressed) or waits (deferred). */
   async function decide(q: Queryable, program: Program, rules: ChannelRulesOut, zoneOfProgram: string, m: MessageRow, now: Date): Promise<Decision> {

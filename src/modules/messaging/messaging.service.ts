@@ -207,7 +207,7 @@ export function createMessagingService(deps: Omit<VarsDeps, 'db'> & {
       const member = await members.get(program.id, req.member_id).catch((e: unknown) => {
         throw (e as { code?: string }).code === 'member.not_found' ? notFound('member.not_found', `No member ${req.member_id}`, 'member_id') : e;
       });
-      const unsubscribeUrl = `${deps.publicUrl}/u/${unsubscribeToken(secrets, { programId: program.id, memberId: null, channel: t.channel })}`;
+      const unsubscribeUrl = `${deps.publicUrl()}/u/${unsubscribeToken(secrets, { programId: program.id, memberId: null, channel: t.channel })}`;
       const vars = await memberVariables({ ...deps, db }, program, member, { unsubscribeUrl, data: req.data ?? {} });
       try {
         return await renderVariant(t.channel, pickVariant(t.variants, t.default_locale, req.locale ?? localeFor(member.locale)), vars, program.currency);

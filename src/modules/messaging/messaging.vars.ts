@@ -11,7 +11,8 @@ export interface VarsDeps {
   ledger: LedgerService;
   tiers: TiersService;
   referrals: ReferralsService;
-  publicUrl: string;
+  /** The address people reach the server at (asked each time: a server learns its port once it listens). */
+  publicUrl: () => string;
 }
 
 /**
@@ -61,7 +62,7 @@ export async function memberVariables(
     const settings = await d.referrals.getSettings(d.db, p).catch(() => null);
     if (!settings?.enabled) return null;
     const r = await d.referrals.memberReferral(p.id, memberId).catch(() => null);
-    return r ? { code: r.code, link: `${d.publicUrl}/m/${encodeURIComponent(p.id)}/join?ref=${encodeURIComponent(r.code)}` } : null;
+    return r ? { code: r.code, link: `${d.publicUrl()}/m/${encodeURIComponent(p.id)}/join?ref=${encodeURIComponent(r.code)}` } : null;
   }
 }
 

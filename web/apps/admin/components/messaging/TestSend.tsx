@@ -25,7 +25,9 @@ export function TestSend({ template }: { template: Template }) {
         <fieldset disabled={send.isPending} className="stack">
           <legend className="visually-hidden">{t('messaging.testSend.title')}</legend>
           <TextField label={t('messaging.testSend.to')} type="email" required value={to} error={send.error instanceof ApiError && send.error.field === 'to' ? error : undefined} onChange={(e) => setTo(e.target.value)} />
-          <Button variant="primary" type="submit">{t('messaging.testSend.send')}</Button>
+          <div className="row">
+            <Button variant="primary" type="submit">{t('messaging.testSend.send')}</Button>
+          </div>
         </fieldset>
         {error && !(send.error instanceof ApiError && send.error.field === 'to') ? <p role="alert" className="field-error">{error}</p> : null}
         {send.data ? (
