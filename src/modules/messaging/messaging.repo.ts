@@ -184,7 +184,7 @@ export const messagingRepo = {
       `update messages m set status = 'sending', claimed_at = $1, updated_at = $1
        from (select program_id, id from messages
              where (status in ('queued', 'deferred') and due_at <= $1) or (status = 'sending' and claimed_at < $2)
-             order by due_at limit $3 for update skip locked) c
+             order by due_at, id limit $3 for update skip locked) c
        where m.program_id = c.program_id and m.id = c.id
        returning m.*`,
       [now, staleBefore, limit],
