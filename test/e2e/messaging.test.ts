@@ -30,7 +30,7 @@ describe.skipIf(NO_BROWSER)('templates and the outbox', () => {
     await page.getByRole('link', { name: 'New template' }).click();
     await page.getByLabel('Template name').fill('Welcome');
     await page.getByLabel('Subject').fill('Welcome, {{ member.first_name }}');
-    await page.getByRole('tab', { name: 'Russian' }).click();
+    await page.getByRole('tab', { name: 'Русский' }).click();
     await page.getByLabel('Subject').fill('Здравствуйте, {{ member.first_name }');
     await page.getByLabel('Body (MJML)').fill('<mjml><mj-body><mj-section><mj-column><mj-text>Привет, {{ member.first_name }}!</mj-text></mj-column></mj-section></mj-body></mjml>');
     await page.getByRole('button', { name: 'Save template' }).click();
