@@ -4,7 +4,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Ids } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Secrets } from '../../platform/secrets.js';
-import { conflict, invalid, notFound } from '../../platform/errors.js';
+import { conflict, invalid, isAppError, notFound } from '../../platform/errors.js';
 import type { ConfigStore, Program } from '../programs/index.js';
 import { safeZone } from './messaging.time.js';
 import type {
@@ -363,8 +363,9 @@ export function createMessagingService(deps: Omit<VarsDeps, 'db'> & {
         if (consent) await members.update(u.programId, u.memberId, { consent });
         return 'done';
       } catch (e) {
-        if ((e as { kind?: string }).kind === 'not_found') return 'unknown';
-        throw e;
+        if (!isAppError(e)) throw e;
+        // A member that is gone is no link any more; one that cannot be changed (erased) gets nothing anyway.
+        return e.kind === 'not_found' ? 'unknown' : 'done';
       }
     },
 
