@@ -24,6 +24,8 @@ import cookie from '@fastify/cookie';
 import { createStaffService, sessionAuth, staffRoutes } from './modules/staff/index.js';
 import { auditRoutes, createAuditService } from './modules/audit/index.js';
 import { createImportsService, createImportUploads, importsRoutes } from './modules/imports/index.js';
+import { createMessagingService, messagingRoutes, unsubscribeRoutes } from './modules/messaging/index.js';
+import { ephemeralSecrets, type Secrets } from './platform/secrets.js';
 import { analyticsRoutes, createAnalyticsJobs, createAnalyticsService, createSegmentsService, segmentsRoutes } from './modules/analytics/index.js';
 import { createOffersService, createRecommendationsService, recommendationsRoutes } from './modules/recommendations/index.js';
 
@@ -45,6 +47,13 @@ export interface PatronDeps {
   ingestQueueLimit?: number;
   /** Minutes a staff session lasts without a request (PATRON_STAFF_SESSION_IDLE_MINUTES or _HOURS); default 12 hours. */
   staffSessionIdleMinutes?: number;
+  /** Seals stored secrets and signs unsubscribe links (secrets.ts: PATRON_SECRET_KEY or the key file); default a key of this process only. */
+  secrets?: Secrets;
+  /** The address people reach the server at, for links in messages (PATRON_PUBLIC_URL); default http://localhost:3000. */
+  publicUrl?: string | (() => string);
+  /** The SMTP server of programs without their own (PATRON_SMTP_URL) and its From (PATRON_SMTP_FROM); none: the outbox. */
+  smtpUrl?: string;
+  smtpFrom?: string;
 }
 
 /** The services, wired by hand: each takes only what it uses. */
@@ -83,7 +92,14 @@ export function createServices(deps: PatronDeps) {
   const importUploads = createImportUploads({ db, clock, ids, log, programs, imports });
   const recommendations = createRecommendationsService({ db, clock, members, log });
   const offers = createOffersService({ db, clock, members, ledger, tierLookup: (q, program, memberId) => tiers.currentTier(q, program, memberId) });
-  return { db, clock, ids, log, audit, programs, staff, members, ledger, events, refusals, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments, imports, importUploads, journeys, recommendations, offers };
+  const secrets = deps.secrets ?? ephemeralSecrets();
+  const linkBase = deps.publicUrl;
+  const messaging = createMessagingService({
+    db, clock, ids, log, secrets, config: programs.config, members, ledger, tiers, referrals,
+    publicUrl: typeof linkBase === 'function' ? linkBase : () => linkBase ?? 'http://localhost:3000', smtpUrl: deps.smtpUrl, smtpFrom: deps.smtpFrom,
+  });
+  journeys.setSender(messaging);
+  return { db, clock, ids, log, audit, programs, staff, members, ledger, events, refusals, ingestQueue, rules, tiers, rewards, referrals, analytics, analyticsJobs, segments, imports, importUploads, journeys, recommendations, offers, secrets, messaging };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -130,7 +146,9 @@ export function createApp(services: Services, opts: AppOptions = {}): App {
     auditRoutes(v1, services);
     importsRoutes(v1, services);
     recommendationsRoutes(v1, services);
+    messagingRoutes(v1, services);
   });
+  unsubscribeRoutes(app, { secrets: services.secrets, unsubscribe: (u) => services.messaging.unsubscribe(u) });
   registerConsole(app, { dir: opts.consoleDir ?? CONSOLE_DIR });
   return app;
 }

@@ -88,6 +88,11 @@ beforeAll(async () => {
   remember('import_id', (JSON.parse(upload.body) as { id?: string }).id, { status: upload.statusCode, body: upload.body });
   const staff = await p.raw('POST', '/v1/staff', { email: 'fuzz.staff@example.com', role: 'support', program_ids: null }, { authorization: `Bearer ${p.key}` });
   remember('staff_id', staff.body?.staff?.id, staff);
+  const mjml = '<mjml><mj-body><mj-section><mj-column><mj-text>Hi {{ member.first_name }}</mj-text></mj-column></mj-section></mj-body></mjml>';
+  const tpl = await p.api('POST', '/v1/templates', { name: 'Fuzz', channel: 'email', variants: { en: { subject: 'Hi', mjml } } });
+  remember('template_id', tpl.body?.id, tpl);
+  const sent = await p.api('POST', `/v1/templates/${String(tpl.body?.id)}/test-send`, { to: 'fuzz@example.com' });
+  remember('message_id', sent.body?.id, sent);
   // Never hand the fuzzer the key it calls with: deleting it would end the run.
   known.key_id = ['key_' + '0'.repeat(26)];
 }, 120_000);

@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ensureFirstRun } from '../bootstrap.js';
 import { createApp, createServices, type Services } from '../main.js';
 import { protectOptions } from '../platform/protect.js';
+import { createSecrets, loadSecretKey } from '../platform/secrets.js';
 import { AppError } from '../platform/errors.js';
 import { createLogger } from '../platform/logger.js';
 import type { Program } from '../modules/programs/index.js';
@@ -179,7 +180,15 @@ async function demo(opts: DemoOpts): Promise<void> {
   const opened = await openForCommand(config, 'demo');
   let serving = false;
   try {
-    const services = createServices({ db: opened.db, log });
+    let linkBase = config.publicUrl ?? 'http://localhost:3000';
+    const services = createServices({
+      db: opened.db,
+      log,
+      secrets: createSecrets(loadSecretKey({ dataDir })),
+      publicUrl: () => linkBase,
+      smtpUrl: config.smtpUrl,
+      smtpFrom: config.smtpFrom,
+    });
     const { program, key, keyShownOnce } = await demoProgram(services, dataDir, opts.fresh === true);
     const signIn = await demoOwner(services, program.workspace_id);
     // The demo's own import keeps the event loop busy on purpose: shedding load would only refuse its own calls.
@@ -219,6 +228,7 @@ async function demo(opts: DemoOpts): Promise<void> {
     // The data ends in December 2011: today's maintenance would end every tier period at once, so it stays off.
     log.level = level;
     const url = await startServer({ app, opened, services, log, port: opts.port ?? config.port, host: opts.host ?? config.host, jobsIntervalSeconds: 0 });
+    linkBase = config.publicUrl ?? url;
     serving = true;
     printWhere({ program, key, keyShownOnce, dataDir, shown, url, signIn });
   } finally {

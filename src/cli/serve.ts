@@ -14,6 +14,7 @@ import { errnoCode, out } from './output.js';
 import { createPublisher, openStream, type OpenStream } from '../modules/stream/index.js';
 import { createMaintenance } from '../maintenance.js';
 import { protectOptions } from '../platform/protect.js';
+import { createSecrets, loadSecretKey } from '../platform/secrets.js';
 
 function parsePort(raw: string): number {
   const n = Number(raw);
@@ -113,6 +114,8 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
   let app: App;
   let stream: OpenStream | undefined;
   let ownerToken: string | undefined;
+  // Links in messages: PATRON_PUBLIC_URL, else the address the server listens at (known once it listens: --port 0).
+  let linkBase = config.publicUrl ?? baseUrl(host, port);
   try {
     services = createServices({
       db: opened.db,
@@ -120,6 +123,10 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
       jobLeaseMs: config.jobLeaseSeconds * 1000,
       ingestQueueLimit: config.ingestQueueLimit,
       staffSessionIdleMinutes: config.staffSessionIdleMinutes,
+      secrets: createSecrets(loadSecretKey({ dataDir: config.dataDir })),
+      publicUrl: () => linkBase,
+      smtpUrl: config.smtpUrl,
+      smtpFrom: config.smtpFrom,
     });
     first = await ensureFirstRun(services, config.dataDir);
     // Imports a stopped server was running are marked failed, so they can be started again.
@@ -151,8 +158,10 @@ async function serve(opts: { port?: number; host?: string; ingest?: string }): P
     host,
     jobsIntervalSeconds: config.jobsIntervalSeconds,
     journeysIntervalSeconds: config.journeysIntervalSeconds,
+    dispatchIntervalSeconds: config.dispatchIntervalSeconds,
     onClose: stream ? () => stream.close() : undefined,
   });
+  linkBase = config.publicUrl ?? url;
   const consoleLink = ownerToken ? setupUrl(config.publicUrl ?? url, ownerToken) : undefined;
   writeOwnerSetupUrl(config.dataDir, consoleLink);
   const program = first.programId ? await services.programs.program(first.programId).catch(() => undefined) : undefined;
@@ -184,6 +193,8 @@ export async function startServer(opts: {
   jobsIntervalSeconds: number;
   /** Seconds between the journeys' passes (0: never; `patron demo` passes its own). */
   journeysIntervalSeconds?: number;
+  /** How often due messages are handed over (0: never; default 5 s). */
+  dispatchIntervalSeconds?: number;
   /** Closed after the HTTP server, before the database (the NATS connection of --ingest=nats). */
   onClose?: () => Promise<void>;
 }): Promise<string> {
@@ -214,6 +225,7 @@ export async function startServer(opts: {
       await app.close();
       // Analysis jobs this server runs are given up now, not left for their leases to run out.
       await services.analyticsJobs.release();
+      services.messaging.close();
       await opts.onClose?.();
       await opened.close();
       log.info('stopped');
@@ -230,6 +242,8 @@ export async function startServer(opts: {
   // Journeys: happenings read and waits ended every few seconds, by whichever server claims them first.
   const journeysEvery = (opts.journeysIntervalSeconds ?? 0) * 1000;
   if (journeysEvery > 0) jobs.push(startJob({ name: 'journeys', everyMs: journeysEvery, firstRunMs: journeysEvery, log, run: async () => void (await services.journeys.work()) }));
+  const dispatchEvery = (opts.dispatchIntervalSeconds ?? 5) * 1000;
+  if (dispatchEvery > 0) jobs.push(dispatchJob(services, log, dispatchEvery));
 
   const address = app.server.address();
   const actualPort = address && typeof address === 'object' ? address.port : port;
@@ -248,4 +262,24 @@ function maintenanceJobs(services: Services, log: Logger, everySeconds: number):
     startJob({ name: 'analytics.daily', ...every, run: async () => void (await m.dailyRefit()) }),
     startJob({ name: 'recommendations', ...every, run: async () => void (await m.recommendations()) }),
   ];
+}
+
+/**
+ * Hands due messages over, every few seconds: a batch at a time until fewer than a batch were due. Several
+ * servers may run it at once; their claims (FOR UPDATE SKIP LOCKED) never take the same message.
+ */
+function dispatchJob(services: Services, log: Logger, everyMs: number): Job {
+  return startJob({
+    name: 'messaging.dispatch',
+    everyMs,
+    log,
+    run: async () => {
+      for (let round = 0; round < 20; round++) {
+        const r = await services.messaging.dispatch({ limit: 200 });
+        const n = r.sent + r.deferred + r.suppressed + r.failed;
+        if (n > 0) log.info({ job: 'messaging.dispatch', ...r }, 'messages dispatched');
+        if (n < 200) break;
+      }
+    },
+  });
 }

@@ -38,6 +38,12 @@ export interface Config {
   staffSessionIdleMinutes: number;
   /** The address people reach this server at, for links (PATRON_PUBLIC_URL); unset: the listen address. */
   publicUrl: string | undefined;
+  /** The SMTP server of programs without their own (PATRON_SMTP_URL: smtp://user:pass@host:587, smtps://…); unset: the outbox. */
+  smtpUrl: string | undefined;
+  /** The From of mail through PATRON_SMTP_URL or the outbox (PATRON_SMTP_FROM). */
+  smtpFrom: string | undefined;
+  /** How often `patron serve` hands due messages over (PATRON_DISPATCH_INTERVAL, seconds); 0 turns it off. */
+  dispatchIntervalSeconds: number;
   /** The email of the owner record made on the first start (PATRON_OWNER_EMAIL). */
   ownerEmail: string;
 }
@@ -68,6 +74,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const o of corsOrigins) {
     if (!/^https?:\/\/[^/\s]+$/.test(o)) throw new Error(`PATRON_CORS_ORIGINS takes origins such as https://shop.example, got "${o}"`);
   }
+  const smtpUrl = env.PATRON_SMTP_URL?.trim() || undefined;
+  if (smtpUrl && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl)) throw new Error('PATRON_SMTP_URL must be smtp://user:pass@host:port or smtps://…');
   const proxy = env.PATRON_TRUST_PROXY?.trim() || 'false';
   const trustProxy = proxy === 'true' ? true : proxy === 'false' ? false : proxy;
   return {
@@ -92,6 +100,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy,
     staffSessionIdleMinutes: Math.max(1, env.PATRON_STAFF_SESSION_IDLE_MINUTES ? int(env, 'PATRON_STAFF_SESSION_IDLE_MINUTES', 720) : 60 * int(env, 'PATRON_STAFF_SESSION_IDLE_HOURS', 12)),
     publicUrl: env.PATRON_PUBLIC_URL?.trim().replace(/\/+$/, '') || undefined,
+    smtpUrl,
+    smtpFrom: env.PATRON_SMTP_FROM?.trim() || undefined,
+    dispatchIntervalSeconds: int(env, 'PATRON_DISPATCH_INTERVAL', 5),
     ownerEmail: (env.PATRON_OWNER_EMAIL?.trim() || 'owner@localhost').toLowerCase(),
   };
 }

@@ -455,6 +455,28 @@ describe('answers match the document', () => {
     conforms('GET', '/v1/imports/{import_id}/rejects.csv', await p.api('GET', `/v1/imports/${up.body.id}/rejects.csv`));
   });
 
+  it('messaging: templates, preview, test send, settings, the email channel and the outbox', async () => {
+    const mjml = '<mjml><mj-body><mj-section><mj-column><mj-text>Hi {{ member.first_name }}</mj-text></mj-column></mj-section></mj-body></mjml>';
+    const made = conforms('POST', '/v1/templates', await p.api('POST', '/v1/templates', { name: 'Hi', channel: 'email', variants: { en: { subject: 'Hi', mjml } } }));
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const id = made.body.id as string;
+    conforms('POST', '/v1/templates', await p.api('POST', '/v1/templates', { name: 'Bad', channel: 'email', variants: { en: { subject: '{{', mjml } } }));
+    conforms('GET', '/v1/templates', await p.api('GET', '/v1/templates'));
+    conforms('GET', '/v1/templates/{template_id}', await p.api('GET', `/v1/templates/${id}`));
+    conforms('PATCH', '/v1/templates/{template_id}', await p.api('PATCH', `/v1/templates/${id}`, { name: 'Hello' }));
+    conforms('POST', '/v1/templates/{template_id}/preview', await p.api('POST', `/v1/templates/${id}/preview`, { member_id: member }));
+    const sent = conforms('POST', '/v1/templates/{template_id}/test-send', await p.api('POST', `/v1/templates/${id}/test-send`, { to: 'qa@example.test' }));
+    expect(sent.status, JSON.stringify(sent.body)).toBe(201);
+    conforms('GET', '/v1/outbox', await p.api('GET', '/v1/outbox'));
+    conforms('GET', '/v1/outbox/{message_id}', await p.api('GET', `/v1/outbox/${sent.body.id as string}`));
+    conforms('GET', '/v1/messaging/settings', await p.api('GET', '/v1/messaging/settings'));
+    conforms('PUT', '/v1/messaging/settings', await p.api('PUT', '/v1/messaging/settings', { email: { per_day: 3 } }));
+    conforms('GET', '/v1/channels/email', await p.api('GET', '/v1/channels/email'));
+    conforms('PUT', '/v1/channels/email', await p.api('PUT', '/v1/channels/email', { smtp_url: 'smtp://u:p@127.0.0.1:2525', from: 'a@example.test' }));
+    conforms('DELETE', '/v1/channels/email', await p.api('DELETE', '/v1/channels/email'));
+    conforms('POST', '/v1/templates/{template_id}/archive', await p.api('POST', `/v1/templates/${id}/archive`));
+  });
+
   it('validates requests with the schemas it documents: what the API takes the document takes, what the document refuses the API refuses', async () => {
     const event = { type: 'purchase', id: uniq('evt'), member: { id: member }, order_id: uniq('ord'), amount: 900, currency: 'GBP' };
     const rule = { name: 'Tenner', trigger: 'purchase', effects: [{ type: 'fixed', points: 10 }] };

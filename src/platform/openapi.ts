@@ -71,6 +71,7 @@ const TAGS: { name: string; description: string }[] = [
   { name: 'analytics', description: 'KPIs, member structure, RFM, cohorts, lifetime value, segments and analysis jobs' },
   { name: 'audit', description: 'The audit log: who changed what and when, before and after; JSON or CSV' },
   { name: 'imports', description: 'Files of members or events uploaded, mapped and imported in the background, with their rejects' },
+  { name: 'messaging', description: 'Message templates, the email channel, frequency caps and quiet hours, and the outbox of every message' },
 ];
 
 const PROBLEM_SCHEMA = {

@@ -70,6 +70,35 @@ describe('journeys', () => {
     expect((await balance(p, m)).available).toBe(50);
   });
 
+  it('a send step queues the message through messaging: it lands in the outbox once, in the member’s words', async () => {
+    const p = await h.program();
+    const tpl = await p.api('POST', '/v1/templates', {
+      name: 'Hello',
+      channel: 'email',
+      default_locale: 'en',
+      variants: { en: { subject: 'Hello {{ member.first_name }}, {{ balance.available }} points', mjml: '<mjml><mj-body><mj-section><mj-column><mj-text>Hi</mj-text></mj-column></mj-section></mj-body></mjml>' } },
+    });
+    expect(tpl.status, JSON.stringify(tpl.body)).toBe(201);
+    const j = await journey(p, 'Say hello', {
+      trigger: { type: 'event', event_type: 'signup' },
+      start: 'gift',
+      steps: [
+        { id: 'gift', type: 'give_points', points: 30, reason: 'Hello', next: 'mail' },
+        { id: 'mail', type: 'send', channel: 'email', template_id: tpl.body.id },
+      ],
+    });
+    const m = await enrol(p, { email: `${uniq('hello')}@example.com`, first_name: 'Ann', consent: { email: true } });
+    await send(p, { type: 'signup', member: { id: m } });
+    await work();
+    await work();
+    await h.services.messaging.dispatch();
+    const outbox = (await p.api('GET', `/v1/outbox?member_id=${m}`)).body.data as { subject: string; status: string }[];
+    expect(outbox).toHaveLength(1);
+    expect(outbox[0]).toMatchObject({ subject: 'Hello Ann, 30 points' });
+    const [run] = await runsOf(p, j, m);
+    expect(run!.history.find((x) => x.step === 'mail')!.outcome).toMatchObject({ channel: 'email', message_id: expect.stringMatching(/^msg_/) });
+  });
+
   it('an abandoned cart: a purchase within a day ends it and converts; without one the reminder goes out', async () => {
     const p = await h.program();
     const j = await journey(p, 'Cart', {

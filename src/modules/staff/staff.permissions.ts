@@ -152,6 +152,21 @@ export const PERMISSIONS: Readonly<Record<string, readonly Role[]>> = {
   'GET /v1/recommendations/model': READ,
   'GET /v1/recommendations/items/:sku': READ,
   'POST /v1/recommendations/refresh': MARKETING,
+  // Engagement: marketers write templates and channels; every role reads them and the outbox.
+  'POST /v1/templates': MARKETING,
+  'GET /v1/templates': READ,
+  'GET /v1/templates/:template_id': READ,
+  'PATCH /v1/templates/:template_id': MARKETING,
+  'POST /v1/templates/:template_id/archive': MARKETING,
+  'POST /v1/templates/:template_id/preview': MARKETING,
+  'POST /v1/templates/:template_id/test-send': MARKETING,
+  'GET /v1/messaging/settings': READ,
+  'PUT /v1/messaging/settings': MARKETING,
+  'GET /v1/channels/email': READ,
+  'PUT /v1/channels/email': MARKETING,
+  'DELETE /v1/channels/email': MARKETING,
+  'GET /v1/outbox': READ,
+  'GET /v1/outbox/:message_id': READ,
 
   // Imports enrol members and write events (and so the ledger) in bulk: kept to owners and admins.
   'POST /v1/imports': ADMINS,

@@ -14,3 +14,4 @@ export * from './segments';
 export * from './staff';
 export * from './audit';
 export * from './recommendations';
+export * from './messaging';

@@ -2396,6 +2396,250 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Templates in creation order, by channel and status
+         * @description Templates in creation order, by channel and status.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getTemplates"];
+        put?: never;
+        /**
+         * Create a message template (liquid; MJML for email bodies) with a variant per locale
+         * @description Create a message template (liquid; MJML for email bodies) with a variant per locale.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         *
+         *     Send an `Idempotency-Key` to make a retry safe: the same key and body within 24 hours answers the first result and writes nothing.
+         */
+        post: operations["postTemplates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates/{template_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A template
+         * @description A template.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getTemplatesByTemplateId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename a template, change its default locale or replace its variants
+         * @description Rename a template, change its default locale or replace its variants.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         *
+         *     Send an `Idempotency-Key` to make a retry safe: the same key and body within 24 hours answers the first result and writes nothing.
+         */
+        patch: operations["updateTemplatesByTemplateId"];
+        trace?: never;
+    };
+    "/v1/templates/{template_id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Archive a template: it takes no new messages (queued ones still go)
+         * @description Archive a template: it takes no new messages (queued ones still go).
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         *
+         *     Send an `Idempotency-Key` to make a retry safe: the same key and body within 24 hours answers the first result and writes nothing.
+         */
+        post: operations["postTemplatesArchive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates/{template_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render a template with a real member (nothing is sent)
+         * @description Render a template with a real member (nothing is sent).
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         *
+         *     Send an `Idempotency-Key` to make a retry safe: the same key and body within 24 hours answers the first result and writes nothing.
+         */
+        post: operations["postTemplatesPreview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates/{template_id}/test-send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the template once to an address now (no consent, caps or quiet hours)
+         * @description Send the template once to an address now (no consent, caps or quiet hours).
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         *
+         *     Send an `Idempotency-Key` to make a retry safe: the same key and body within 24 hours answers the first result and writes nothing.
+         */
+        post: operations["postTemplatesTestSend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messaging/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Frequency caps and quiet hours per channel, and the program’s time zone
+         * @description Frequency caps and quiet hours per channel, and the program’s time zone.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getMessagingSettings"];
+        /**
+         * Set caps and quiet hours; fields left out keep their value
+         * @description Set caps and quiet hours; fields left out keep their value.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         *
+         *     Send an `Idempotency-Key` to make a retry safe: the same key and body within 24 hours answers the first result and writes nothing.
+         */
+        put: operations["putMessagingSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/channels/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the program’s email goes: its SMTP server (password masked), PATRON_SMTP_URL, or the outbox
+         * @description Where the program’s email goes: its SMTP server (password masked), PATRON_SMTP_URL, or the outbox.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getChannelsEmail"];
+        /**
+         * Use this SMTP server for the program’s email (the password is stored encrypted)
+         * @description Use this SMTP server for the program’s email (the password is stored encrypted).
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         *
+         *     Send an `Idempotency-Key` to make a retry safe: the same key and body within 24 hours answers the first result and writes nothing.
+         */
+        put: operations["putChannelsEmail"];
+        post?: never;
+        /**
+         * Forget the program’s SMTP server: PATRON_SMTP_URL or the outbox takes over
+         * @description Forget the program’s SMTP server: PATRON_SMTP_URL or the outbox takes over.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         *
+         *     Send an `Idempotency-Key` to make a retry safe: the same key and body within 24 hours answers the first result and writes nothing.
+         */
+        delete: operations["deleteChannelsEmail"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The messages, newest first: queued, sent (to SMTP or kept in the outbox), deferred, suppressed, failed
+         * @description The messages, newest first: queued, sent (to SMTP or kept in the outbox), deferred, suppressed, failed.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getOutbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/outbox/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A message with its rendered HTML, text and headers
+         * @description A message with its rendered HTML, text and headers.
+         *
+         *     Acts on the program of a program key, or, with a workspace-wide key, on the program named in the `Patron-Program` header.
+         */
+        get: operations["getOutboxByMessageId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -13359,6 +13603,1066 @@ export interface operations {
                             score: number;
                             support: number;
                         }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["URITooLong"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTemplates: {
+        parameters: {
+            query?: {
+                /** @description Only templates of this channel */
+                channel?: "email" | "sms" | "push" | "wechat";
+                /** @description active (default), archived, or all */
+                status?: "active" | "archived" | "all";
+                /** @description How many items to return at most (one page) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            channel: "email" | "sms" | "push" | "wechat";
+                            /** @enum {string} */
+                            default_locale: "en" | "zh-Hans" | "zh-Hant" | "ru";
+                            variants: {
+                                [key: string]: {
+                                    /** @description Email: the subject line (liquid) */
+                                    subject?: string;
+                                    /** @description Email: the body in MJML (liquid inside), compiled to HTML */
+                                    mjml?: string;
+                                    /** @description Push: the title (liquid) */
+                                    title?: string;
+                                    /** @description Email: the plain-text part (else derived from the HTML); sms, push, wechat: the message */
+                                    text?: string;
+                                    /** @description Push: the page a tap opens (liquid) */
+                                    url?: string;
+                                };
+                            };
+                            /** @enum {string} */
+                            status: "active" | "archived";
+                            created_at: string;
+                            updated_at: string;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postTemplates: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key and body from the same API key within 24 hours answers the first result (header `idempotent-replayed: true`) and writes nothing; the same key with another body is a 422
+                 * @example order-1042-redeem
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @enum {string} */
+                    channel: "email" | "sms" | "push" | "wechat";
+                    /**
+                     * @description The variant used when the member’s locale has none; it must be given
+                     * @default en
+                     * @enum {string}
+                     */
+                    default_locale?: "en" | "zh-Hans" | "zh-Hant" | "ru";
+                    /** @description A variant per locale; the member’s locale picks one, the default locale’s answers the rest */
+                    variants: {
+                        en?: {
+                            /** @description Email: the subject line (liquid) */
+                            subject?: string;
+                            /** @description Email: the body in MJML (liquid inside), compiled to HTML */
+                            mjml?: string;
+                            /** @description Push: the title (liquid) */
+                            title?: string;
+                            /** @description Email: the plain-text part (else derived from the HTML); sms, push, wechat: the message */
+                            text?: string;
+                            /** @description Push: the page a tap opens (liquid) */
+                            url?: string;
+                        };
+                        "zh-Hans"?: {
+                            /** @description Email: the subject line (liquid) */
+                            subject?: string;
+                            /** @description Email: the body in MJML (liquid inside), compiled to HTML */
+                            mjml?: string;
+                            /** @description Push: the title (liquid) */
+                            title?: string;
+                            /** @description Email: the plain-text part (else derived from the HTML); sms, push, wechat: the message */
+                            text?: string;
+                            /** @description Push: the page a tap opens (liquid) */
+                            url?: string;
+                        };
+                        "zh-Hant"?: {
+                            /** @description Email: the subject line (liquid) */
+                            subject?: string;
+                            /** @description Email: the body in MJML (liquid inside), compiled to HTML */
+                            mjml?: string;
+                            /** @description Push: the title (liquid) */
+                            title?: string;
+                            /** @description Email: the plain-text part (else derived from the HTML); sms, push, wechat: the message */
+                            text?: string;
+                            /** @description Push: the page a tap opens (liquid) */
+                            url?: string;
+                        };
+                        ru?: {
+                            /** @description Email: the subject line (liquid) */
+                            subject?: string;
+                            /** @description Email: the body in MJML (liquid inside), compiled to HTML */
+                            mjml?: string;
+                            /** @description Push: the title (liquid) */
+                            title?: string;
+                            /** @description Email: the plain-text part (else derived from the HTML); sms, push, wechat: the message */
+                            text?: string;
+                            /** @description Push: the page a tap opens (liquid) */
+                            url?: string;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        channel: "email" | "sms" | "push" | "wechat";
+                        /** @enum {string} */
+                        default_locale: "en" | "zh-Hans" | "zh-Hant" | "ru";
+                        variants: {
+                            [key: string]: {
+                                /** @description Email: the subject line (liquid) */
+                                subject?: string;
+                                /** @description Email: the body in MJML (liquid inside), compiled to HTML */
+                                mjml?: string;
+                                /** @description Push: the title (liquid) */
+                                title?: string;
+                                /** @description Email: the plain-text part (else derived from the HTML); sms, push, wechat: the message */
+                                text?: string;
+                                /** @description Push: the page a tap opens (liquid) */
+                                url?: string;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "active" | "archived";
+                        created_at: string;
+                        updated_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTemplatesByTemplateId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the template */
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        channel: "email" | "sms" | "push" | "wechat";
+                        /** @enum {string} */
+                        default_locale: "en" | "zh-Hans" | "zh-Hant" | "ru";
+                        variants: {
+                            [key: string]: {
+                                /** @description Email: the subject line (liquid) */
+                                subject?: string;
+                                /** @description Email: the body in MJML (liquid inside), compiled to HTML */
+                                mjml?: string;
+                                /** @description Push: the title (liquid) */
+                                title?: string;
+                                /** @description Email: the plain-text part (else derived from the HTML); sms, push, wechat: the message */
+                                text?: string;
+                                /** @description Push: the page a tap opens (liquid) */
+                                url?: string;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "active" | "archived";
+                        created_at: string;
+                        updated_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["URITooLong"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateTemplatesByTemplateId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key and body from the same API key within 24 hours answers the first result (header `idempotent-replayed: true`) and writes nothing; the same key with another body is a 422
+                 * @example order-1042-redeem
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The id of the template */
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /** @enum {string} */
+                    default_locale?: "en" | "zh-Hans" | "zh-Hant" | "ru";
+                    /** @description Replaces every variant */
+                    variants?: {
+                        en?: {
+                            /** @description Email: the subject line (liquid) */
+                            subject?: string;
+                            /** @description Email: the body in MJML (liquid inside), compiled to HTML */
+                            mjml?: string;
+                            /** @description Push: the title (liquid) */
+                            title?: string;
+                            /** @description Email: the plain-text part (else derived from the HTML); sms, push, wechat: the message */
+                            text?: string;
+                            /** @description Push: the page a tap opens (liquid) */
+                            url?: string;
+                        };
+                        "zh-Hans"?: {
+                            /** @description Email: the subject line (liquid) */
+                            subject?: string;
+                            /** @description Email: the body in MJML (liquid inside), compiled to HTML */
+                            mjml?: string;
+                            /** @description Push: the title (liquid) */
+                            title?: string;
+                            /** @description Email: the plain-text part (else derived from the HTML); sms, push, wechat: the message */
+                            text?: string;
+                            /** @description Push: the page a tap opens (liquid) */
+                            url?: string;
+                        };
+                        "zh-Hant"?: {
+                            /** @description Email: the subject line (liquid) */
+                            subject?: string;
+                            /** @description Email: the body in MJML (liquid inside), compiled to HTML */
+                            mjml?: string;
+                            /** @description Push: the title (liquid) */
+                            title?: string;
+                            /** @description Email: the plain-text part (else derived from the HTML); sms, push, wechat: the message */
+                            text?: string;
+                            /** @description Push: the page a tap opens (liquid) */
+                            url?: string;
+                        };
+                        ru?: {
+                            /** @description Email: the subject line (liquid) */
+                            subject?: string;
+                            /** @description Email: the body in MJML (liquid inside), compiled to HTML */
+                            mjml?: string;
+                            /** @description Push: the title (liquid) */
+                            title?: string;
+                            /** @description Email: the plain-text part (else derived from the HTML); sms, push, wechat: the message */
+                            text?: string;
+                            /** @description Push: the page a tap opens (liquid) */
+                            url?: string;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        channel: "email" | "sms" | "push" | "wechat";
+                        /** @enum {string} */
+                        default_locale: "en" | "zh-Hans" | "zh-Hant" | "ru";
+                        variants: {
+                            [key: string]: {
+                                /** @description Email: the subject line (liquid) */
+                                subject?: string;
+                                /** @description Email: the body in MJML (liquid inside), compiled to HTML */
+                                mjml?: string;
+                                /** @description Push: the title (liquid) */
+                                title?: string;
+                                /** @description Email: the plain-text part (else derived from the HTML); sms, push, wechat: the message */
+                                text?: string;
+                                /** @description Push: the page a tap opens (liquid) */
+                                url?: string;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "active" | "archived";
+                        created_at: string;
+                        updated_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            414: components["responses"]["URITooLong"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postTemplatesArchive: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key and body from the same API key within 24 hours answers the first result (header `idempotent-replayed: true`) and writes nothing; the same key with another body is a 422
+                 * @example order-1042-redeem
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The id of the template */
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        channel: "email" | "sms" | "push" | "wechat";
+                        /** @enum {string} */
+                        default_locale: "en" | "zh-Hans" | "zh-Hant" | "ru";
+                        variants: {
+                            [key: string]: {
+                                /** @description Email: the subject line (liquid) */
+                                subject?: string;
+                                /** @description Email: the body in MJML (liquid inside), compiled to HTML */
+                                mjml?: string;
+                                /** @description Push: the title (liquid) */
+                                title?: string;
+                                /** @description Email: the plain-text part (else derived from the HTML); sms, push, wechat: the message */
+                                text?: string;
+                                /** @description Push: the page a tap opens (liquid) */
+                                url?: string;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "active" | "archived";
+                        created_at: string;
+                        updated_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            414: components["responses"]["URITooLong"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postTemplatesPreview: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key and body from the same API key within 24 hours answers the first result (header `idempotent-replayed: true`) and writes nothing; the same key with another body is a 422
+                 * @example order-1042-redeem
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The id of the template */
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    member_id: string;
+                    /**
+                     * @description Render this variant; default: the member’s
+                     * @enum {string}
+                     */
+                    locale?: "en" | "zh-Hans" | "zh-Hant" | "ru";
+                    /** @description Extra liquid variables, as `data.<name>` */
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        locale: "en" | "zh-Hans" | "zh-Hant" | "ru";
+                        subject: string | null;
+                        html: string | null;
+                        text: string | null;
+                        title: string | null;
+                        url: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            414: components["responses"]["URITooLong"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postTemplatesTestSend: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key and body from the same API key within 24 hours answers the first result (header `idempotent-replayed: true`) and writes nothing; the same key with another body is a 422
+                 * @example order-1042-redeem
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The id of the template */
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description Where the test goes (consent and caps do not apply)
+                     */
+                    to: string;
+                    /** @description Render with this member; default: sample values */
+                    member_id?: string;
+                    /** @enum {string} */
+                    locale?: "en" | "zh-Hans" | "zh-Hant" | "ru";
+                    /** @description Extra liquid variables, as `data.<name>` */
+                    data?: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        member_id: string | null;
+                        /** @enum {string} */
+                        channel: "email" | "sms" | "push" | "wechat";
+                        template_id: string;
+                        to: string | null;
+                        subject: string | null;
+                        /** @enum {string} */
+                        status: "queued" | "deferred" | "sending" | "sent" | "delivered" | "bounced" | "failed" | "suppressed";
+                        reason: string | null;
+                        /** @description smtp, outbox, or null before the hand-over */
+                        transport: string | null;
+                        source: {
+                            /** @enum {string} */
+                            kind: "journey" | "broadcast" | "test";
+                            id: string;
+                            version?: number;
+                            step?: string;
+                        };
+                        locale: string | null;
+                        attempts: number;
+                        due_at: string;
+                        sent_at: string | null;
+                        created_at: string;
+                        updated_at: string;
+                        html: string | null;
+                        text: string | null;
+                        headers: {
+                            [key: string]: string;
+                        };
+                        provider_id: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            414: components["responses"]["URITooLong"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMessagingSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        time_zone: string;
+                        email: {
+                            per_day: number | null;
+                            per_week: number | null;
+                            quiet_hours: {
+                                start: string;
+                                end: string;
+                            } | null;
+                        };
+                        sms: {
+                            per_day: number | null;
+                            per_week: number | null;
+                            quiet_hours: {
+                                start: string;
+                                end: string;
+                            } | null;
+                        };
+                        push: {
+                            per_day: number | null;
+                            per_week: number | null;
+                            quiet_hours: {
+                                start: string;
+                                end: string;
+                            } | null;
+                        };
+                        wechat: {
+                            per_day: number | null;
+                            per_week: number | null;
+                            quiet_hours: {
+                                start: string;
+                                end: string;
+                            } | null;
+                        };
+                        /** @description null: never set (the defaults) */
+                        updated_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    putMessagingSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key and body from the same API key within 24 hours answers the first result (header `idempotent-replayed: true`) and writes nothing; the same key with another body is a 422
+                 * @example order-1042-redeem
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The zone of members without one (IANA); default UTC */
+                    time_zone?: string;
+                    email?: {
+                        /** @description Most messages a member gets on this channel per local calendar day; null: no cap */
+                        per_day?: number | null;
+                        /** @description Most per 7 days; null: no cap */
+                        per_week?: number | null;
+                        /** @description Messages due in this window of the member’s local time wait to its end; null: none */
+                        quiet_hours?: {
+                            /** @description Local time quiet hours begin, HH:MM */
+                            start: string;
+                            /** @description Local time they end */
+                            end: string;
+                        } | null;
+                    };
+                    sms?: {
+                        /** @description Most messages a member gets on this channel per local calendar day; null: no cap */
+                        per_day?: number | null;
+                        /** @description Most per 7 days; null: no cap */
+                        per_week?: number | null;
+                        /** @description Messages due in this window of the member’s local time wait to its end; null: none */
+                        quiet_hours?: {
+                            /** @description Local time quiet hours begin, HH:MM */
+                            start: string;
+                            /** @description Local time they end */
+                            end: string;
+                        } | null;
+                    };
+                    push?: {
+                        /** @description Most messages a member gets on this channel per local calendar day; null: no cap */
+                        per_day?: number | null;
+                        /** @description Most per 7 days; null: no cap */
+                        per_week?: number | null;
+                        /** @description Messages due in this window of the member’s local time wait to its end; null: none */
+                        quiet_hours?: {
+                            /** @description Local time quiet hours begin, HH:MM */
+                            start: string;
+                            /** @description Local time they end */
+                            end: string;
+                        } | null;
+                    };
+                    wechat?: {
+                        /** @description Most messages a member gets on this channel per local calendar day; null: no cap */
+                        per_day?: number | null;
+                        /** @description Most per 7 days; null: no cap */
+                        per_week?: number | null;
+                        /** @description Messages due in this window of the member’s local time wait to its end; null: none */
+                        quiet_hours?: {
+                            /** @description Local time quiet hours begin, HH:MM */
+                            start: string;
+                            /** @description Local time they end */
+                            end: string;
+                        } | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        time_zone: string;
+                        email: {
+                            per_day: number | null;
+                            per_week: number | null;
+                            quiet_hours: {
+                                start: string;
+                                end: string;
+                            } | null;
+                        };
+                        sms: {
+                            per_day: number | null;
+                            per_week: number | null;
+                            quiet_hours: {
+                                start: string;
+                                end: string;
+                            } | null;
+                        };
+                        push: {
+                            per_day: number | null;
+                            per_week: number | null;
+                            quiet_hours: {
+                                start: string;
+                                end: string;
+                            } | null;
+                        };
+                        wechat: {
+                            per_day: number | null;
+                            per_week: number | null;
+                            quiet_hours: {
+                                start: string;
+                                end: string;
+                            } | null;
+                        };
+                        /** @description null: never set (the defaults) */
+                        updated_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getChannelsEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description program: this program’s SMTP server; environment: PATRON_SMTP_URL; outbox: none, mail is kept in the outbox
+                         * @enum {string}
+                         */
+                        transport: "program" | "environment" | "outbox";
+                        /** @description With the password masked */
+                        smtp_url: string | null;
+                        from: string;
+                        reply_to: string | null;
+                        updated_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    putChannelsEmail: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key and body from the same API key within 24 hours answers the first result (header `idempotent-replayed: true`) and writes nothing; the same key with another body is a 422
+                 * @example order-1042-redeem
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description smtp://user:pass@host:587 or smtps://…:465; the password is stored encrypted */
+                    smtp_url: string;
+                    /** @description The From header: an address, or "Name <address>" */
+                    from: string;
+                    reply_to?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description program: this program’s SMTP server; environment: PATRON_SMTP_URL; outbox: none, mail is kept in the outbox
+                         * @enum {string}
+                         */
+                        transport: "program" | "environment" | "outbox";
+                        /** @description With the password masked */
+                        smtp_url: string | null;
+                        from: string;
+                        reply_to: string | null;
+                        updated_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteChannelsEmail: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key and body from the same API key within 24 hours answers the first result (header `idempotent-replayed: true`) and writes nothing; the same key with another body is a 422
+                 * @example order-1042-redeem
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description program: this program’s SMTP server; environment: PATRON_SMTP_URL; outbox: none, mail is kept in the outbox
+                         * @enum {string}
+                         */
+                        transport: "program" | "environment" | "outbox";
+                        /** @description With the password masked */
+                        smtp_url: string | null;
+                        from: string;
+                        reply_to: string | null;
+                        updated_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOutbox: {
+        parameters: {
+            query?: {
+                /** @description Only messages to this member */
+                member_id?: string;
+                /** @description Only messages in this status */
+                status?: "queued" | "deferred" | "sending" | "sent" | "delivered" | "bounced" | "failed" | "suppressed";
+                /** @description Only messages of this channel */
+                channel?: "email" | "sms" | "push" | "wechat";
+                /** @description How many items to return at most (one page) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            member_id: string | null;
+                            /** @enum {string} */
+                            channel: "email" | "sms" | "push" | "wechat";
+                            template_id: string;
+                            to: string | null;
+                            subject: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "deferred" | "sending" | "sent" | "delivered" | "bounced" | "failed" | "suppressed";
+                            reason: string | null;
+                            /** @description smtp, outbox, or null before the hand-over */
+                            transport: string | null;
+                            source: {
+                                /** @enum {string} */
+                                kind: "journey" | "broadcast" | "test";
+                                id: string;
+                                version?: number;
+                                step?: string;
+                            };
+                            locale: string | null;
+                            attempts: number;
+                            due_at: string;
+                            sent_at: string | null;
+                            created_at: string;
+                            updated_at: string;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOutboxByMessageId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the message */
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        member_id: string | null;
+                        /** @enum {string} */
+                        channel: "email" | "sms" | "push" | "wechat";
+                        template_id: string;
+                        to: string | null;
+                        subject: string | null;
+                        /** @enum {string} */
+                        status: "queued" | "deferred" | "sending" | "sent" | "delivered" | "bounced" | "failed" | "suppressed";
+                        reason: string | null;
+                        /** @description smtp, outbox, or null before the hand-over */
+                        transport: string | null;
+                        source: {
+                            /** @enum {string} */
+                            kind: "journey" | "broadcast" | "test";
+                            id: string;
+                            version?: number;
+                            step?: string;
+                        };
+                        locale: string | null;
+                        attempts: number;
+                        due_at: string;
+                        sent_at: string | null;
+                        created_at: string;
+                        updated_at: string;
+                        html: string | null;
+                        text: string | null;
+                        headers: {
+                            [key: string]: string;
+                        };
+                        provider_id: string | null;
+                        data: {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
