@@ -18,7 +18,7 @@ describe('patron recommend', () => {
       for (const [i, skus] of orders.entries()) {
         await db.query(
           `insert into orders (program_id, id, member_id, event_id, currency, amount, lines, occurred_at, created_at)
-           values ($1, $2, null, $2, 'EUR', 0, $3, now(), now())`,
+           values ($1, $2, null, $2, 'EUR', 0, $3::text::jsonb, now(), now())`,
           [programId, `o${i}`, JSON.stringify(skus.map((sku) => ({ sku, quantity: 1, unit_price: 100, refunded_quantity: 0 })))],
         );
       }

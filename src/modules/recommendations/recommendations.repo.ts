@@ -53,7 +53,7 @@ export interface BoughtRow {
 const LINES = `
   create temp table rec_lines on commit drop as
   select o.id as basket, o.occurred_at as at, l ->> 'sku' as sku, max(l ->> 'name') as name
-    from orders o cross join lateral jsonb_array_elements(o.lines) l
+    from orders o cross join lateral jsonb_array_elements(case when jsonb_typeof(o.lines) = 'array' then o.lines else '[]'::jsonb end) l
    where o.program_id = $1
      and (l ->> 'quantity')::bigint > coalesce((l ->> 'refunded_quantity')::bigint, 0)
    group by o.id, o.occurred_at, l ->> 'sku'`;
@@ -165,7 +165,7 @@ export const recommendationsRepo = {
       `select o.id as order_id, o.occurred_at, l ->> 'sku' as sku, l ->> 'name' as name
          from (select id, occurred_at, lines from orders where program_id = $1 and member_id = $2
                 order by occurred_at desc, id desc limit $3) o
-        cross join lateral jsonb_array_elements(o.lines) l
+        cross join lateral jsonb_array_elements(case when jsonb_typeof(o.lines) = 'array' then o.lines else '[]'::jsonb end) l
         where (l ->> 'quantity')::bigint > coalesce((l ->> 'refunded_quantity')::bigint, 0)
         order by o.occurred_at desc, o.id desc`,
       [programId, memberId, orders],
