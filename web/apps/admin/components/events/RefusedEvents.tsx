@@ -7,7 +7,7 @@ import { errorMessage } from '../../lib/errors';
 import { useCursorPages } from '../../lib/useCursorPages';
 import { CursorPager } from '../CursorPager';
 import { endOfDay, memberFilter } from './AppliedEvents';
-import { RefusalFilters, type RefusalFilterValues } from './RefusalFilters';
+import { RefusalFilters, type RefusalFilterValues } from './EventFilters';
 import { RefusalsTable } from './RefusalsTable';
 
 const KEYS = ['type', 'member', 'code', 'event_id', 'from', 'to'] as const;
