@@ -1,4 +1,4 @@
-import type { Queryable } from '../../platform/db.js';
+import { pgArray, type Queryable } from '../../platform/db.js';
 import type { JourneyDefinition, JourneyStatus } from './journeys.contract.js';
 
 export interface JourneyRow {
@@ -113,7 +113,7 @@ export const journeysRepo = {
       `select journey_id, count(*)::int as entered, (count(*) filter (where ended_at is null))::int as in_flight,
               (count(*) filter (where holdout))::int as holdout, (count(*) filter (where converted_at is not null))::int as converted
        from journey_runs where program_id = $1 and journey_id = any($2::text[]) group by journey_id`,
-      [programId, `{${ids.map((i) => `"${i}"`).join(',')}}`],
+      [programId, pgArray(ids)],
     );
   },
 
@@ -181,7 +181,7 @@ export const journeysRepo = {
     if (runIds.length === 0) return [];
     return q.query<{ run_id: string; visit: number; step: string; kind: string; outcome: Record<string, unknown>; at: Date }>(
       `select run_id, visit, step, kind, outcome, at from journey_steps where program_id = $1 and run_id = any($2::text[]) order by run_id, visit`,
-      [programId, `{${runIds.map((i) => `"${i}"`).join(',')}}`],
+      [programId, pgArray(runIds)],
     );
   },
 
