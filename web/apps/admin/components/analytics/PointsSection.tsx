@@ -4,7 +4,7 @@ import { pointsQuery, type PointsReport } from '../../../../packages/api-client'
 import { useI18n } from '../../../../packages/i18n';
 import { Card, EmptyState, ErrorState, Loading } from '../../../../packages/ui';
 import { errorMessage } from '../../lib/errors';
-import { ruleLabel } from '../../lib/ruleLabel';
+import { channelLabel, ruleLabel } from '../../lib/labels';
 import { DownloadCsv } from './DownloadCsv';
 
 const Bars = lazy(() => import('./Bars'));
@@ -50,7 +50,7 @@ export function PointsSection() {
       <Chart
         title={t('analytics.points.byChannel')}
         color="#0f7a4a"
-        rows={channels.map((c) => ({ label: c.channel === 'unknown' ? t('analytics.points.noChannel') : c.channel, value: c.points }))}
+        rows={channels.map((c) => ({ label: channelLabel(t, c.channel), value: c.points }))}
         columns={['channel', 'points']}
         csv={channels.map((c) => [c.channel, c.points])}
       />

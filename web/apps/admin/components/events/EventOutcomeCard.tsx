@@ -7,7 +7,7 @@ import { Badge, Button, Card, Loading } from '../../../../packages/ui';
 import { useCan } from '../../lib/access';
 import { errorMessage } from '../../lib/errors';
 import { PreviewResult } from '../rules/PreviewResult';
-import { ruleLabel } from '../../lib/ruleLabel';
+import { ruleLabel } from '../../lib/labels';
 import { outcomeOf } from './EventsTable';
 
 const TONE = { earned: 'good', reversed: 'warn', no_points: 'neutral', guest: 'info' } as const;

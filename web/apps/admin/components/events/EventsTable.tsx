@@ -3,7 +3,7 @@ import type { LoggedEvent } from '../../../../packages/api-client';
 import { useI18n } from '../../../../packages/i18n';
 import { Badge } from '../../../../packages/ui';
 import { useCan } from '../../lib/access';
-import { ruleLabel } from '../../lib/ruleLabel';
+import { ruleLabel } from '../../lib/labels';
 
 type Result = LoggedEvent['result'];
 

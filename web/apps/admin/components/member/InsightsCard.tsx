@@ -4,6 +4,7 @@ import { useI18n } from '../../../../packages/i18n';
 import { Badge, Card, ErrorState, Loading } from '../../../../packages/ui';
 import { errorMessage } from '../../lib/errors';
 import { rfmSegmentLabel } from '../../lib/rfm';
+import { channelLabel } from '../../lib/labels';
 
 const RISK_TONE = { low: 'good', medium: 'warn', high: 'bad', lost: 'bad' } as const;
 
@@ -30,7 +31,7 @@ export function InsightsCard({ memberId, currency }: { memberId: string; currenc
           <dt>{t('member.insights.lastPurchase')}</dt>
           <dd>{fmt.date(insights.data.last_purchase_at)}</dd>
           <dt>{t('member.insights.channel')}</dt>
-          <dd>{insights.data.preferred_channel === 'unknown' ? t('analytics.points.noChannel') : (insights.data.preferred_channel ?? '—')}</dd>
+          <dd>{channelLabel(t, insights.data.preferred_channel)}</dd>
           <dt>{t('member.insights.segment')}</dt>
           <dd>{insights.data.scores?.rfm_segment ? rfmSegmentLabel(t, insights.data.scores.rfm_segment) : '—'}</dd>
           <dt>{t('member.insights.churnRisk')}</dt>

@@ -4,7 +4,7 @@ import { useI18n } from '../../../../packages/i18n';
 import { Badge } from '../../../../packages/ui';
 import { fieldDef, fieldKey } from '../../lib/ruleDraft';
 import { useProgramInfo } from '../../lib/useProgramInfo';
-import { ruleLabel } from '../../lib/ruleLabel';
+import { ruleLabel } from '../../lib/labels';
 
 
 const fieldLabel = (t: TFunction, field: string) => {
