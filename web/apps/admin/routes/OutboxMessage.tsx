@@ -17,6 +17,7 @@ export function OutboxMessage() {
   return (
     <>
       <PageHeader title={m.subject ?? t('messaging.outbox.noSubject')} actions={<Link to="/outbox">{t('messaging.outbox.back')}</Link>} />
+      <div className="stack">
       <Card title={t('messaging.message.details')}>
         <dl className="facts">
           <dt>{t('messaging.col.to')}</dt>
@@ -67,6 +68,7 @@ export function OutboxMessage() {
           </table>
         </div>
       </Card>
+      </div>
     </>
   );
 }
